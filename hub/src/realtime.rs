@@ -1,0 +1,305 @@
+//! The Socket.IO side: handshake auth (agent JWT or visitor cookie, else
+//! `unauthorized`), rooms, and every client → server event with its ack. A
+//! malformed payload gets a failed ack (when one was asked for) and never
+//! closes the socket.
+
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use socketioxide::{
+    SocketIo,
+    extract::{AckSender, SocketRef, TryData},
+    handler::ConnectHandler,
+};
+use switchboard_protocol::{
+    AGENTS_ROOM, Ack, ChatRef, HealthAck, NotificationCount, NotificationRead, PresenceUpdate, ReadRequest,
+    RoomEvent, TypingEvent, Welcome, chat_room, client, commercial_room, server, time::format_millis,
+};
+
+use crate::{
+    auth::{Principal, session_from_cookie_header},
+    core::{Core, agent_room, now_ms},
+    error::ApiError,
+};
+
+/// Why a handshake was refused; the client sees `connect_error` with this message.
+#[derive(Debug)]
+struct Unauthorized;
+
+impl std::fmt::Display for Unauthorized {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("unauthorized")
+    }
+}
+
+fn authenticate(core: &Core, s: &SocketRef, auth: Option<Value>) -> Option<Principal> {
+    let token = auth
+        .as_ref()
+        .and_then(|a| a.get("token"))
+        .and_then(Value::as_str)
+        .map(|t| t.strip_prefix("Bearer ").unwrap_or(t));
+    if let Some(token) = token {
+        // A token was offered: it decides, with no fallback to a cookie.
+        return core.agent_for_token(token).ok().flatten().map(Principal::Agent);
+    }
+    let cookie = s
+        .req_parts()
+        .headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|h| h.to_str().ok())
+        .find_map(session_from_cookie_header)?;
+    core.visitor_for_session(cookie)
+        .ok()
+        .flatten()
+        .map(Principal::Visitor)
+}
+
+fn principal(s: &SocketRef) -> Option<Principal> {
+    s.extensions.get::<Principal>()
+}
+
+fn parse<T: DeserializeOwned>(data: TryData<Value>) -> Result<T, Ack> {
+    let value = data.0.map_err(|_| Ack::fail("invalid payload"))?;
+    serde_json::from_value(value).map_err(|e| Ack::fail(format!("invalid payload: {e}")))
+}
+
+fn fail(e: ApiError) -> Ack {
+    Ack::fail(e.message)
+}
+
+fn reply(ack: AckSender, value: &impl serde::Serialize) {
+    if let Err(e) = ack.send(value) {
+        tracing::debug!(error = %e, "ack not sent");
+    }
+}
+
+/// Installs the default namespace's handlers.
+pub fn register(io: &SocketIo, core: Arc<Core>) {
+    let mw_core = core.clone();
+    let middleware = move |s: SocketRef, TryData(auth): TryData<Value>| {
+        let core = mw_core.clone();
+        async move {
+            match authenticate(&core, &s, auth.ok()) {
+                Some(p) => {
+                    s.extensions.insert(p);
+                    Ok(())
+                }
+                None => {
+                    tracing::debug!(sid = %s.id, "handshake refused: unauthorized");
+                    Err(Unauthorized)
+                }
+            }
+        }
+    };
+    let handler = move |s: SocketRef| {
+        let core = core.clone();
+        async move { on_connect(core, s) }
+    };
+    io.ns("/", handler.with(middleware));
+}
+
+fn on_connect(core: Arc<Core>, s: SocketRef) {
+    let Some(who) = principal(&s) else {
+        let _ = s.disconnect();
+        return;
+    };
+    tracing::debug!(sid = %s.id, user = %who.id(), "socket connected");
+    match &who {
+        Principal::Agent(a) => {
+            s.join([AGENTS_ROOM.to_owned(), agent_room(&a.id)]);
+        }
+        Principal::Visitor(v) => s.join(format!("visitor:{}", v.id)),
+    }
+    core.emit_to(
+        &s,
+        server::WELCOME,
+        &Welcome {
+            message: "Welcome to Switchboard".to_owned(),
+            client_id: s.id.to_string(),
+            timestamp: format_millis(now_ms()),
+        },
+    );
+    if let Principal::Agent(a) = &who {
+        core.agent_connected(&a.id);
+        if let Ok(count) = core.db().unread_notifications(&a.id) {
+            core.emit_to(&s, server::NOTIFICATION_COUNT, &NotificationCount { count });
+        }
+    }
+    install_handlers(&core, &s);
+    s.on_disconnect(move |s: SocketRef| {
+        let core = core.clone();
+        async move {
+            if let Some(Principal::Agent(a)) = principal(&s) {
+                core.agent_disconnected(&a.id);
+            }
+            tracing::debug!(sid = %s.id, "socket disconnected");
+        }
+    });
+}
+
+/// Registers one event whose handler gets the core, the socket, the caller,
+/// the raw payload and the ack sender.
+macro_rules! on {
+    ($s:expr, $core:expr, $event:expr, $f:expr) => {{
+        let core = $core.clone();
+        $s.on(
+            $event,
+            move |s: SocketRef, data: TryData<Value>, ack: AckSender| {
+                let core = core.clone();
+                async move {
+                    if let Some(who) = principal(&s) {
+                        #[allow(clippy::redundant_closure_call)]
+                        ($f)(&core, &s, &who, data, ack);
+                    }
+                }
+            },
+        );
+    }};
+}
+
+fn install_handlers(core: &Arc<Core>, s: &SocketRef) {
+    on!(s, core, client::CHAT_JOIN, join);
+    on!(s, core, client::CHAT_LEAVE, leave);
+    on!(
+        s,
+        core,
+        client::TYPING_START,
+        |c: &Core, s: &SocketRef, w: &Principal, d, _a| { typing(c, s, w, d, server::USER_TYPING) }
+    );
+    on!(
+        s,
+        core,
+        client::TYPING_STOP,
+        |c: &Core, s: &SocketRef, w: &Principal, d, _a| { typing(c, s, w, d, server::USER_STOP_TYPING) }
+    );
+    on!(s, core, client::CHAT_READ, read);
+    on!(s, core, client::PRESENCE_UPDATE, presence);
+    on!(s, core, client::NOTIFICATION_READ, notification_read);
+    on!(s, core, client::NOTIFICATION_READ_ALL, notification_read_all);
+    on!(
+        s,
+        core,
+        client::HEALTH_CHECK,
+        |_c: &Core, _s: &SocketRef, _w: &Principal, _d, ack: AckSender| {
+            reply(
+                ack,
+                &HealthAck {
+                    status: "ok".to_owned(),
+                    timestamp: format_millis(now_ms()),
+                },
+            )
+        }
+    );
+}
+
+fn join(core: &Core, s: &SocketRef, who: &Principal, data: TryData<Value>, ack: AckSender) {
+    let result = parse::<ChatRef>(data).and_then(|r| {
+        let db = core.db();
+        core.visible_chat(&db, who, &r.chat_id).map_err(fail)
+    });
+    match result {
+        Ok(chat) => {
+            let room = chat_room(&chat.id);
+            if who.sees_internal() {
+                s.join([room.clone(), commercial_room(&chat.id)]);
+            } else {
+                s.join(room.clone());
+            }
+            reply(ack, &Ack::room(room.clone()));
+            core.emit_to(
+                s,
+                server::CHAT_JOINED,
+                &RoomEvent {
+                    chat_id: chat.id,
+                    room_name: room,
+                    timestamp: format_millis(now_ms()),
+                },
+            );
+        }
+        Err(a) => reply(ack, &a),
+    }
+}
+
+fn leave(core: &Core, s: &SocketRef, _who: &Principal, data: TryData<Value>, ack: AckSender) {
+    match parse::<ChatRef>(data).and_then(|r| {
+        crate::validate::id("chatId", &r.chat_id).map_err(fail)?;
+        Ok(r)
+    }) {
+        Ok(r) => {
+            let room = chat_room(&r.chat_id);
+            s.leave([room.clone(), commercial_room(&r.chat_id)]);
+            reply(ack, &Ack::room(room.clone()));
+            core.emit_to(
+                s,
+                server::CHAT_LEFT,
+                &RoomEvent {
+                    chat_id: r.chat_id,
+                    room_name: room,
+                    timestamp: format_millis(now_ms()),
+                },
+            );
+        }
+        Err(a) => reply(ack, &a),
+    }
+}
+
+fn typing(core: &Core, s: &SocketRef, who: &Principal, data: TryData<Value>, event: &str) {
+    let Ok(r) = parse::<ChatRef>(data) else { return };
+    let room = chat_room(&r.chat_id);
+    // Only someone in the chat's room may say they are typing there.
+    if !s.rooms().iter().any(|joined| *joined == room) {
+        return;
+    }
+    let ev = TypingEvent {
+        user_id: who.id().to_owned(),
+        chat_id: r.chat_id,
+    };
+    core.emit(vec![room], Some(s.id), event, &ev);
+}
+
+fn read(core: &Core, _s: &SocketRef, who: &Principal, data: TryData<Value>, ack: AckSender) {
+    let result =
+        parse::<ReadRequest>(data).and_then(|r| core.mark_read(who, &r.chat_id, &r.message_id).map_err(fail));
+    reply(ack, &result.map(|()| Ack::ok()).unwrap_or_else(|a| a));
+}
+
+fn presence(core: &Core, _s: &SocketRef, who: &Principal, data: TryData<Value>, ack: AckSender) {
+    let Some(agent) = who.agent() else {
+        return reply(ack, &Ack::fail("forbidden"));
+    };
+    match parse::<PresenceUpdate>(data) {
+        Ok(p) if p.status != switchboard_protocol::Presence::Offline => {
+            core.set_presence(&agent.id, p.status);
+            reply(ack, &Ack::ok());
+        }
+        Ok(_) => reply(ack, &Ack::fail("status must be online, away or busy")),
+        Err(a) => reply(ack, &a),
+    }
+}
+
+fn notification_read(core: &Core, _s: &SocketRef, who: &Principal, data: TryData<Value>, ack: AckSender) {
+    let Some(agent) = who.agent() else {
+        return reply(ack, &Ack::fail("forbidden"));
+    };
+    let result = parse::<NotificationRead>(data).and_then(|r| {
+        core.read_notification(&agent.id, &r.notification_id)
+            .map_err(fail)
+    });
+    reply(ack, &result.map(|()| Ack::ok()).unwrap_or_else(|a| a));
+}
+
+fn notification_read_all(
+    core: &Core,
+    _s: &SocketRef,
+    who: &Principal,
+    _data: TryData<Value>,
+    ack: AckSender,
+) {
+    let Some(agent) = who.agent() else {
+        return reply(ack, &Ack::fail("forbidden"));
+    };
+    let result = core.read_all_notifications(&agent.id).map_err(fail);
+    reply(ack, &result.map(|()| Ack::ok()).unwrap_or_else(|a| a));
+}

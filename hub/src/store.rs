@@ -1,0 +1,808 @@
+//! The hub's storage: one SQLite file (WAL) holding agents, visitors, chats,
+//! messages, read markers, notifications and uploads. Pure data access; the
+//! rules of the protocol live in `core`.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite_migration::{M, Migrations};
+use switchboard_protocol::{
+    self as proto, Attachment, ChatStatus, ChatSummary, Message, MessageType, Notification, NotificationType,
+    SenderType, Stats, VisitorInfo, time::format_millis,
+};
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The schema could not be brought up to date.
+    #[error("database migration failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    /// A stored value does not decode (a corrupt or foreign database).
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+}
+
+type Result<T> = std::result::Result<T, StoreError>;
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(include_str!("../migrations/0001_init.sql"))])
+}
+
+/// An agent account row, with its password hash.
+#[derive(Debug, Clone)]
+pub struct AgentRow {
+    /// Public fields.
+    pub agent: proto::Agent,
+    /// Argon2 PHC string.
+    pub password_hash: String,
+}
+
+/// A visitor row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisitorRow {
+    /// Id, name, e-mail.
+    pub info: VisitorInfo,
+}
+
+/// A chat row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatRow {
+    /// The chat id.
+    pub id: String,
+    /// Who opened it.
+    pub visitor: VisitorInfo,
+    /// Subject line.
+    pub subject: Option<String>,
+    /// Status.
+    pub status: ChatStatus,
+    /// Holder.
+    pub assignee_id: Option<String>,
+    /// Opened at (ms).
+    pub created_at: i64,
+    /// Last change (ms).
+    pub updated_at: i64,
+}
+
+/// A message to insert; the store assigns `messageId` and `sentAt`.
+#[derive(Debug, Clone)]
+pub struct NewMessage<'a> {
+    /// The chat.
+    pub chat_id: &'a str,
+    /// Author id.
+    pub sender_id: &'a str,
+    /// Author kind.
+    pub sender_type: SenderType,
+    /// Text.
+    pub content: &'a str,
+    /// Kind.
+    pub kind: MessageType,
+    /// Agents only.
+    pub is_internal: bool,
+    /// First public agent message.
+    pub is_first_response: bool,
+    /// Idempotency key.
+    pub client_message_id: Option<&'a str>,
+    /// Attachment.
+    pub attachment: Option<&'a Attachment>,
+    /// The server clock now (ms); `sentAt` is at least this and after the chat's last.
+    pub now: i64,
+}
+
+/// A history query (`GET /v2/messages/chat/{id}`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PageQuery {
+    /// Page size (already capped).
+    pub limit: u32,
+    /// Inclusive lower bound (ms): oldest `limit` from there.
+    pub date_from: Option<i64>,
+    /// Exclusive upper bound (ms).
+    pub before: Option<i64>,
+    /// Whether internal notes are visible to the reader.
+    pub include_internal: bool,
+}
+
+/// A stored upload.
+#[derive(Debug, Clone)]
+pub struct FileRow {
+    /// Name.
+    pub file_name: String,
+    /// MIME type.
+    pub mime_type: String,
+    /// Content.
+    pub bytes: Vec<u8>,
+}
+
+/// The hub's database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+}
+
+const MESSAGE_COLS: &str = "id, chat_id, sender_id, sender_type, content, type, is_internal, \
+     is_first_response, sent_at, client_message_id, attachment";
+
+const CHAT_COLS: &str = "c.id, c.subject, c.status, c.assignee_id, c.created_at, c.updated_at, \
+     v.id, v.name, v.email";
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    #[tracing::instrument(level = "debug")]
+    pub fn open(path: &Path) -> Result<Self> {
+        Self::setup(Connection::open(path)?)
+    }
+
+    /// A private in-memory database (tests, throwaway demos).
+    pub fn open_in_memory() -> Result<Self> {
+        Self::setup(Connection::open_in_memory()?)
+    }
+
+    fn setup(mut conn: Connection) -> Result<Self> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrations().to_latest(&mut conn)?;
+        Ok(Self { conn })
+    }
+
+    /// Runs `f` in one transaction (used for bulk work such as seeding).
+    pub fn transaction<T>(&mut self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        match f(self) {
+            Ok(v) => {
+                self.conn.execute_batch("COMMIT")?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ settings
+
+    /// A setting, or `init()` stored under `key` the first time.
+    pub fn setting_or_init(&self, key: &str, init: impl FnOnce() -> Vec<u8>) -> Result<Vec<u8>> {
+        if let Some(v) = self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?
+        {
+            return Ok(v);
+        }
+        let v = init();
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)",
+            params![key, v],
+        )?;
+        Ok(v)
+    }
+
+    // ------------------------------------------------------------ agents
+
+    /// How many agent accounts exist.
+    pub fn agent_count(&self) -> Result<u64> {
+        Ok(self
+            .conn
+            .query_row("SELECT COUNT(*) FROM agents", [], |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    /// Creates an agent account.
+    pub fn insert_agent(&self, agent: &proto::Agent, password_hash: &str, now: i64) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO agents (id, name, email, role, password_hash, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![agent.id, agent.name, agent.email, agent.role, password_hash, now],
+        )?;
+        Ok(())
+    }
+
+    fn agent_row(r: &Row<'_>) -> rusqlite::Result<AgentRow> {
+        Ok(AgentRow {
+            agent: proto::Agent {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                email: r.get(2)?,
+                role: r.get(3)?,
+            },
+            password_hash: r.get(4)?,
+        })
+    }
+
+    /// The agent with this e-mail (case-insensitive).
+    pub fn agent_by_email(&self, email: &str) -> Result<Option<AgentRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, name, email, role, password_hash FROM agents WHERE email = ?1",
+                [email],
+                Self::agent_row,
+            )
+            .optional()?)
+    }
+
+    /// The agent with this id.
+    pub fn agent_by_id(&self, id: &str) -> Result<Option<AgentRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, name, email, role, password_hash FROM agents WHERE id = ?1",
+                [id],
+                Self::agent_row,
+            )
+            .optional()?)
+    }
+
+    /// Every agent, by name.
+    pub fn agents(&self) -> Result<Vec<proto::Agent>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id, name, email, role, password_hash FROM agents ORDER BY name, id")?;
+        let rows = st.query_map([], Self::agent_row)?;
+        Ok(rows
+            .map(|r| r.map(|a| a.agent))
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    // ------------------------------------------------------------ visitors
+
+    /// Creates a visitor with the hash of its session token.
+    pub fn insert_visitor(&self, info: &VisitorInfo, session_hash: &str, now: i64) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO visitors (id, name, email, session_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![info.id, info.name, info.email, session_hash, now],
+        )?;
+        Ok(())
+    }
+
+    /// The visitor holding this session.
+    pub fn visitor_by_session(&self, session_hash: &str) -> Result<Option<VisitorRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, name, email FROM visitors WHERE session_hash = ?1",
+                [session_hash],
+                |r| {
+                    Ok(VisitorRow {
+                        info: VisitorInfo {
+                            id: r.get(0)?,
+                            name: r.get(1)?,
+                            email: r.get(2)?,
+                        },
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    // ------------------------------------------------------------ chats
+
+    fn chat_row(r: &Row<'_>) -> rusqlite::Result<ChatRow> {
+        let status: String = r.get(2)?;
+        Ok(ChatRow {
+            id: r.get(0)?,
+            subject: r.get(1)?,
+            status: ChatStatus::parse(&status).unwrap_or(ChatStatus::Pending),
+            assignee_id: r.get(3)?,
+            created_at: r.get(4)?,
+            updated_at: r.get(5)?,
+            visitor: VisitorInfo {
+                id: r.get(6)?,
+                name: r.get(7)?,
+                email: r.get(8)?,
+            },
+        })
+    }
+
+    /// Opens a chat for a visitor.
+    pub fn insert_chat(&self, id: &str, visitor_id: &str, subject: Option<&str>, now: i64) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO chats (id, visitor_id, subject, status, created_at, updated_at)
+             VALUES (?1, ?2, ?3, 'PENDING', ?4, ?4)",
+            params![id, visitor_id, subject, now],
+        )?;
+        Ok(())
+    }
+
+    /// One chat.
+    pub fn chat(&self, id: &str) -> Result<Option<ChatRow>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {CHAT_COLS} FROM chats c JOIN visitors v ON v.id = c.visitor_id WHERE c.id = ?1"
+            ))?
+            .query_row([id], Self::chat_row)
+            .optional()?)
+    }
+
+    /// Chats, most recently updated first, optionally filtered.
+    pub fn chats(
+        &self,
+        status: Option<ChatStatus>,
+        updated_since: Option<i64>,
+        visitor_id: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<ChatRow>> {
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {CHAT_COLS} FROM chats c JOIN visitors v ON v.id = c.visitor_id
+             WHERE (?1 IS NULL OR c.status = ?1) AND (?2 IS NULL OR c.updated_at >= ?2)
+               AND (?3 IS NULL OR c.visitor_id = ?3)
+             ORDER BY c.updated_at DESC, c.id LIMIT ?4"
+        ))?;
+        let rows = st.query_map(
+            params![status.map(ChatStatus::as_str), updated_since, visitor_id, limit],
+            Self::chat_row,
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Sets a chat's status and assignee; stamps `updated_at` (and `closed_at`).
+    pub fn set_chat_status(
+        &self,
+        id: &str,
+        status: ChatStatus,
+        assignee_id: Option<&str>,
+        now: i64,
+    ) -> Result<()> {
+        self.conn.execute(
+            "UPDATE chats SET status = ?2, assignee_id = ?3, updated_at = MAX(updated_at, ?4),
+                 closed_at = CASE WHEN ?2 = 'CLOSED' THEN ?4 ELSE NULL END
+             WHERE id = ?1",
+            params![id, status.as_str(), assignee_id, now],
+        )?;
+        Ok(())
+    }
+
+    /// The summary of a chat as a reader sees it.
+    pub fn summary(&self, chat: ChatRow, include_internal: bool) -> Result<ChatSummary> {
+        let last_message = self.last_message(&chat.id, include_internal)?;
+        Ok(ChatSummary {
+            chat_id: chat.id,
+            visitor: chat.visitor,
+            status: chat.status,
+            assignee_id: chat.assignee_id,
+            last_message,
+            subject: chat.subject,
+            created_at: format_millis(chat.created_at),
+            updated_at: format_millis(chat.updated_at),
+        })
+    }
+
+    // ------------------------------------------------------------ messages
+
+    fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
+        let sender_type: String = r.get(3)?;
+        let kind: String = r.get(5)?;
+        let attachment: Option<String> = r.get(10)?;
+        let bad = |what: &str| {
+            rusqlite::Error::FromSqlConversionFailure(
+                0,
+                rusqlite::types::Type::Text,
+                format!("bad {what}").into(),
+            )
+        };
+        Ok(Message {
+            message_id: r.get(0)?,
+            chat_id: r.get(1)?,
+            sender_id: r.get(2)?,
+            sender_type: SenderType::parse(&sender_type).ok_or_else(|| bad("sender_type"))?,
+            content: r.get(4)?,
+            kind: MessageType::parse(&kind).ok_or_else(|| bad("type"))?,
+            is_internal: r.get(6)?,
+            is_first_response: r.get(7)?,
+            sent_at: format_millis(r.get(8)?),
+            client_message_id: r.get(9)?,
+            attachment: match attachment {
+                Some(json) => Some(serde_json::from_str(&json).map_err(|_| bad("attachment"))?),
+                None => None,
+            },
+        })
+    }
+
+    /// Inserts a message with a fresh id and a `sentAt` strictly after the
+    /// chat's newest, and stamps the chat's `updated_at`.
+    pub fn insert_message(&self, m: &NewMessage<'_>) -> Result<Message> {
+        let last: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT MAX(sent_at) FROM messages WHERE chat_id = ?1")?
+            .query_row([m.chat_id], |r| r.get(0))?;
+        let sent_at = match last {
+            Some(l) if l >= m.now => l + 1,
+            _ => m.now,
+        };
+        let id = uuid::Uuid::new_v4().to_string();
+        let attachment = m
+            .attachment
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.conn
+            .prepare_cached(&format!(
+                "INSERT INTO messages ({MESSAGE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+            ))?
+            .execute(params![
+                id,
+                m.chat_id,
+                m.sender_id,
+                m.sender_type.as_str(),
+                m.content,
+                m.kind.as_str(),
+                m.is_internal,
+                m.is_first_response,
+                sent_at,
+                m.client_message_id,
+                attachment
+            ])?;
+        self.conn
+            .prepare_cached("UPDATE chats SET updated_at = MAX(updated_at, ?2) WHERE id = ?1")?
+            .execute(params![m.chat_id, sent_at])?;
+        Ok(Message {
+            message_id: id,
+            chat_id: m.chat_id.to_owned(),
+            sender_id: m.sender_id.to_owned(),
+            sender_type: m.sender_type,
+            content: m.content.to_owned(),
+            kind: m.kind,
+            is_internal: m.is_internal,
+            is_first_response: m.is_first_response,
+            sent_at: format_millis(sent_at),
+            client_message_id: m.client_message_id.map(str::to_owned),
+            attachment: m.attachment.cloned(),
+        })
+    }
+
+    /// The message a sender already sent with this `clientMessageId`.
+    pub fn message_by_client_id(&self, sender_id: &str, client_message_id: &str) -> Result<Option<Message>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {MESSAGE_COLS} FROM messages WHERE sender_id = ?1 AND client_message_id = ?2"
+            ))?
+            .query_row([sender_id, client_message_id], Self::message_row)
+            .optional()?)
+    }
+
+    /// One message with its `sentAt` in ms.
+    pub fn message(&self, id: &str) -> Result<Option<(Message, i64)>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!("SELECT {MESSAGE_COLS} FROM messages WHERE id = ?1"))?
+            .query_row([id], |r| Ok((Self::message_row(r)?, r.get::<_, i64>(8)?)))
+            .optional()?)
+    }
+
+    /// The newest message of a chat.
+    pub fn last_message(&self, chat_id: &str, include_internal: bool) -> Result<Option<Message>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {MESSAGE_COLS} FROM messages WHERE chat_id = ?1 AND (?2 OR is_internal = 0)
+                 ORDER BY sent_at DESC LIMIT 1"
+            ))?
+            .query_row(params![chat_id, include_internal], Self::message_row)
+            .optional()?)
+    }
+
+    /// Whether an agent already wrote publicly in the chat.
+    pub fn has_public_agent_message(&self, chat_id: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM messages WHERE chat_id = ?1
+                 AND sender_type = 'agent' AND is_internal = 0)",
+            )?
+            .query_row([chat_id], |r| r.get(0))?)
+    }
+
+    /// A page of history, oldest first, and whether more matched.
+    pub fn page(&self, chat_id: &str, q: PageQuery) -> Result<(Vec<Message>, bool)> {
+        let fetch = i64::from(q.limit) + 1;
+        let ascending = q.date_from.is_some();
+        let sql = format!(
+            "SELECT {MESSAGE_COLS} FROM messages WHERE chat_id = ?1 AND (?2 OR is_internal = 0)
+               AND (?3 IS NULL OR sent_at >= ?3) AND (?4 IS NULL OR sent_at < ?4)
+             ORDER BY sent_at {} LIMIT ?5",
+            if ascending { "ASC" } else { "DESC" }
+        );
+        let mut st = self.conn.prepare_cached(&sql)?;
+        let mut rows: Vec<Message> = st
+            .query_map(
+                params![chat_id, q.include_internal, q.date_from, q.before, fetch],
+                Self::message_row,
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        let has_more = rows.len() as i64 > i64::from(q.limit);
+        rows.truncate(q.limit as usize);
+        if !ascending {
+            rows.reverse();
+        }
+        Ok((rows, has_more))
+    }
+
+    // ------------------------------------------------------------ read markers
+
+    /// Moves a reader's marker forward to `message_id` (never back). Returns
+    /// whether it moved.
+    pub fn mark_read(
+        &self,
+        chat_id: &str,
+        reader_id: &str,
+        message_id: &str,
+        sent_at: i64,
+        now: i64,
+    ) -> Result<bool> {
+        let current: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT m.sent_at FROM read_markers r JOIN messages m ON m.id = r.message_id
+                 WHERE r.chat_id = ?1 AND r.reader_id = ?2",
+                [chat_id, reader_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if current.is_some_and(|c| c >= sent_at) {
+            return Ok(false);
+        }
+        self.conn.execute(
+            "INSERT INTO read_markers (chat_id, reader_id, message_id, read_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (chat_id, reader_id) DO UPDATE SET message_id = ?3, read_at = ?4",
+            params![chat_id, reader_id, message_id, now],
+        )?;
+        Ok(true)
+    }
+
+    // ------------------------------------------------------------ notifications
+
+    /// Stores one notification for one agent.
+    pub fn insert_notification(&self, agent_id: &str, n: &Notification, now: i64) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO notifications (id, agent_id, type, title, message, data, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                n.id,
+                agent_id,
+                n.kind.as_str(),
+                n.title,
+                n.message,
+                n.data.as_ref().map(|d| d.to_string()),
+                now
+            ])?;
+        Ok(())
+    }
+
+    /// An agent's notifications, newest first.
+    pub fn notifications(&self, agent_id: &str, unread_only: bool, limit: u32) -> Result<Vec<Notification>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT id, type, title, message, data, created_at, read_at FROM notifications
+             WHERE agent_id = ?1 AND (NOT ?2 OR read_at IS NULL)
+             ORDER BY created_at DESC, rowid DESC LIMIT ?3",
+        )?;
+        let rows = st.query_map(params![agent_id, unread_only, limit], |r| {
+            let kind: String = r.get(1)?;
+            let data: Option<String> = r.get(4)?;
+            Ok(Notification {
+                id: r.get(0)?,
+                kind: NotificationType::parse(&kind).unwrap_or(NotificationType::Info),
+                title: r.get(2)?,
+                message: r.get(3)?,
+                data: data.and_then(|d| serde_json::from_str(&d).ok()),
+                created_at: format_millis(r.get(5)?),
+                read: Some(r.get::<_, Option<i64>>(6)?.is_some()),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// An agent's unread notification count.
+    pub fn unread_notifications(&self, agent_id: &str) -> Result<u64> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT COUNT(*) FROM notifications WHERE agent_id = ?1 AND read_at IS NULL")?
+            .query_row([agent_id], |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    /// Marks one notification read; `false` when the agent has no such notification.
+    pub fn read_notification(&self, agent_id: &str, id: &str, now: i64) -> Result<bool> {
+        let exists: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM notifications WHERE id = ?1 AND agent_id = ?2)",
+            [id, agent_id],
+            |r| r.get(0),
+        )?;
+        if exists {
+            self.conn.execute(
+                "UPDATE notifications SET read_at = ?3 WHERE id = ?1 AND agent_id = ?2 AND read_at IS NULL",
+                params![id, agent_id, now],
+            )?;
+        }
+        Ok(exists)
+    }
+
+    /// Marks every notification of an agent read.
+    pub fn read_all_notifications(&self, agent_id: &str, now: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE notifications SET read_at = ?2 WHERE agent_id = ?1 AND read_at IS NULL",
+            params![agent_id, now],
+        )?;
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ files
+
+    /// Stores an upload.
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert_file(
+        &self,
+        id: &str,
+        chat_id: &str,
+        uploader_id: &str,
+        file_name: &str,
+        mime_type: &str,
+        bytes: &[u8],
+        now: i64,
+    ) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO files (id, chat_id, uploader_id, file_name, mime_type, size, bytes, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                id,
+                chat_id,
+                uploader_id,
+                file_name,
+                mime_type,
+                bytes.len() as i64,
+                bytes,
+                now
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// An upload's name, type and bytes.
+    pub fn file(&self, id: &str) -> Result<Option<FileRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT file_name, mime_type, bytes FROM files WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(FileRow {
+                        file_name: r.get(0)?,
+                        mime_type: r.get(1)?,
+                        bytes: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    // ------------------------------------------------------------ stats
+
+    /// Queue numbers; `agents_online` is the caller's to fill in.
+    pub fn stats(&self, day_start: i64) -> Result<Stats> {
+        Ok(self.conn.query_row(
+            "SELECT
+               (SELECT COUNT(*) FROM chats WHERE status = 'PENDING'),
+               (SELECT COUNT(*) FROM chats WHERE status = 'IN_PROGRESS'),
+               (SELECT COUNT(*) FROM chats WHERE status = 'CLOSED' AND closed_at >= ?1)",
+            [day_start],
+            |r| {
+                Ok(Stats {
+                    pending: r.get::<_, i64>(0)? as u64,
+                    in_progress: r.get::<_, i64>(1)? as u64,
+                    closed_today: r.get::<_, i64>(2)? as u64,
+                    agents_online: 0,
+                })
+            },
+        )?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        migrations().validate().unwrap();
+    }
+
+    fn seeded() -> Store {
+        let s = Store::open_in_memory().unwrap();
+        let v = VisitorInfo {
+            id: "v1".into(),
+            name: "Ana".into(),
+            email: None,
+        };
+        s.insert_visitor(&v, "h", 0).unwrap();
+        s.insert_chat("c1", "v1", None, 0).unwrap();
+        s
+    }
+
+    fn msg(s: &Store, now: i64, internal: bool) -> Message {
+        s.insert_message(&NewMessage {
+            chat_id: "c1",
+            sender_id: "v1",
+            sender_type: SenderType::Visitor,
+            content: "hola",
+            kind: MessageType::Text,
+            is_internal: internal,
+            is_first_response: false,
+            client_message_id: None,
+            attachment: None,
+            now,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn sent_at_is_strictly_increasing_even_when_the_clock_stalls() {
+        let s = seeded();
+        let a = msg(&s, 1000, false);
+        let b = msg(&s, 1000, false);
+        let c = msg(&s, 900, false);
+        assert_eq!(a.sent_at, format_millis(1000));
+        assert_eq!(b.sent_at, format_millis(1001));
+        assert_eq!(c.sent_at, format_millis(1002));
+    }
+
+    #[test]
+    fn paging_back_and_catching_up() {
+        let s = seeded();
+        for i in 0..10 {
+            msg(&s, 1000 + i, i % 3 == 0);
+        }
+        let all = PageQuery {
+            limit: 4,
+            include_internal: true,
+            ..Default::default()
+        };
+        let (newest, more) = s.page("c1", all).unwrap();
+        assert!(more);
+        assert_eq!(newest.first().unwrap().sent_at, format_millis(1006));
+        assert_eq!(newest.last().unwrap().sent_at, format_millis(1009));
+        let (older, _) = s
+            .page(
+                "c1",
+                PageQuery {
+                    before: Some(1006),
+                    ..all
+                },
+            )
+            .unwrap();
+        assert_eq!(older.last().unwrap().sent_at, format_millis(1005));
+        let (from, more) = s
+            .page(
+                "c1",
+                PageQuery {
+                    date_from: Some(1007),
+                    ..all
+                },
+            )
+            .unwrap();
+        assert!(!more);
+        assert_eq!(from.len(), 3, "dateFrom is inclusive");
+        let public = PageQuery {
+            limit: 100,
+            include_internal: false,
+            ..Default::default()
+        };
+        let (visible, _) = s.page("c1", public).unwrap();
+        assert_eq!(visible.len(), 6);
+        assert!(visible.iter().all(|m| !m.is_internal));
+    }
+
+    #[test]
+    fn read_markers_only_move_forward() {
+        let s = seeded();
+        let a = msg(&s, 1000, false);
+        let b = msg(&s, 2000, false);
+        assert!(s.mark_read("c1", "r", &b.message_id, 2000, 5).unwrap());
+        assert!(!s.mark_read("c1", "r", &a.message_id, 1000, 6).unwrap());
+    }
+}
