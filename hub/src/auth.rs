@@ -156,7 +156,7 @@ mod tests {
         let t = Tokens::new(b"secret", 60);
         let now = chrono::Utc::now().timestamp_millis();
         let (tok, exp) = t.issue("a1", now);
-        assert_eq!(exp, now + 60_000);
+        assert_eq!(exp, now / 1000 * 1000 + 60_000, "JWT expiry has whole seconds");
         assert_eq!(t.verify(&tok).as_deref(), Some("a1"));
         let expired = Tokens::new(b"secret", -10).issue("a1", now).0;
         assert_eq!(t.verify(&expired), None);
