@@ -62,6 +62,7 @@ async fn main() -> std::process::ExitCode {
                 .unwrap_or_else(|_| "info,tower_http=warn,socketioxide=warn,engineioxide=warn".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let args = Args::parse();
     let config = HubConfig {
