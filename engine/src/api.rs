@@ -1,0 +1,263 @@
+//! The HTTP side of the protocol (reqwest over rustls): login, lists,
+//! history pages, sending, accept/close, uploads. Every failure is sorted
+//! into what a client must do about it (sign in again, retry later, give up).
+
+use std::time::Duration;
+
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::de::DeserializeOwned;
+use switchboard_protocol::{
+    Agent, AgentList, Attachment, ChatList, ChatSummary, ErrorBody, LoginRequest, LoginResponse, Message,
+    MessagePage, NotificationList, SendMessageRequest, Stats, time::format_millis,
+};
+use url::Url;
+
+/// What went wrong with a request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// 401: the token is missing, bad or expired.
+    #[error("the server wants a new sign-in: {0}")]
+    Unauthorized(String),
+    /// The server could not be reached (DNS, refused, reset, timeout).
+    #[error("the server is unreachable: {0}")]
+    Unreachable(String),
+    /// The server answered 429; try again after this many seconds.
+    #[error("the server asks to slow down (retry in {0} s)")]
+    RateLimited(u64),
+    /// The server failed (5xx): worth retrying.
+    #[error("the server failed ({status}): {message}")]
+    Server {
+        /// HTTP status.
+        status: u16,
+        /// Its message.
+        message: String,
+    },
+    /// The server refused the request for good (4xx).
+    #[error("{message}")]
+    Rejected {
+        /// HTTP status.
+        status: u16,
+        /// Its message.
+        message: String,
+    },
+    /// The answer is not what the protocol says: not a Switchboard server.
+    #[error("not a Switchboard-compatible server: {0}")]
+    Incompatible(String),
+}
+
+impl ApiError {
+    /// Whether trying the same request again later may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Self::Unreachable(_) | Self::RateLimited(_) | Self::Server { .. }
+        )
+    }
+}
+
+type Result<T> = std::result::Result<T, ApiError>;
+
+/// An HTTP client for one server.
+#[derive(Debug, Clone)]
+pub struct Api {
+    http: reqwest::Client,
+    base: Url,
+}
+
+impl Api {
+    /// A client for the server at `base` (e.g. `http://127.0.0.1:4800`).
+    pub fn new(base: Url) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60))
+            .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("a reqwest client with rustls builds");
+        Self { http, base }
+    }
+
+    /// The server's base URL.
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> Result<Url> {
+        self.base
+            .join(path)
+            .map_err(|e| ApiError::Incompatible(format!("bad URL {path}: {e}")))
+    }
+
+    fn request(&self, method: Method, path: &str, token: Option<&str>) -> Result<RequestBuilder> {
+        let mut rb = self.http.request(method, self.url(path)?);
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        Ok(rb)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(path))]
+    async fn send<T: DeserializeOwned>(&self, rb: RequestBuilder, path: &str) -> Result<(StatusCode, T)> {
+        tracing::Span::current().record("path", path);
+        let res = rb
+            .send()
+            .await
+            .map_err(|e| ApiError::Unreachable(error_chain(&e)))?;
+        let status = res.status();
+        if status.is_success() {
+            let bytes = res
+                .bytes()
+                .await
+                .map_err(|e| ApiError::Unreachable(error_chain(&e)))?;
+            let value = serde_json::from_slice(&bytes)
+                .map_err(|e| ApiError::Incompatible(format!("unexpected answer to {path}: {e}")))?;
+            return Ok((status, value));
+        }
+        let retry_after = res
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let text = res.text().await.unwrap_or_default();
+        let message = serde_json::from_str::<ErrorBody>(&text)
+            .map(|b| b.message)
+            .unwrap_or_else(|_| text.chars().take(200).collect());
+        Err(match status.as_u16() {
+            401 => ApiError::Unauthorized(message),
+            429 => ApiError::RateLimited(retry_after.unwrap_or(1)),
+            s @ 500..=599 => ApiError::Server { status: s, message },
+            s => ApiError::Rejected { status: s, message },
+        })
+    }
+
+    /// `POST /v2/auth/login`. A wrong password is `Unauthorized`; a server
+    /// that does not speak the protocol is `Incompatible`.
+    pub async fn login(&self, email: &str, password: &str) -> Result<LoginResponse> {
+        let body = LoginRequest {
+            email: email.to_owned(),
+            password: password.to_owned(),
+        };
+        let rb = self.request(Method::POST, "/v2/auth/login", None)?.json(&body);
+        match self.send(rb, "/v2/auth/login").await {
+            Err(ApiError::Rejected {
+                status: 404 | 405, ..
+            }) => Err(ApiError::Incompatible(
+                "it has no /v2/auth/login endpoint".to_owned(),
+            )),
+            other => other.map(|(_, v)| v),
+        }
+    }
+
+    /// `GET /v2/auth/me`.
+    pub async fn me(&self, token: &str) -> Result<Agent> {
+        let rb = self.request(Method::GET, "/v2/auth/me", Some(token))?;
+        Ok(self.send(rb, "/v2/auth/me").await?.1)
+    }
+
+    /// `GET /v2/chats?updatedSince=`.
+    pub async fn chats(&self, token: &str, updated_since: Option<i64>) -> Result<Vec<ChatSummary>> {
+        let mut rb = self.request(Method::GET, "/v2/chats", Some(token))?;
+        if let Some(t) = updated_since {
+            rb = rb.query(&[("updatedSince", format_millis(t))]);
+        }
+        Ok(self.send::<ChatList>(rb, "/v2/chats").await?.1.chats)
+    }
+
+    /// `GET /v2/messages/chat/{id}` with `dateFrom` (inclusive, oldest
+    /// first) or `before` (exclusive, newest page).
+    pub async fn history(
+        &self,
+        token: &str,
+        chat_id: &str,
+        date_from: Option<i64>,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<MessagePage> {
+        let path = format!("/v2/messages/chat/{chat_id}");
+        let mut q = vec![("limit", limit.to_string())];
+        if let Some(t) = date_from {
+            q.push(("dateFrom", format_millis(t)));
+        }
+        if let Some(t) = before {
+            q.push(("before", format_millis(t)));
+        }
+        let rb = self.request(Method::GET, &path, Some(token))?.query(&q);
+        Ok(self.send(rb, &path).await?.1)
+    }
+
+    /// `POST /v2/messages`; `true` when the server created it (201) rather
+    /// than recognising its `clientMessageId` (200).
+    pub async fn send_message(&self, token: &str, req: &SendMessageRequest) -> Result<(Message, bool)> {
+        let rb = self.request(Method::POST, "/v2/messages", Some(token))?.json(req);
+        let (status, m) = self.send(rb, "/v2/messages").await?;
+        Ok((m, status == StatusCode::CREATED))
+    }
+
+    /// `POST /v2/chats/{id}/accept`.
+    pub async fn accept(&self, token: &str, chat_id: &str) -> Result<ChatSummary> {
+        let path = format!("/v2/chats/{chat_id}/accept");
+        let rb = self.request(Method::POST, &path, Some(token))?;
+        Ok(self.send(rb, &path).await?.1)
+    }
+
+    /// `POST /v2/chats/{id}/close`.
+    pub async fn close(&self, token: &str, chat_id: &str) -> Result<ChatSummary> {
+        let path = format!("/v2/chats/{chat_id}/close");
+        let rb = self.request(Method::POST, &path, Some(token))?;
+        Ok(self.send(rb, &path).await?.1)
+    }
+
+    /// `POST /v2/files/upload`.
+    pub async fn upload(
+        &self,
+        token: &str,
+        chat_id: &str,
+        file_name: &str,
+        mime_type: &str,
+        bytes: Vec<u8>,
+    ) -> Result<Attachment> {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(file_name.to_owned())
+            .mime_str(mime_type)
+            .map_err(|e| ApiError::Rejected {
+                status: 400,
+                message: format!("bad MIME type: {e}"),
+            })?;
+        let form = reqwest::multipart::Form::new()
+            .text("chatId", chat_id.to_owned())
+            .part("file", part);
+        let rb = self
+            .request(Method::POST, "/v2/files/upload", Some(token))?
+            .multipart(form);
+        Ok(self.send(rb, "/v2/files/upload").await?.1)
+    }
+
+    /// `GET /v2/agents`.
+    pub async fn agents(&self, token: &str) -> Result<AgentList> {
+        let rb = self.request(Method::GET, "/v2/agents", Some(token))?;
+        Ok(self.send(rb, "/v2/agents").await?.1)
+    }
+
+    /// `GET /v2/notifications`.
+    pub async fn notifications(&self, token: &str) -> Result<NotificationList> {
+        let rb = self.request(Method::GET, "/v2/notifications", Some(token))?;
+        Ok(self.send(rb, "/v2/notifications").await?.1)
+    }
+
+    /// `GET /v2/stats`.
+    pub async fn stats(&self, token: &str) -> Result<Stats> {
+        let rb = self.request(Method::GET, "/v2/stats", Some(token))?;
+        Ok(self.send(rb, "/v2/stats").await?.1)
+    }
+}
+
+/// An error with its sources, on one line (reqwest hides the cause).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(inner) = src {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        src = inner.source();
+    }
+    s
+}

@@ -1,0 +1,399 @@
+//! `switchboard-cli`: the headless console over the same engine as the
+//! desktop app, for scripts and support teams. Data on stdout (JSON lines or
+//! a table), diagnostics on stderr, and exit codes a script can use:
+//! 0 done, 1 error, 2 queued but not yet delivered, 3 sign-in needed.
+
+use std::{path::PathBuf, process::ExitCode, time::Duration};
+
+use clap::{Parser, Subcommand};
+use switchboard_engine::{Delivery, Engine, EngineConfig, EngineError};
+use url::Url;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "switchboard-cli",
+    version,
+    about = "The Switchboard console, headless"
+)]
+struct Cli {
+    /// The server's URL (remembered after `login`).
+    #[arg(long, global = true, env = "SWITCHBOARD_SERVER")]
+    server: Option<Url>,
+    /// The agent's e-mail (remembered after `login`).
+    #[arg(long, global = true, env = "SWITCHBOARD_EMAIL")]
+    email: Option<String>,
+    /// Where the local cache lives (default: the OS data directory).
+    #[arg(long, global = true, env = "SWITCHBOARD_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Keep the token in memory only (for machines with no keychain); the
+    /// password then comes from SWITCHBOARD_PASSWORD on every run.
+    #[arg(long, global = true)]
+    no_keychain: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Sign in with SWITCHBOARD_PASSWORD; the token goes to the OS keychain.
+    Login,
+    /// Forget the token (the local cache stays).
+    Logout,
+    /// List chats with unread counts (syncs first when the server is reachable).
+    Chats {
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Do not contact the server: print the cache.
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Connect, sync, follow every chat, and print one JSON line per change.
+    Watch {
+        /// Stop after this many seconds (default: until SIGINT/SIGTERM).
+        #[arg(long)]
+        duration: Option<f64>,
+    },
+    /// Send a message through the outbox; returns once the server has it.
+    Send {
+        /// The chat.
+        #[arg(long)]
+        chat: String,
+        /// The text.
+        #[arg(long)]
+        text: String,
+        /// An internal note (agents only).
+        #[arg(long)]
+        internal: bool,
+        /// How long to wait for the server, in seconds.
+        #[arg(long, default_value_t = 30.0)]
+        timeout: f64,
+    },
+    /// Print a chat's cached messages, oldest first, one JSON per line (offline).
+    History {
+        /// The chat.
+        #[arg(long)]
+        chat: String,
+    },
+    /// Search cached messages (offline), newest first, one JSON per line.
+    Search {
+        /// Words to find.
+        query: String,
+        /// At most this many results.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+}
+
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Remembered {
+    server: String,
+    email: String,
+}
+
+fn default_data_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(d).join("switchboard");
+    }
+    #[cfg(windows)]
+    if let Some(d) = std::env::var_os("APPDATA") {
+        return PathBuf::from(d).join("Switchboard");
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
+    if cfg!(target_os = "macos") {
+        home.join("Library/Application Support/Switchboard")
+    } else {
+        home.join(".local/share/switchboard")
+    }
+}
+
+/// A user-facing failure with its exit code.
+struct Fail(u8, String);
+
+impl From<EngineError> for Fail {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::NeedsLogin => Fail(
+                3,
+                "sign-in needed: run `switchboard-cli login` (password in SWITCHBOARD_PASSWORD)".to_owned(),
+            ),
+            other => Fail(1, other.to_string()),
+        }
+    }
+}
+
+#[allow(clippy::print_stdout)]
+fn out(line: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`| head`) ends the output quietly.
+    let _ = writeln!(stdout, "{line}");
+}
+
+fn json_line<T: serde::Serialize>(v: &T) {
+    match serde_json::to_string(v) {
+        Ok(s) => out(&s),
+        Err(e) => tracing::error!(error = %e, "cannot serialise output"),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Fail(code, msg)) => {
+            eprintln!("switchboard-cli: {msg}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Fail> {
+    let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
+    let remembered_path = data_dir.join("cli.json");
+    let remembered: Option<Remembered> = std::fs::read(&remembered_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    let server = cli
+        .server
+        .clone()
+        .or_else(|| remembered.as_ref().and_then(|r| Url::parse(&r.server).ok()))
+        .ok_or_else(|| {
+            Fail(
+                1,
+                "no server: pass --server URL (e.g. http://127.0.0.1:4800)".to_owned(),
+            )
+        })?;
+    let email = cli
+        .email
+        .clone()
+        .or_else(|| remembered.as_ref().map(|r| r.email.clone()))
+        .ok_or_else(|| Fail(1, "no account: pass --email".to_owned()))?;
+    let mut config = EngineConfig::new(server.clone(), email.clone(), data_dir.clone());
+    config.keychain = !cli.no_keychain;
+    let engine = Engine::open(config).await?;
+    let password = std::env::var("SWITCHBOARD_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
+
+    // Sign in when asked, or when there is no token but a password.
+    let ensure_session = |engine: Engine| {
+        let password = password.clone();
+        async move {
+            if engine.has_session() {
+                return Ok::<(), Fail>(());
+            }
+            match password {
+                Some(p) => {
+                    engine.login(&p).await?;
+                    Ok(())
+                }
+                None => Err(EngineError::NeedsLogin.into()),
+            }
+        }
+    };
+
+    match cli.command {
+        Command::Login => {
+            let p = password.ok_or_else(|| Fail(1, "set SWITCHBOARD_PASSWORD to sign in".to_owned()))?;
+            let agent = engine.login(&p).await?;
+            std::fs::create_dir_all(&data_dir).map_err(|e| Fail(1, e.to_string()))?;
+            let r = Remembered {
+                server: server.to_string(),
+                email,
+            };
+            let _ = std::fs::write(
+                &remembered_path,
+                serde_json::to_vec_pretty(&r).unwrap_or_default(),
+            );
+            eprintln!("signed in as {} <{}>", agent.name, agent.email);
+            json_line(&agent);
+        }
+        Command::Logout => {
+            engine.logout().await?;
+            eprintln!(
+                "signed out; the local cache stays in {}",
+                engine.db_path().display()
+            );
+        }
+        Command::Chats { json, offline } => {
+            if !offline {
+                match ensure_session(engine.clone()).await {
+                    Ok(()) => {
+                        if !catch_up(&engine, Duration::from_secs(15)).await {
+                            eprintln!("switchboard-cli: could not sync; showing the local cache");
+                        }
+                    }
+                    Err(Fail(_, msg)) => eprintln!("switchboard-cli: {msg}; showing the local cache"),
+                }
+            }
+            let chats = engine.chats()?;
+            if json {
+                chats.iter().for_each(json_line);
+            } else {
+                out(&format!(
+                    "{:<36}  {:<11}  {:>6}  {:<24}  LAST MESSAGE",
+                    "CHAT", "STATUS", "UNREAD", "VISITOR"
+                ));
+                for c in &chats {
+                    let last = c
+                        .last_message
+                        .as_ref()
+                        .map(|m| m.content.replace(['\n', '\r'], " "))
+                        .unwrap_or_default();
+                    out(&format!(
+                        "{:<36}  {:<11}  {:>6}  {:<24}  {}",
+                        c.chat_id,
+                        c.status.as_str(),
+                        c.unread,
+                        truncate(&c.visitor.name, 24),
+                        truncate(&last, 60)
+                    ));
+                }
+                eprintln!("{} chats, {} unread", chats.len(), engine.total_unread()?);
+            }
+            engine.shutdown().await;
+        }
+        Command::Watch { duration } => {
+            ensure_session(engine.clone()).await?;
+            let mut changes = engine.subscribe();
+            engine.start();
+            let deadline = async {
+                match duration {
+                    Some(s) => tokio::time::sleep(Duration::from_secs_f64(s.max(0.0))).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::pin!(deadline);
+            let signal = shutdown_signal();
+            tokio::pin!(signal);
+            loop {
+                tokio::select! {
+                    _ = &mut deadline => break,
+                    _ = &mut signal => break,
+                    c = changes.recv() => match c {
+                        Ok(change) => json_line(&change),
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                            eprintln!("switchboard-cli: output fell behind; {n} changes not printed (all are stored)");
+                        }
+                        Err(_) => break,
+                    }
+                }
+            }
+            engine.shutdown().await;
+            while let Ok(change) = changes.try_recv() {
+                json_line(&change);
+            }
+        }
+        Command::Send {
+            chat,
+            text,
+            internal,
+            timeout,
+        } => {
+            if engine.chat(&chat)?.is_none() {
+                ensure_session(engine.clone()).await?;
+                // Unknown locally: learn the chat first.
+                if !catch_up(&engine, Duration::from_secs(15)).await || engine.chat(&chat)?.is_none() {
+                    return Err(Fail(1, format!("unknown chat {chat}")));
+                }
+            }
+            let message = engine.send(&chat, &text, internal)?;
+            let cmid = message.client_message_id.clone().unwrap_or_default();
+            if let Err(Fail(code, msg)) = ensure_session(engine.clone()).await {
+                return Err(Fail(
+                    code,
+                    format!("{msg}; the message is queued and will be sent on the next run"),
+                ));
+            }
+            engine.start();
+            let d = engine
+                .wait_delivered(&cmid, Duration::from_secs_f64(timeout.max(0.0)))
+                .await?;
+            engine.shutdown().await;
+            match d {
+                Delivery::Sent(m) => json_line(&m),
+                Delivery::Failed(reason) => {
+                    return Err(Fail(1, format!("the server refused the message: {reason}")));
+                }
+                Delivery::Pending { error, .. } => {
+                    return Err(Fail(
+                        2,
+                        format!(
+                            "not delivered yet ({}); it is queued and will be sent on the next run",
+                            error.unwrap_or_else(|| "no answer".to_owned())
+                        ),
+                    ));
+                }
+                Delivery::Unknown => return Err(Fail(1, "the message vanished from the outbox".to_owned())),
+            }
+        }
+        Command::History { chat } => {
+            engine.history(&chat)?.iter().for_each(json_line);
+        }
+        Command::Search { query, limit } => {
+            engine.search(&query, limit)?.iter().for_each(json_line);
+        }
+    }
+    Ok(())
+}
+
+/// Connects and waits for the first catch-up (or gives up after `limit`).
+async fn catch_up(engine: &Engine, limit: Duration) -> bool {
+    let mut changes = engine.subscribe();
+    engine.start();
+    let done = tokio::time::timeout(limit, async {
+        loop {
+            match changes.recv().await {
+                Ok(switchboard_engine::Change::CaughtUp { .. }) => return true,
+                Ok(switchboard_engine::Change::Connection {
+                    state: switchboard_engine::ConnectionState::NeedsLogin,
+                }) => return false,
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(_) => return false,
+            }
+        }
+    })
+    .await
+    .unwrap_or(false);
+    engine.shutdown().await;
+    done
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(t) => t,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

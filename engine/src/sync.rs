@@ -1,0 +1,177 @@
+//! The catch-up after every (re)connect: join the room of every open chat
+//! first, then fetch the inbox with `updatedSince` and each chat's messages
+//! from its cursor with `dateFrom` (inclusive, so nothing with an equal
+//! timestamp is lost; duplicates are dropped by `messageId`), then flush the
+//! outbox. A chat whose catch-up is done is "live": the messages its room
+//! delivers move its cursor from then on.
+
+use std::{collections::BTreeSet, sync::Arc};
+
+use serde_json::json;
+use switchboard_model::Change;
+use switchboard_protocol::{ChatStatus, time::parse_millis};
+
+use crate::{EngineError, Inner, inbound, lock, store};
+
+type Result<T> = std::result::Result<T, EngineError>;
+
+/// Newest page fetched for a chat never synced before (older history is
+/// loaded on demand).
+const FIRST_PAGE: u32 = 100;
+/// Page size of a catch-up.
+const CATCH_UP_PAGE: u32 = 500;
+
+/// Runs one sync for connection `generation`; logs instead of failing (the
+/// next connection syncs again).
+#[tracing::instrument(name = "sync", skip(inner))]
+pub(crate) async fn run(inner: Arc<Inner>, generation: u64) {
+    match sync(&inner).await {
+        Ok((messages, chats)) => {
+            tracing::info!(messages, chats, "caught up");
+            inner.publish(Change::CaughtUp { messages, chats });
+        }
+        Err(e) => tracing::info!(error = %e, "sync interrupted; it will run again on the next connection"),
+    }
+    inner.outbox_wake.notify_one();
+}
+
+async fn join(inner: &Inner, chat_id: &str) -> Result<()> {
+    if lock(&inner.joined).contains(chat_id) {
+        return Ok(());
+    }
+    let link = inner.link().ok_or(crate::link::LinkError::NotConnected)?;
+    let ack = link.request("chat:join", json!({ "chatId": chat_id })).await?;
+    if ack.get("success").and_then(serde_json::Value::as_bool) == Some(true) {
+        lock(&inner.joined).insert(chat_id.to_owned());
+    } else {
+        tracing::warn!(chat = chat_id, ack = %ack, "the server refused to join a chat room");
+    }
+    Ok(())
+}
+
+async fn sync(inner: &Inner) -> Result<(u64, u64)> {
+    let token = inner.token().ok_or(EngineError::NeedsLogin)?;
+    // 1. Rooms first, so that nothing sent from now on is missed.
+    let open = store::open_chat_ids(inner.store().conn())?;
+    for id in &open {
+        join(inner, id).await?;
+    }
+    // 2. The inbox.
+    let since = store::cursor(inner.store().conn(), "chats")?;
+    let chats = inner
+        .api
+        .chats(&token, since)
+        .await
+        .map_err(|e| inner.api_error(e))?;
+    let newest = chats.iter().filter_map(|c| parse_millis(&c.updated_at)).max();
+    inner.apply_summaries(&chats)?;
+    let mut targets: BTreeSet<String> = open.into_iter().collect();
+    for c in &chats {
+        if c.status != ChatStatus::Closed {
+            join(inner, &c.chat_id).await?;
+        }
+        targets.insert(c.chat_id.clone());
+    }
+    // 3. Each chat's messages.
+    let (mut messages, mut in_chats) = (0, 0);
+    for id in &targets {
+        let n = catch_up_chat(inner, &token, id).await?;
+        if n > 0 {
+            messages += n;
+            in_chats += 1;
+        }
+    }
+    if let Some(newest) = newest {
+        inner
+            .store()
+            .write(|tx| store::advance_cursor(tx, "chats", newest))?;
+    }
+    Ok((messages, in_chats))
+}
+
+/// Catches one chat up; returns how many new messages from others arrived.
+async fn catch_up_chat(inner: &Inner, token: &str, chat_id: &str) -> Result<u64> {
+    let scope = format!("chat:{chat_id}");
+    let me = inner.me_id();
+    let mut from = store::cursor(inner.store().conn(), &scope)?;
+    let mut from_others = 0u64;
+    let mut touched = false;
+    loop {
+        let page = match from {
+            None => inner.api.history(token, chat_id, None, None, FIRST_PAGE).await,
+            Some(f) => {
+                inner
+                    .api
+                    .history(token, chat_id, Some(f), None, CATCH_UP_PAGE)
+                    .await
+            }
+        }
+        .map_err(|e| inner.api_error(e))?;
+        let last = page.messages.last().and_then(|m| parse_millis(&m.sent_at));
+        let ins = inner
+            .store()
+            .write(|tx| store::insert_messages(tx, &page.messages))?;
+        for m in &ins.new {
+            if switchboard_model::counts_as_unread(m.sender_type, &m.sender_id, &me) {
+                from_others += 1;
+            }
+            inner.publish(Change::Message {
+                message: Box::new(switchboard_model::LocalMessage::sent(m.clone())),
+            });
+        }
+        touched |= !ins.new.is_empty();
+        match (from, last) {
+            (Some(f), Some(l)) if page.has_more && l > f => from = Some(l),
+            (Some(_), Some(_)) if page.has_more => {
+                tracing::warn!(
+                    chat = chat_id,
+                    "more than a page of messages share one timestamp; cannot page on"
+                );
+                break;
+            }
+            _ => break,
+        }
+    }
+    // Everything up to the newest held is now known: the cursor goes there,
+    // and the room's messages keep it moving.
+    let newest = store::newest_sent_at(inner.store().conn(), chat_id)?;
+    let changes = inner.store().write(|tx| {
+        if let Some(n) = newest {
+            store::advance_cursor(tx, &scope, n)?;
+        }
+        if touched {
+            inbound::chat_changes(tx, &me, &BTreeSet::from([chat_id.to_owned()]))
+        } else {
+            Ok(Vec::new())
+        }
+    })?;
+    lock(&inner.live).insert(chat_id.to_owned());
+    for c in changes {
+        inner.publish(c);
+    }
+    Ok(from_others)
+}
+
+/// A `chat:new` (or a message for an unknown chat) arrived: join the new
+/// rooms and catch those chats up, refreshing the inbox first if needed.
+pub(crate) async fn follow_new_chats(
+    inner: &Arc<Inner>,
+    mut chat_ids: Vec<String>,
+    refresh: bool,
+) -> Result<()> {
+    let token = inner.token().ok_or(EngineError::NeedsLogin)?;
+    if refresh {
+        let since = store::cursor(inner.store().conn(), "chats")?;
+        let chats = inner
+            .api
+            .chats(&token, since)
+            .await
+            .map_err(|e| inner.api_error(e))?;
+        chat_ids.extend(inner.apply_summaries(&chats)?);
+    }
+    for id in chat_ids {
+        join(inner, &id).await?;
+        catch_up_chat(inner, &token, &id).await?;
+    }
+    Ok(())
+}

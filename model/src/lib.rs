@@ -1,0 +1,345 @@
+//! The console's domain without I/O: messages with their local delivery
+//! state, inbox entries with unread counts, the connection state, and the
+//! typed changes the engine publishes. Shared by the engine, the CLI and the
+//! UI (builds for wasm32); no network or storage happens here.
+
+#![cfg_attr(not(test), warn(missing_docs))]
+
+use serde::{Deserialize, Serialize};
+use switchboard_protocol::{
+    Attachment, ChatStatus, ChatSummary, Message, MessageType, Notification, Presence, SenderType, Stats,
+    VisitorInfo,
+};
+
+/// What the link to the server is doing, for the UI to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "camelCase")]
+pub enum ConnectionState {
+    /// First connection attempt under way.
+    Connecting,
+    /// Connected, rooms joined, caught up.
+    Online,
+    /// Lost; the next attempt is `next_in_ms` away.
+    #[serde(rename_all = "camelCase")]
+    Reconnecting {
+        /// Attempts so far since the last success.
+        attempt: u32,
+        /// Milliseconds until the next attempt.
+        next_in_ms: u64,
+    },
+    /// Not connecting (stopped, or never started).
+    Offline,
+    /// The server refused the token: sign in again. Local data and the
+    /// outbox are kept.
+    NeedsLogin,
+}
+
+/// The local delivery state of a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryStatus {
+    /// Stored in the outbox, not yet accepted by the server.
+    Sending,
+    /// The server has it (every received message is `sent`).
+    Sent,
+    /// The server refused it; it can be retried.
+    Failed,
+}
+
+/// A message as the console holds it: the server's message, or an outbox
+/// entry that the server has not accepted yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocalMessage {
+    /// Server id; absent while sending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    /// The chat.
+    pub chat_id: String,
+    /// Author id.
+    pub sender_id: String,
+    /// Author kind.
+    pub sender_type: SenderType,
+    /// Text (rendered as text, never HTML).
+    pub content: String,
+    /// Text, image or file.
+    #[serde(rename = "type")]
+    pub kind: MessageType,
+    /// Internal note (agents only).
+    pub is_internal: bool,
+    /// First public agent message of the chat.
+    pub is_first_response: bool,
+    /// Server time; absent while sending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<String>,
+    /// The idempotency key of messages this console (or another client) sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_message_id: Option<String>,
+    /// Attachment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<Attachment>,
+    /// Local delivery state.
+    pub status: DeliveryStatus,
+    /// Why it failed, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl LocalMessage {
+    /// A message the server has.
+    pub fn sent(m: Message) -> Self {
+        Self {
+            message_id: Some(m.message_id),
+            chat_id: m.chat_id,
+            sender_id: m.sender_id,
+            sender_type: m.sender_type,
+            content: m.content,
+            kind: m.kind,
+            is_internal: m.is_internal,
+            is_first_response: m.is_first_response,
+            sent_at: Some(m.sent_at),
+            client_message_id: m.client_message_id,
+            attachment: m.attachment,
+            status: DeliveryStatus::Sent,
+            error: None,
+        }
+    }
+
+    /// The key that identifies it across `sending` → `sent`: the client id
+    /// when there is one, else the server id.
+    pub fn key(&self) -> &str {
+        self.client_message_id
+            .as_deref()
+            .or(self.message_id.as_deref())
+            .unwrap_or_default()
+    }
+}
+
+/// A chat in the inbox: the server's summary plus local counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatEntry {
+    /// The chat id.
+    pub chat_id: String,
+    /// Who opened it.
+    pub visitor: VisitorInfo,
+    /// Status.
+    pub status: ChatStatus,
+    /// Holder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee_id: Option<String>,
+    /// Subject line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The newest message held locally.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_message: Option<LocalMessage>,
+    /// Opened at.
+    pub created_at: String,
+    /// Last activity.
+    pub updated_at: String,
+    /// Messages from others after my read marker.
+    pub unread: u64,
+}
+
+impl ChatEntry {
+    /// An entry from a server summary, with no local counts yet.
+    pub fn from_summary(s: ChatSummary) -> Self {
+        Self {
+            chat_id: s.chat_id,
+            visitor: s.visitor,
+            status: s.status,
+            assignee_id: s.assignee_id,
+            subject: s.subject,
+            last_message: s.last_message.map(LocalMessage::sent),
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+            unread: 0,
+        }
+    }
+}
+
+/// Which inbox tab a chat belongs to, for an agent `me`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InboxTab {
+    /// In progress and assigned to me.
+    Mine,
+    /// Pending: waiting for an agent.
+    Queue,
+    /// Every open chat.
+    All,
+    /// Closed.
+    Closed,
+}
+
+impl InboxTab {
+    /// Whether `chat` shows under this tab for agent `me`.
+    pub fn contains(self, chat: &ChatEntry, me: &str) -> bool {
+        match self {
+            Self::Mine => chat.status == ChatStatus::InProgress && chat.assignee_id.as_deref() == Some(me),
+            Self::Queue => chat.status == ChatStatus::Pending,
+            Self::All => chat.status != ChatStatus::Closed,
+            Self::Closed => chat.status == ChatStatus::Closed,
+        }
+    }
+}
+
+/// Orders an inbox: most recent activity first, ties by id (stable).
+pub fn sort_inbox(chats: &mut [ChatEntry]) {
+    chats.sort_by(|a, b| {
+        b.updated_at
+            .cmp(&a.updated_at)
+            .then_with(|| a.chat_id.cmp(&b.chat_id))
+    });
+}
+
+/// Whether a message counts as unread for agent `me`: written by someone
+/// else (a visitor or another agent), not by the server itself.
+pub fn counts_as_unread(sender_type: SenderType, sender_id: &str, me: &str) -> bool {
+    sender_type != SenderType::System && sender_id != me
+}
+
+/// A change the engine publishes; the UI applies them in order to the
+/// snapshot it loaded. Large payloads are boxed to keep channels small.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Change {
+    /// The link's state changed.
+    Connection {
+        /// The new state.
+        state: ConnectionState,
+    },
+    /// A chat appeared or changed (status, assignee, last message, unread).
+    Chat {
+        /// The chat as it is now.
+        chat: Box<ChatEntry>,
+    },
+    /// A message appeared or changed (e.g. `sending` → `sent`).
+    Message {
+        /// The message as it is now.
+        message: Box<LocalMessage>,
+    },
+    /// Someone started or stopped typing.
+    #[serde(rename_all = "camelCase")]
+    Typing {
+        /// The chat.
+        chat_id: String,
+        /// Who.
+        user_id: String,
+        /// Started (`true`) or stopped.
+        typing: bool,
+    },
+    /// An agent's presence changed.
+    #[serde(rename_all = "camelCase")]
+    Presence {
+        /// The agent.
+        user_id: String,
+        /// Now.
+        status: Presence,
+    },
+    /// A server notification arrived.
+    Notification {
+        /// It.
+        notification: Box<Notification>,
+    },
+    /// The server's unread notification count.
+    NotificationCount {
+        /// Unread notifications.
+        count: u64,
+    },
+    /// Unread messages changed.
+    #[serde(rename_all = "camelCase")]
+    Unread {
+        /// The chat whose count changed.
+        chat_id: String,
+        /// Its unread count.
+        unread: u64,
+        /// The total over all chats.
+        total: u64,
+    },
+    /// Queue and team numbers.
+    Stats {
+        /// Now.
+        stats: Stats,
+    },
+    /// A catch-up after (re)connecting finished; `messages` arrived while away.
+    #[serde(rename_all = "camelCase")]
+    CaughtUp {
+        /// New messages from others, fetched by the catch-up.
+        messages: u64,
+        /// In how many chats.
+        chats: u64,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn entry(id: &str, status: ChatStatus, assignee: Option<&str>, updated: &str) -> ChatEntry {
+        ChatEntry {
+            chat_id: id.into(),
+            visitor: VisitorInfo {
+                id: "v".into(),
+                name: "V".into(),
+                email: None,
+            },
+            status,
+            assignee_id: assignee.map(str::to_owned),
+            subject: None,
+            last_message: None,
+            created_at: updated.into(),
+            updated_at: updated.into(),
+            unread: 0,
+        }
+    }
+
+    #[test]
+    fn tabs_partition_chats_for_an_agent() {
+        let mine = entry("a", ChatStatus::InProgress, Some("me"), "1");
+        let theirs = entry("b", ChatStatus::InProgress, Some("other"), "1");
+        let queued = entry("c", ChatStatus::Pending, None, "1");
+        let closed = entry("d", ChatStatus::Closed, Some("me"), "1");
+        assert!(InboxTab::Mine.contains(&mine, "me"));
+        assert!(!InboxTab::Mine.contains(&theirs, "me"));
+        assert!(InboxTab::Queue.contains(&queued, "me"));
+        assert!(InboxTab::All.contains(&theirs, "me") && !InboxTab::All.contains(&closed, "me"));
+        assert!(InboxTab::Closed.contains(&closed, "me"));
+    }
+
+    #[test]
+    fn inbox_is_ordered_by_last_activity() {
+        let mut chats = vec![
+            entry("a", ChatStatus::Pending, None, "2026-01-01T00:00:00.000Z"),
+            entry("b", ChatStatus::Pending, None, "2026-01-03T00:00:00.000Z"),
+            entry("c", ChatStatus::Pending, None, "2026-01-02T00:00:00.000Z"),
+        ];
+        sort_inbox(&mut chats);
+        let ids: Vec<_> = chats.iter().map(|c| c.chat_id.as_str()).collect();
+        assert_eq!(ids, ["b", "c", "a"]);
+    }
+
+    #[test]
+    fn own_and_system_messages_are_never_unread() {
+        assert!(counts_as_unread(SenderType::Visitor, "v", "me"));
+        assert!(counts_as_unread(SenderType::Agent, "other", "me"));
+        assert!(!counts_as_unread(SenderType::Agent, "me", "me"));
+        assert!(!counts_as_unread(SenderType::System, "c", "me"));
+    }
+
+    #[test]
+    fn changes_serialise_with_a_type_tag() {
+        let c = Change::Connection {
+            state: ConnectionState::Reconnecting {
+                attempt: 2,
+                next_in_ms: 1500,
+            },
+        };
+        assert_eq!(
+            serde_json::to_value(&c).unwrap(),
+            json!({"type": "connection", "state": {"state": "reconnecting", "attempt": 2, "nextInMs": 1500}})
+        );
+    }
+}
