@@ -146,7 +146,10 @@ impl Core {
         event: &str,
         data: &T,
     ) {
-        for socket in self.io.to(rooms).sockets() {
+        // After shutdown the namespace is gone; a request still in flight
+        // then has nobody to tell.
+        let Some(ns) = self.io.of("/") else { return };
+        for socket in ns.to(rooms).sockets() {
             if Some(socket.id) == except {
                 continue;
             }

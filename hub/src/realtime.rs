@@ -83,7 +83,15 @@ pub fn register(io: &SocketIo, core: Arc<Core>) {
         async move {
             match authenticate(&core, &s, auth.ok()) {
                 Some(p) => {
+                    // Rooms and event handlers are in place before the
+                    // handshake is answered, so an event a client emits the
+                    // moment it is connected is never missed.
+                    match &p {
+                        Principal::Agent(a) => s.join([AGENTS_ROOM.to_owned(), agent_room(&a.id)]),
+                        Principal::Visitor(v) => s.join(format!("visitor:{}", v.id)),
+                    }
                     s.extensions.insert(p);
+                    install_handlers(&core, &s);
                     Ok(())
                 }
                 None => {
@@ -94,8 +102,9 @@ pub fn register(io: &SocketIo, core: Arc<Core>) {
         }
     };
     let handler = move |s: SocketRef| {
-        let core = core.clone();
-        async move { on_connect(core, s) }
+        // Runs synchronously as the socket connects (the returned future is empty).
+        on_connect(core.clone(), s);
+        async {}
     };
     io.ns("/", handler.with(middleware));
 }
@@ -106,12 +115,6 @@ fn on_connect(core: Arc<Core>, s: SocketRef) {
         return;
     };
     tracing::debug!(sid = %s.id, user = %who.id(), "socket connected");
-    match &who {
-        Principal::Agent(a) => {
-            s.join([AGENTS_ROOM.to_owned(), agent_room(&a.id)]);
-        }
-        Principal::Visitor(v) => s.join(format!("visitor:{}", v.id)),
-    }
     core.emit_to(
         &s,
         server::WELCOME,
@@ -127,7 +130,6 @@ fn on_connect(core: Arc<Core>, s: SocketRef) {
             core.emit_to(&s, server::NOTIFICATION_COUNT, &NotificationCount { count });
         }
     }
-    install_handlers(&core, &s);
     s.on_disconnect(move |s: SocketRef| {
         let core = core.clone();
         async move {
