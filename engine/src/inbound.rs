@@ -120,7 +120,12 @@ pub fn apply(
             }
             Inbound::ChatNew(c) => {
                 let known = store::has_chat(tx, &c.chat_id)?;
-                store::upsert_chat(tx, &c)?;
+                for m in store::upsert_chat(tx, &c)?.new {
+                    out.new_messages += 1;
+                    out.changes.push(Change::Message {
+                        message: Box::new(LocalMessage::sent(m)),
+                    });
+                }
                 if !known && c.status != switchboard_protocol::ChatStatus::Closed {
                     out.to_join.push(c.chat_id.clone());
                 }

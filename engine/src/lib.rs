@@ -151,14 +151,26 @@ pub(crate) struct Inner {
     changes: broadcast::Sender<Change>,
     link: Mutex<Option<Link>>,
     pub(crate) outbox_wake: Notify,
-    pub(crate) live: Mutex<HashSet<String>>,
-    pub(crate) joined: Mutex<HashSet<String>>,
+    pub(crate) session: Mutex<Session>,
     malformed: AtomicU64,
     started: AtomicBool,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     processor: Mutex<Option<JoinHandle<()>>>,
     timings: LinkTimings,
     transport: Arc<dyn Transport>,
+}
+
+/// What holds for the current connection only. A sync task of an older
+/// connection that is still finishing must not touch it: every update checks
+/// `generation` under this lock.
+#[derive(Debug, Default)]
+pub(crate) struct Session {
+    /// The connection (0: none).
+    pub(crate) generation: u64,
+    /// Chats caught up on this connection: their room's messages move their cursor.
+    pub(crate) live: HashSet<String>,
+    /// Chats whose room this connection joined.
+    pub(crate) joined: HashSet<String>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -225,8 +237,7 @@ impl Engine {
                 changes,
                 link: Mutex::new(None),
                 outbox_wake: Notify::new(),
-                live: Mutex::new(HashSet::new()),
-                joined: Mutex::new(HashSet::new()),
+                session: Mutex::new(Session::default()),
                 malformed: AtomicU64::new(0),
                 started: AtomicBool::new(false),
                 tasks: Mutex::new(Vec::new()),
@@ -355,8 +366,7 @@ impl Engine {
         for t in lock(&self.inner.tasks).drain(..) {
             t.abort();
         }
-        lock(&self.inner.live).clear();
-        lock(&self.inner.joined).clear();
+        *lock(&self.inner.session) = Session::default();
         self.inner.started.store(false, Ordering::SeqCst);
         let store = self.inner.store();
         let _ = store.conn().execute_batch("PRAGMA wal_checkpoint(PASSIVE)");
@@ -715,15 +725,21 @@ impl Inner {
         let (changes, new_open) = self.store().write(|tx| {
             let mut touched = BTreeSet::new();
             let mut new_open = Vec::new();
+            let mut changes = Vec::new();
             for c in chats {
                 let known = store::has_chat(tx, &c.chat_id)?;
-                store::upsert_chat(tx, c)?;
+                for m in store::upsert_chat(tx, c)?.new {
+                    changes.push(Change::Message {
+                        message: Box::new(LocalMessage::sent(m)),
+                    });
+                }
                 if !known && c.status != switchboard_protocol::ChatStatus::Closed {
                     new_open.push(c.chat_id.clone());
                 }
                 touched.insert(c.chat_id.clone());
             }
-            Ok((inbound::chat_changes(tx, &me, &touched)?, new_open))
+            changes.extend(inbound::chat_changes(tx, &me, &touched)?);
+            Ok((changes, new_open))
         })?;
         for c in changes {
             self.publish(c);
@@ -768,6 +784,10 @@ async fn process_notices(inner: Arc<Inner>, mut rx: mpsc::UnboundedReceiver<Link
                     if let Some(t) = sync_task.take() {
                         t.abort();
                     }
+                    *lock(&inner.session) = Session {
+                        generation,
+                        ..Session::default()
+                    };
                     sync_task = Some(tokio::spawn(sync::run(inner.clone(), generation)));
                 }
                 LinkNotice::Disconnected { .. } => {
@@ -775,8 +795,7 @@ async fn process_notices(inner: Arc<Inner>, mut rx: mpsc::UnboundedReceiver<Link
                     if let Some(t) = sync_task.take() {
                         t.abort();
                     }
-                    lock(&inner.live).clear();
-                    lock(&inner.joined).clear();
+                    *lock(&inner.session) = Session::default();
                 }
             }
         }
@@ -792,7 +811,10 @@ fn apply_batch(inner: &Arc<Inner>, batch: Vec<inbound::Inbound>) {
         return;
     }
     let me = inner.me_id();
-    let live = lock(&inner.live).clone();
+    let (generation, live) = {
+        let session = lock(&inner.session);
+        (session.generation, session.live.clone())
+    };
     let result = inner.store().write(|tx| inbound::apply(tx, &me, &live, batch));
     match result {
         Ok(applied) => {
@@ -803,7 +825,8 @@ fn apply_batch(inner: &Arc<Inner>, batch: Vec<inbound::Inbound>) {
                 let inner = inner.clone();
                 tokio::spawn(async move {
                     if let Err(e) =
-                        sync::follow_new_chats(&inner, applied.to_join, applied.unknown_chats).await
+                        sync::follow_new_chats(&inner, generation, applied.to_join, applied.unknown_chats)
+                            .await
                     {
                         tracing::debug!(error = %e, "following new chats failed; the next sync will");
                     }

@@ -519,7 +519,12 @@ async fn session(
             let Ok(_permit) = in_flight.acquire().await else {
                 return;
             };
-            match conn.emit_with_ack(&event, data, timings.ack_timeout).await {
+            // The whole round trip is bounded: a send into a dead socket can hang.
+            let round_trip = conn.emit_with_ack(&event, data, timings.ack_timeout);
+            let answer = tokio::time::timeout(timings.ack_timeout, round_trip)
+                .await
+                .unwrap_or_else(|_| Err(format!("no ack within {} ms", timings.ack_timeout.as_millis())));
+            match answer {
                 Ok(v) => {
                     if let Some(r) = reply {
                         let _ = r.send(Ok(v));
@@ -561,8 +566,10 @@ async fn session(
                 Some(Control::Reconnect) => return SessionEnd::Reconnect,
                 Some(Control::Request { event, data, ack: Some(reply) }) => ask(event, data, Some(reply)),
                 Some(Control::Request { event, data, ack: None }) => {
-                    if let Err(e) = conn.emit(&event, data).await {
-                        return SessionEnd::Lost(e);
+                    match tokio::time::timeout(timings.ack_timeout, conn.emit(&event, data)).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(e)) => return SessionEnd::Lost(e),
+                        Err(_) => return SessionEnd::Lost(format!("{event}: the send did not complete")),
                     }
                 }
             },

@@ -199,8 +199,8 @@ fn ms(s: &str) -> i64 {
 }
 
 /// Inserts or updates a chat from a server summary (never moving
-/// `updated_at` back), and its last message.
-pub fn upsert_chat(tx: &Connection, s: &ChatSummary) -> Result<()> {
+/// `updated_at` back), and its last message (returned if it was new).
+pub fn upsert_chat(tx: &Connection, s: &ChatSummary) -> Result<Inserted> {
     tx.prepare_cached(
         "INSERT INTO chats (chat_id, visitor_id, visitor_name, visitor_email, status, assignee_id, subject,
                             created_at, updated_at)
@@ -221,10 +221,10 @@ pub fn upsert_chat(tx: &Connection, s: &ChatSummary) -> Result<()> {
         ms(&s.created_at),
         ms(&s.updated_at),
     ])?;
-    if let Some(m) = &s.last_message {
-        insert_messages(tx, std::slice::from_ref(m))?;
+    match &s.last_message {
+        Some(m) => insert_messages(tx, std::slice::from_ref(m)),
+        None => Ok(Inserted::default()),
     }
-    Ok(())
 }
 
 /// Applies a `chat:status` event. Returns `false` for an unknown chat.

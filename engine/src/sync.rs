@@ -4,6 +4,10 @@
 //! timestamp is lost; duplicates are dropped by `messageId`), then flush the
 //! outbox. A chat whose catch-up is done is "live": the messages its room
 //! delivers move its cursor from then on.
+//!
+//! Everything that marks a chat joined or live checks, under the session
+//! lock, that its connection is still the current one: a sync of a lost
+//! connection may still be finishing while the next one starts.
 
 use std::{collections::BTreeSet, sync::Arc};
 
@@ -11,12 +15,12 @@ use serde_json::json;
 use switchboard_model::Change;
 use switchboard_protocol::{ChatStatus, time::parse_millis};
 
-use crate::{EngineError, Inner, inbound, lock, store};
+use crate::{EngineError, Inner, inbound, link::LinkError, lock, store};
 
 type Result<T> = std::result::Result<T, EngineError>;
 
-/// Newest page fetched for a chat never synced before (older history is
-/// loaded on demand).
+/// Newest page fetched for a closed chat never synced before (older
+/// history is loaded on demand).
 const FIRST_PAGE: u32 = 100;
 /// Page size of a catch-up.
 const CATCH_UP_PAGE: u32 = 500;
@@ -25,7 +29,7 @@ const CATCH_UP_PAGE: u32 = 500;
 /// next connection syncs again).
 #[tracing::instrument(name = "sync", skip(inner))]
 pub(crate) async fn run(inner: Arc<Inner>, generation: u64) {
-    match sync(&inner).await {
+    match sync(&inner, generation).await {
         Ok((messages, chats)) => {
             tracing::info!(messages, chats, "caught up");
             inner.publish(Change::CaughtUp { messages, chats });
@@ -35,26 +39,40 @@ pub(crate) async fn run(inner: Arc<Inner>, generation: u64) {
     inner.outbox_wake.notify_one();
 }
 
-async fn join(inner: &Inner, chat_id: &str) -> Result<()> {
-    if lock(&inner.joined).contains(chat_id) {
-        return Ok(());
+fn stale() -> EngineError {
+    LinkError::NotConnected.into()
+}
+
+async fn join(inner: &Inner, generation: u64, chat_id: &str) -> Result<()> {
+    {
+        let session = lock(&inner.session);
+        if session.generation != generation {
+            return Err(stale());
+        }
+        if session.joined.contains(chat_id) {
+            return Ok(());
+        }
     }
-    let link = inner.link().ok_or(crate::link::LinkError::NotConnected)?;
+    let link = inner.link().ok_or(LinkError::NotConnected)?;
     let ack = link.request("chat:join", json!({ "chatId": chat_id })).await?;
     if ack.get("success").and_then(serde_json::Value::as_bool) == Some(true) {
-        lock(&inner.joined).insert(chat_id.to_owned());
+        let mut session = lock(&inner.session);
+        if session.generation != generation {
+            return Err(stale());
+        }
+        session.joined.insert(chat_id.to_owned());
     } else {
         tracing::warn!(chat = chat_id, ack = %ack, "the server refused to join a chat room");
     }
     Ok(())
 }
 
-async fn sync(inner: &Inner) -> Result<(u64, u64)> {
+async fn sync(inner: &Inner, generation: u64) -> Result<(u64, u64)> {
     let token = inner.token().ok_or(EngineError::NeedsLogin)?;
     // 1. Rooms first, so that nothing sent from now on is missed.
     let open = store::open_chat_ids(inner.store().conn())?;
     for id in &open {
-        join(inner, id).await?;
+        join(inner, generation, id).await?;
     }
     // 2. The inbox.
     let since = store::cursor(inner.store().conn(), "chats")?;
@@ -68,14 +86,14 @@ async fn sync(inner: &Inner) -> Result<(u64, u64)> {
     let mut targets: BTreeSet<String> = open.into_iter().collect();
     for c in &chats {
         if c.status != ChatStatus::Closed {
-            join(inner, &c.chat_id).await?;
+            join(inner, generation, &c.chat_id).await?;
         }
         targets.insert(c.chat_id.clone());
     }
     // 3. Each chat's messages.
     let (mut messages, mut in_chats) = (0, 0);
     for id in &targets {
-        let n = catch_up_chat(inner, &token, id).await?;
+        let n = catch_up_chat(inner, generation, &token, id).await?;
         if n > 0 {
             messages += n;
             in_chats += 1;
@@ -90,10 +108,17 @@ async fn sync(inner: &Inner) -> Result<(u64, u64)> {
 }
 
 /// Catches one chat up; returns how many new messages from others arrived.
-async fn catch_up_chat(inner: &Inner, token: &str, chat_id: &str) -> Result<u64> {
+async fn catch_up_chat(inner: &Inner, generation: u64, token: &str, chat_id: &str) -> Result<u64> {
     let scope = format!("chat:{chat_id}");
     let me = inner.me_id();
-    let mut from = store::cursor(inner.store().conn(), &scope)?;
+    let (cursor, open) = {
+        let store = inner.store();
+        let open =
+            store::chat_entry(store.conn(), chat_id, &me)?.is_some_and(|c| c.status != ChatStatus::Closed);
+        (store::cursor(store.conn(), &scope)?, open)
+    };
+    // A chat never synced: all of it when open, the newest page when closed.
+    let mut from = cursor.or(open.then_some(0));
     let mut from_others = 0u64;
     let mut touched = false;
     loop {
@@ -132,20 +157,27 @@ async fn catch_up_chat(inner: &Inner, token: &str, chat_id: &str) -> Result<u64>
             _ => break,
         }
     }
-    // Everything up to the newest held is now known: the cursor goes there,
-    // and the room's messages keep it moving.
-    let newest = store::newest_sent_at(inner.store().conn(), chat_id)?;
-    let changes = inner.store().write(|tx| {
-        if let Some(n) = newest {
-            store::advance_cursor(tx, &scope, n)?;
+    // Everything up to the newest held is now known (fetched up to after the
+    // join, and the room's messages since) — if this connection is still the
+    // current one: checked and marked under the session lock.
+    let changes = {
+        let mut session = lock(&inner.session);
+        if session.generation != generation || !session.joined.contains(chat_id) && open {
+            return Err(stale());
         }
-        if touched {
-            inbound::chat_changes(tx, &me, &BTreeSet::from([chat_id.to_owned()]))
-        } else {
-            Ok(Vec::new())
-        }
-    })?;
-    lock(&inner.live).insert(chat_id.to_owned());
+        let changes = inner.store().write(|tx| {
+            if let Some(n) = store::newest_sent_at(tx, chat_id)? {
+                store::advance_cursor(tx, &scope, n)?;
+            }
+            if touched {
+                inbound::chat_changes(tx, &me, &BTreeSet::from([chat_id.to_owned()]))
+            } else {
+                Ok(Vec::new())
+            }
+        })?;
+        session.live.insert(chat_id.to_owned());
+        changes
+    };
     for c in changes {
         inner.publish(c);
     }
@@ -156,6 +188,7 @@ async fn catch_up_chat(inner: &Inner, token: &str, chat_id: &str) -> Result<u64>
 /// rooms and catch those chats up, refreshing the inbox first if needed.
 pub(crate) async fn follow_new_chats(
     inner: &Arc<Inner>,
+    generation: u64,
     mut chat_ids: Vec<String>,
     refresh: bool,
 ) -> Result<()> {
@@ -170,8 +203,8 @@ pub(crate) async fn follow_new_chats(
         chat_ids.extend(inner.apply_summaries(&chats)?);
     }
     for id in chat_ids {
-        join(inner, &id).await?;
-        catch_up_chat(inner, &token, &id).await?;
+        join(inner, generation, &id).await?;
+        catch_up_chat(inner, generation, &token, &id).await?;
     }
     Ok(())
 }
