@@ -201,7 +201,7 @@ async fn a_message_written_while_the_hub_is_down_is_delivered_once_also_across_a
     // It is tried (and fails) at least once while the hub is down.
     let d = loop {
         match first.wait_delivered(&cmid, Duration::from_secs(5)).await.unwrap() {
-            Delivery::Pending { attempts, .. } if attempts == 0 => continue,
+            Delivery::Pending { attempts: 0, .. } => continue,
             d => break d,
         }
     };
