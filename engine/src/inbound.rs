@@ -94,6 +94,7 @@ pub fn apply(
     tx: &Connection,
     me: &str,
     live: &HashSet<String>,
+    seen: &mut store::Seen,
     batch: Vec<Inbound>,
 ) -> Result<Applied, StoreError> {
     let mut out = Applied::default();
@@ -104,7 +105,7 @@ pub fn apply(
                 if !store::has_chat(tx, &m.chat_id)? {
                     out.unknown_chats = true;
                 }
-                let ins = store::insert_messages(tx, std::slice::from_ref(&m))?;
+                let ins = store::insert_messages(tx, std::slice::from_ref(&m), seen)?;
                 if let Some(new) = ins.new.into_iter().next() {
                     out.new_messages += 1;
                     if live.contains(&new.chat_id)
@@ -120,7 +121,7 @@ pub fn apply(
             }
             Inbound::ChatNew(c) => {
                 let known = store::has_chat(tx, &c.chat_id)?;
-                for m in store::upsert_chat(tx, &c)?.new {
+                for m in store::upsert_chat(tx, &c, seen)?.new {
                     out.new_messages += 1;
                     out.changes.push(Change::Message {
                         message: Box::new(LocalMessage::sent(m)),

@@ -152,6 +152,7 @@ pub(crate) struct Inner {
     link: Mutex<Option<Link>>,
     pub(crate) outbox_wake: Notify,
     pub(crate) session: Mutex<Session>,
+    pub(crate) seen: Mutex<store::Seen>,
     malformed: AtomicU64,
     started: AtomicBool,
     tasks: Mutex<Vec<JoinHandle<()>>>,
@@ -222,6 +223,7 @@ impl Engine {
             }
         };
         let me = store.account()?;
+        let seen = store::Seen::at_start(store.conn())?;
         let (changes, _) = broadcast::channel(16_384);
         Ok(Self {
             inner: Arc::new(Inner {
@@ -238,6 +240,7 @@ impl Engine {
                 link: Mutex::new(None),
                 outbox_wake: Notify::new(),
                 session: Mutex::new(Session::default()),
+                seen: Mutex::new(seen),
                 malformed: AtomicU64::new(0),
                 started: AtomicBool::new(false),
                 tasks: Mutex::new(Vec::new()),
@@ -464,7 +467,7 @@ impl Engine {
         let inserted = self
             .inner
             .store()
-            .write(|tx| store::insert_messages(tx, &page.messages))?;
+            .write(|tx| store::insert_messages(tx, &page.messages, &mut lock(&self.inner.seen)))?;
         for m in &inserted.new {
             self.inner.publish(Change::Message {
                 message: Box::new(LocalMessage::sent(m.clone())),
@@ -728,7 +731,7 @@ impl Inner {
             let mut changes = Vec::new();
             for c in chats {
                 let known = store::has_chat(tx, &c.chat_id)?;
-                for m in store::upsert_chat(tx, c)?.new {
+                for m in store::upsert_chat(tx, c, &mut lock(&self.seen))?.new {
                     changes.push(Change::Message {
                         message: Box::new(LocalMessage::sent(m)),
                     });
@@ -815,7 +818,9 @@ fn apply_batch(inner: &Arc<Inner>, batch: Vec<inbound::Inbound>) {
         let session = lock(&inner.session);
         (session.generation, session.live.clone())
     };
-    let result = inner.store().write(|tx| inbound::apply(tx, &me, &live, batch));
+    let result = inner
+        .store()
+        .write(|tx| inbound::apply(tx, &me, &live, &mut lock(&inner.seen), batch));
     match result {
         Ok(applied) => {
             for c in applied.changes {
@@ -868,16 +873,19 @@ async fn outbox_worker(inner: Arc<Inner>) {
                 let chat = m.chat_id.clone();
                 let cmid = entry.client_message_id.clone();
                 let res = inner.store().write(|tx| {
-                    store::insert_messages(tx, std::slice::from_ref(&m))?;
+                    let ins = store::insert_messages(tx, std::slice::from_ref(&m), &mut lock(&inner.seen))?;
                     // Already held (the socket was faster): settle it anyway.
                     tx.execute("DELETE FROM outbox WHERE client_message_id = ?1", [&cmid])?;
-                    inbound::chat_changes(tx, &me, &BTreeSet::from([chat]))
+                    Ok((ins.new, inbound::chat_changes(tx, &me, &BTreeSet::from([chat]))?))
                 });
                 match res {
-                    Ok(changes) => {
-                        inner.publish(Change::Message {
-                            message: Box::new(LocalMessage::sent(m)),
-                        });
+                    Ok((announce, changes)) => {
+                        // Announced once: here, or already by the socket.
+                        for m in announce {
+                            inner.publish(Change::Message {
+                                message: Box::new(LocalMessage::sent(m)),
+                            });
+                        }
                         for c in changes {
                             inner.publish(c);
                         }

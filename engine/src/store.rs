@@ -64,10 +64,33 @@ pub struct OutboxEntry {
     pub last_error: Option<String>,
 }
 
+/// Which held messages this process has announced (published as changes):
+/// every message inserted since it opened the cache, by it or by another
+/// process on the same data directory, is announced exactly once.
+#[derive(Debug, Default)]
+pub struct Seen {
+    floor: i64,
+    announced: std::collections::HashSet<i64>,
+}
+
+impl Seen {
+    /// Messages held when the process starts count as known.
+    pub fn at_start(conn: &Connection) -> Result<Self> {
+        Ok(Self {
+            floor: conn.query_row("SELECT COALESCE(MAX(rowid), 0) FROM messages", [], |r| r.get(0))?,
+            announced: Default::default(),
+        })
+    }
+
+    fn first_time(&mut self, rowid: i64) -> bool {
+        rowid > self.floor && self.announced.insert(rowid)
+    }
+}
+
 /// What inserting a batch of messages did.
 #[derive(Debug, Default)]
 pub struct Inserted {
-    /// Messages that were new.
+    /// Messages to announce: new to the cache, or new to this process.
     pub new: Vec<Message>,
     /// Outbox entries the new messages settled (their client ids).
     pub settled: Vec<String>,
@@ -200,7 +223,7 @@ fn ms(s: &str) -> i64 {
 
 /// Inserts or updates a chat from a server summary (never moving
 /// `updated_at` back), and its last message (returned if it was new).
-pub fn upsert_chat(tx: &Connection, s: &ChatSummary) -> Result<Inserted> {
+pub fn upsert_chat(tx: &Connection, s: &ChatSummary, seen: &mut Seen) -> Result<Inserted> {
     tx.prepare_cached(
         "INSERT INTO chats (chat_id, visitor_id, visitor_name, visitor_email, status, assignee_id, subject,
                             created_at, updated_at)
@@ -222,7 +245,7 @@ pub fn upsert_chat(tx: &Connection, s: &ChatSummary) -> Result<Inserted> {
         ms(&s.updated_at),
     ])?;
     match &s.last_message {
-        Some(m) => insert_messages(tx, std::slice::from_ref(m)),
+        Some(m) => insert_messages(tx, std::slice::from_ref(m), seen),
         None => Ok(Inserted::default()),
     }
 }
@@ -335,8 +358,9 @@ fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
 
 /// Inserts server messages, ignoring those already held (by `messageId`);
 /// a new message settles the outbox entry with its `clientMessageId`, and
-/// moves its chat's `updated_at` forward.
-pub fn insert_messages(tx: &Connection, messages: &[Message]) -> Result<Inserted> {
+/// moves its chat's `updated_at` forward. `new` lists what this process has
+/// not announced yet (see [`Seen`]).
+pub fn insert_messages(tx: &Connection, messages: &[Message], seen: &mut Seen) -> Result<Inserted> {
     let mut out = Inserted::default();
     let mut insert = tx.prepare_cached(&format!(
         "INSERT OR IGNORE INTO messages ({MSG_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
@@ -344,6 +368,7 @@ pub fn insert_messages(tx: &Connection, messages: &[Message]) -> Result<Inserted
     let mut touch =
         tx.prepare_cached("UPDATE chats SET updated_at = MAX(updated_at, ?2) WHERE chat_id = ?1")?;
     let mut settle = tx.prepare_cached("DELETE FROM outbox WHERE client_message_id = ?1")?;
+    let mut rowid_of = tx.prepare_cached("SELECT rowid FROM messages WHERE message_id = ?1")?;
     for m in messages {
         let sent_at = ms(&m.sent_at);
         let attachment = m.attachment.as_ref().and_then(|a| serde_json::to_string(a).ok());
@@ -361,8 +386,13 @@ pub fn insert_messages(tx: &Connection, messages: &[Message]) -> Result<Inserted
             attachment
         ])?;
         if added == 0 {
+            let rowid: i64 = rowid_of.query_row([&m.message_id], |r| r.get(0))?;
+            if seen.first_time(rowid) {
+                out.new.push(m.clone());
+            }
             continue;
         }
+        seen.first_time(tx.last_insert_rowid());
         touch.execute(params![m.chat_id, sent_at])?;
         if let Some(cmid) = &m.client_message_id
             && settle.execute([cmid])? > 0
@@ -728,7 +758,7 @@ mod tests {
     fn messages_are_deduplicated_and_settle_the_outbox() {
         let (mut s, dir) = temp_store();
         s.write(|tx| {
-            upsert_chat(tx, &summary())?;
+            upsert_chat(tx, &summary(), &mut Seen::default())?;
             enqueue(
                 tx,
                 &OutboxEntry {
@@ -755,10 +785,11 @@ mod tests {
             msg("m2", 11, "me", Some("k1")),
             msg("m1", 10, "v", None),
         ];
-        let ins = s.write(|tx| insert_messages(tx, &batch)).unwrap();
+        let mut seen = Seen::default();
+        let ins = s.write(|tx| insert_messages(tx, &batch, &mut seen)).unwrap();
         assert_eq!(ins.new.len(), 2);
         assert_eq!(ins.settled, ["k1"]);
-        let again = s.write(|tx| insert_messages(tx, &batch)).unwrap();
+        let again = s.write(|tx| insert_messages(tx, &batch, &mut seen)).unwrap();
         assert!(again.new.is_empty());
         let all = all_messages(s.conn(), "c1", "me").unwrap();
         assert_eq!(all.len(), 2);
@@ -770,7 +801,7 @@ mod tests {
     fn unread_counts_follow_the_read_marker() {
         let (mut s, dir) = temp_store();
         s.write(|tx| {
-            upsert_chat(tx, &summary())?;
+            upsert_chat(tx, &summary(), &mut Seen::default())?;
             insert_messages(
                 tx,
                 &[
@@ -778,6 +809,7 @@ mod tests {
                     msg("m2", 11, "me", None),
                     msg("m3", 12, "v", None),
                 ],
+                &mut Seen::default(),
             )
         })
         .unwrap();
@@ -796,8 +828,12 @@ mod tests {
     fn search_finds_words_and_survives_fts_syntax() {
         let (mut s, dir) = temp_store();
         s.write(|tx| {
-            upsert_chat(tx, &summary())?;
-            insert_messages(tx, &[msg("m1", 10, "v", None), msg("m2", 11, "v", None)])
+            upsert_chat(tx, &summary(), &mut Seen::default())?;
+            insert_messages(
+                tx,
+                &[msg("m1", 10, "v", None), msg("m2", 11, "v", None)],
+                &mut Seen::default(),
+            )
         })
         .unwrap();
         assert_eq!(search(s.conn(), "númer", 10).unwrap().len(), 2);

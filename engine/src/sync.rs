@@ -135,7 +135,7 @@ async fn catch_up_chat(inner: &Inner, generation: u64, token: &str, chat_id: &st
         let last = page.messages.last().and_then(|m| parse_millis(&m.sent_at));
         let ins = inner
             .store()
-            .write(|tx| store::insert_messages(tx, &page.messages))?;
+            .write(|tx| store::insert_messages(tx, &page.messages, &mut lock(&inner.seen)))?;
         for m in &ins.new {
             if switchboard_model::counts_as_unread(m.sender_type, &m.sender_id, &me) {
                 from_others += 1;

@@ -310,11 +310,20 @@ async fn run(cli: Cli) -> Result<(), Fail> {
             }
             let message = engine.send(&chat, &text, internal)?;
             let cmid = message.client_message_id.clone().unwrap_or_default();
-            if let Err(Fail(code, msg)) = ensure_session(engine.clone()).await {
-                return Err(Fail(
-                    code,
-                    format!("{msg}; the message is queued and will be sent on the next run"),
-                ));
+            match ensure_session(engine.clone()).await {
+                Ok(()) => {}
+                Err(Fail(3, msg)) => {
+                    return Err(Fail(
+                        3,
+                        format!("{msg}; the message is queued and will be sent on the next run"),
+                    ));
+                }
+                Err(Fail(_, msg)) => {
+                    return Err(Fail(
+                        2,
+                        format!("not delivered yet ({msg}); it is queued and will be sent on the next run"),
+                    ));
+                }
             }
             engine.start();
             let d = engine

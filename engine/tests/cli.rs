@@ -1,0 +1,242 @@
+//! `switchboard-cli` as a script uses it, against the real hub: sign in,
+//! list, watch while another process sends on the same data directory,
+//! history and search offline, and a send while the hub is down that exits
+//! 2 and is delivered once by the next run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::{path::Path, process::Stdio, time::Duration};
+
+use common::{TempDir, TestHub, Visitor};
+use serde_json::Value;
+use tokio::{
+    io::{AsyncBufReadExt, BufReader},
+    process::Command,
+};
+
+fn cli(data: &Path, server: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_switchboard-cli"));
+    c.arg("--data-dir")
+        .arg(data)
+        .args([
+            "--no-keychain",
+            "--server",
+            server,
+            "--email",
+            "agent@example.com",
+        ])
+        .env("SWITCHBOARD_PASSWORD", "password")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    c
+}
+
+async fn run(mut c: Command) -> (i32, Vec<Value>, String) {
+    let out = tokio::time::timeout(Duration::from_secs(60), c.output())
+        .await
+        .expect("the CLI finished within 60 s")
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines = stdout
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (
+        out.status.code().unwrap_or(-1),
+        lines,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn sigterm(child: &tokio::process::Child) {
+    let pid = child.id().unwrap();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_chats_watch_send_history_and_search() {
+    let hub_dir = TempDir::new("hub");
+    let mut hub = TestHub::start(hub_dir.path()).await;
+    let visitor = Visitor::open(&hub.url(), "Carla Cliente").await;
+    visitor.say("hola, necesito ayuda con mi factura").await;
+    let data = TempDir::new("cli");
+
+    let (code, lines, err) = run({
+        let mut c = cli(data.path(), &hub.url());
+        c.arg("login");
+        c
+    })
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(lines[0]["email"], "agent@example.com");
+
+    let (code, chats, err) = run({
+        let mut c = cli(data.path(), &hub.url());
+        c.args(["chats", "--json"]);
+        c
+    })
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let chat = chats
+        .iter()
+        .find(|c| c["chatId"] == visitor.chat_id.as_str())
+        .expect("the chat is listed");
+    assert_eq!(chat["unread"], 1);
+    assert_eq!(chat["status"], "PENDING");
+
+    // `watch` in one process while `send` runs in another on the same data.
+    let mut watch = cli(data.path(), &hub.url());
+    watch.arg("watch").stdout(Stdio::piped()).stderr(Stdio::inherit());
+    let mut watch = watch.spawn().unwrap();
+    let mut watch_out = BufReader::new(watch.stdout.take().unwrap()).lines();
+    // Wait until it has caught up, so the send below is seen live.
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(line) = watch_out.next_line().await.unwrap() {
+            if line.contains("\"type\":\"caughtUp\"") {
+                return;
+            }
+        }
+        panic!("watch ended early");
+    })
+    .await
+    .expect("watch caught up within 20 s");
+
+    let text = "¡Hola Carla! Ya lo miro <img src=x onerror=alert(1)>";
+    let (code, sent, err) = run({
+        let mut c = cli(data.path(), &hub.url());
+        c.args(["send", "--chat", &visitor.chat_id, "--text", text]);
+        c
+    })
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(sent[0]["status"], "sent");
+    assert_eq!(sent[0]["content"], text);
+    assert_eq!(sent[0]["isFirstResponse"], true);
+    let message_id = sent[0]["messageId"].as_str().unwrap().to_owned();
+
+    // The watcher prints it (from the socket, as the other process sent it).
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(line) = watch_out.next_line().await.unwrap() {
+            if line.contains(&message_id) && line.contains("\"type\":\"message\"") {
+                return;
+            }
+        }
+        panic!("watch ended early");
+    })
+    .await
+    .expect("watch printed the message within 20 s");
+    sigterm(&watch);
+    let status = tokio::time::timeout(Duration::from_secs(15), watch.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "watch exits 0 on SIGTERM: {status}");
+
+    // History and search work with the hub gone.
+    hub.stop().await;
+    let (code, history, err) = run({
+        let mut c = cli(data.path(), &hub.url());
+        c.args(["history", "--chat", &visitor.chat_id]);
+        c
+    })
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let contents: Vec<_> = history.iter().map(|m| m["content"].as_str().unwrap()).collect();
+    assert_eq!(
+        contents,
+        ["hola, necesito ayuda con mi factura", text],
+        "oldest first, once each"
+    );
+    assert!(history.iter().all(|m| m["status"] == "sent"));
+
+    let (code, found, err) = run({
+        let mut c = cli(data.path(), &hub.url());
+        c.args(["search", "factura"]);
+        c
+    })
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["senderType"], "visitor");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_while_the_hub_is_down_is_queued_and_the_next_run_delivers_it_once() {
+    let hub_dir = TempDir::new("hub");
+    let mut hub = TestHub::start(hub_dir.path()).await;
+    let visitor = Visitor::open(&hub.url(), "Pedro Paciente").await;
+    let data = TempDir::new("cli");
+    let (code, _, err) = run({
+        let mut c = cli(data.path(), &hub.url());
+        c.args(["chats", "--json"]);
+        c
+    })
+    .await;
+    assert_eq!(code, 0, "{err}");
+
+    hub.stop().await;
+    let text = "sent while the hub was down";
+    let (code, _, err) = run({
+        let mut c = cli(data.path(), &hub.url());
+        c.args([
+            "send",
+            "--chat",
+            &visitor.chat_id,
+            "--text",
+            text,
+            "--timeout",
+            "2",
+        ]);
+        c
+    })
+    .await;
+    assert_eq!(code, 2, "queued, not delivered: {err}");
+    assert!(err.contains("queued"), "{err}");
+    let (_, held, _) = run({
+        let mut c = cli(data.path(), &hub.url());
+        c.args(["history", "--chat", &visitor.chat_id]);
+        c
+    })
+    .await;
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0]["status"], "sending");
+
+    hub.restart(None).await;
+    let mut watch = cli(data.path(), &hub.url());
+    watch.arg("watch").stdout(Stdio::piped());
+    let mut watch = watch.spawn().unwrap();
+    let mut out = BufReader::new(watch.stdout.take().unwrap()).lines();
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = out.next_line().await.unwrap() {
+            let v: Value = serde_json::from_str(&line).unwrap();
+            if v["type"] == "message" && v["message"]["content"] == text && v["message"]["status"] == "sent" {
+                return;
+            }
+        }
+        panic!("watch ended early");
+    })
+    .await
+    .expect("the next run delivered the queued message within 30 s");
+    sigterm(&watch);
+    assert!(watch.wait().await.unwrap().success());
+
+    let token = common::token(&hub.url()).await;
+    let ids = Visitor::server_ids(&hub.url(), &token, &visitor.chat_id).await;
+    assert_eq!(ids.len(), 1, "delivered exactly once");
+    let (_, held, _) = run({
+        let mut c = cli(data.path(), &hub.url());
+        c.args(["history", "--chat", &visitor.chat_id]);
+        c
+    })
+    .await;
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0]["status"], "sent");
+    assert_eq!(held[0]["messageId"], ids[0].as_str());
+    hub.stop().await;
+}
