@@ -563,24 +563,12 @@ impl Engine {
                 }
             });
         }
-        let found = store
-            .conn()
-            .query_row(
-                "SELECT message_id, chat_id FROM messages WHERE client_message_id = ?1",
-                [client_message_id],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
-            )
-            .ok();
-        drop(store);
-        Ok(match found {
-            Some((id, chat)) => self
-                .history(&chat)?
-                .into_iter()
-                .find(|m| m.message_id.as_deref() == Some(id.as_str()))
-                .map(|m| Delivery::Sent(Box::new(m)))
-                .unwrap_or(Delivery::Unknown),
-            None => Delivery::Unknown,
-        })
+        Ok(
+            match store::message_by_client_id(store.conn(), client_message_id)? {
+                Some(m) => Delivery::Sent(Box::new(LocalMessage::sent(m))),
+                None => Delivery::Unknown,
+            },
+        )
     }
 
     /// Waits until a sent message is accepted or refused, or `timeout`.

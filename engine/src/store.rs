@@ -404,6 +404,16 @@ pub fn insert_messages(tx: &Connection, messages: &[Message], seen: &mut Seen) -
     Ok(out)
 }
 
+/// The held message sent with this `clientMessageId`, if any.
+pub fn message_by_client_id(conn: &Connection, client_message_id: &str) -> Result<Option<Message>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {MSG_COLS} FROM messages WHERE client_message_id = ?1 LIMIT 1"
+        ))?
+        .query_row([client_message_id], message_row)
+        .optional()?)
+}
+
 /// The newest `sentAt` held for a chat.
 pub fn newest_sent_at(conn: &Connection, chat_id: &str) -> Result<Option<i64>> {
     Ok(conn
