@@ -538,6 +538,13 @@ pub fn set_read_marker(tx: &Connection, chat_id: &str, message_id: &str, sent_at
         > 0)
 }
 
+/// Every chat's read marker (chat id, message id).
+pub fn read_markers(conn: &Connection) -> Result<Vec<(String, String)>> {
+    let mut st = conn.prepare_cached("SELECT chat_id, message_id FROM read_markers")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// A held message's chat and `sentAt`.
 pub fn message_position(conn: &Connection, message_id: &str) -> Result<Option<(String, i64)>> {
     Ok(conn

@@ -104,6 +104,15 @@ async fn sync(inner: &Inner, generation: u64) -> Result<(u64, u64)> {
             .store()
             .write(|tx| store::advance_cursor(tx, "chats", newest))?;
     }
+    // 4. Read markers set while offline reach the server (it keeps the furthest).
+    let joined = lock(&inner.session).joined.clone();
+    if let Some(link) = inner.link() {
+        for (chat, message) in store::read_markers(inner.store().conn())? {
+            if joined.contains(&chat) {
+                link.emit("chat:read", json!({ "chatId": chat, "messageId": message }));
+            }
+        }
+    }
     Ok((messages, in_chats))
 }
 

@@ -372,3 +372,60 @@ async fn a_thousand_malformed_payloads_change_nothing_and_crash_nothing() {
     engine.shutdown().await;
     hub.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_read_offline_is_read_on_the_agents_other_devices_after_reconnect() {
+    let hub_dir = TempDir::new("hub");
+    let mut hub = TestHub::start(hub_dir.path()).await;
+    let visitor = Visitor::open(&hub.url(), "Rita Read").await;
+    visitor.say("first").await;
+    let last = visitor.say("second").await;
+    let (laptop_dir, desktop_dir) = (TempDir::new("laptop"), TempDir::new("desktop"));
+    let laptop = engine(&hub.url(), laptop_dir.path()).await;
+    let desktop = engine(&hub.url(), desktop_dir.path()).await;
+    for e in [&laptop, &desktop] {
+        let mut changes = e.subscribe();
+        e.start();
+        wait_change(&mut changes, 10, "catch-up", |c| {
+            matches!(c, Change::CaughtUp { .. })
+        })
+        .await;
+        assert_eq!(e.chat(&visitor.chat_id).unwrap().unwrap().unread, 2);
+    }
+
+    hub.stop().await;
+    wait_state(&laptop, 10, "the loss", |s| {
+        matches!(s, ConnectionState::Reconnecting { .. })
+    })
+    .await;
+    laptop.mark_read(&visitor.chat_id, &last).unwrap();
+    assert_eq!(
+        laptop.chat(&visitor.chat_id).unwrap().unwrap().unread,
+        0,
+        "read locally at once"
+    );
+    assert_eq!(laptop.total_unread().unwrap(), 0);
+
+    // The laptop is closed; the hub returns and the desktop catches up.
+    laptop.shutdown().await;
+    let mut desktop_changes = desktop.subscribe();
+    hub.restart(None).await;
+    wait_change(&mut desktop_changes, 20, "the desktop's catch-up", |c| {
+        matches!(c, Change::CaughtUp { .. })
+    })
+    .await;
+    assert_eq!(desktop.chat(&visitor.chat_id).unwrap().unwrap().unread, 2);
+    // The laptop opens again: its offline read reaches the server, and the desktop.
+    laptop.start();
+    wait_change(
+        &mut desktop_changes,
+        20,
+        "the desktop to see the chat read",
+        |c| matches!(c, Change::Unread { chat_id, unread: 0, total: 0 } if *chat_id == visitor.chat_id),
+    )
+    .await;
+    assert_eq!(desktop.chat(&visitor.chat_id).unwrap().unwrap().unread, 0);
+    laptop.shutdown().await;
+    desktop.shutdown().await;
+    hub.stop().await;
+}
