@@ -484,24 +484,78 @@ impl Engine {
         if content.trim().is_empty() {
             return Err(EngineError::Invalid("the message is empty".to_owned()));
         }
-        let chars = content.chars().count();
-        if chars > switchboard_protocol::MAX_CONTENT_CHARS {
+        check_length(content)?;
+        self.enqueue(chat_id, content, MessageType::Text, internal, None)
+    }
+
+    /// Sends a file (with an optional caption). The file is checked and
+    /// copied into the data directory first, so the message survives a
+    /// restart and the original may move; it is uploaded by the outbox worker.
+    pub fn send_file(
+        &self,
+        chat_id: &str,
+        path: &Path,
+        caption: &str,
+        internal: bool,
+    ) -> Result<LocalMessage> {
+        check_length(caption)?;
+        let meta = std::fs::metadata(path)
+            .map_err(|e| EngineError::Invalid(format!("cannot read {}: {e}", path.display())))?;
+        if !meta.is_file() {
+            return Err(EngineError::Invalid(format!("{} is not a file", path.display())));
+        }
+        if meta.len() > switchboard_protocol::DEFAULT_MAX_UPLOAD_BYTES {
             return Err(EngineError::Invalid(format!(
-                "the message is {chars} characters long; the limit is {}",
-                switchboard_protocol::MAX_CONTENT_CHARS
+                "{} is {:.1} MiB; files up to {} MiB can be sent",
+                path.display(),
+                meta.len() as f64 / 1_048_576.0,
+                switchboard_protocol::DEFAULT_MAX_UPLOAD_BYTES / 1_048_576
             )));
         }
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "file".to_owned());
+        let mime_type = mime_for(&file_name).to_owned();
+        let kind = if mime_type.starts_with("image/") {
+            MessageType::Image
+        } else {
+            MessageType::File
+        };
+        let dir = self.inner.db_path.with_extension("outbox-files");
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| EngineError::Invalid(format!("cannot keep a copy: {e}")))?;
+        let copy = dir.join(uuid::Uuid::new_v4().to_string());
+        std::fs::copy(path, &copy).map_err(|e| EngineError::Invalid(format!("cannot keep a copy: {e}")))?;
+        let upload = store::PendingUpload {
+            path: copy,
+            file_name,
+            mime_type,
+            file_size: meta.len(),
+        };
+        self.enqueue(chat_id, caption, kind, internal, Some(upload))
+    }
+
+    fn enqueue(
+        &self,
+        chat_id: &str,
+        content: &str,
+        kind: MessageType,
+        internal: bool,
+        upload: Option<store::PendingUpload>,
+    ) -> Result<LocalMessage> {
         let entry = OutboxEntry {
             client_message_id: uuid::Uuid::new_v4().to_string(),
             chat_id: chat_id.to_owned(),
             content: content.to_owned(),
-            kind: MessageType::Text,
+            kind,
             is_internal: internal,
             attachment: None,
             created_at: now_ms(),
             attempts: 0,
             failed: false,
             last_error: None,
+            upload,
         };
         let me = self.inner.me_id();
         let changes = self.inner.store().write(|tx| {
@@ -516,6 +570,9 @@ impl Engine {
             )?))
         })?;
         let Some(changes) = changes else {
+            if let Some(u) = &entry.upload {
+                let _ = std::fs::remove_file(&u.path);
+            }
             return Err(EngineError::Invalid(format!(
                 "no chat {chat_id} in the local cache"
             )));
@@ -739,6 +796,37 @@ impl Inner {
     }
 }
 
+fn check_length(content: &str) -> Result<()> {
+    let chars = content.chars().count();
+    if chars > switchboard_protocol::MAX_CONTENT_CHARS {
+        return Err(EngineError::Invalid(format!(
+            "the message is {chars} characters long; the limit is {}",
+            switchboard_protocol::MAX_CONTENT_CHARS
+        )));
+    }
+    Ok(())
+}
+
+/// A MIME type from a file name's extension.
+pub fn mime_for(file_name: &str) -> &'static str {
+    let ext = file_name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "pdf" => "application/pdf",
+        "txt" | "log" => "text/plain",
+        "csv" => "text/csv",
+        "json" => "application/json",
+        "zip" => "application/zip",
+        _ => "application/octet-stream",
+    }
+}
+
 pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -846,6 +934,19 @@ async fn outbox_worker(inner: Arc<Inner>) {
             inner.outbox_wake.notified().await;
             continue;
         };
+        let mut entry = entry;
+        if let (Some(upload), None) = (entry.upload.clone(), &entry.attachment) {
+            match upload_file(&inner, &token, &entry, &upload).await {
+                Ok(attachment) => entry.attachment = Some(attachment),
+                Err(e) => {
+                    backoff_attempt = backoff_attempt.saturating_add(1);
+                    if !outbox_failure(&inner, &entry, e, backoff_attempt).await {
+                        backoff_attempt = 0;
+                    }
+                    continue;
+                }
+            }
+        }
         let req = SendMessageRequest {
             chat_id: entry.chat_id.clone(),
             content: entry.content.clone(),
@@ -866,6 +967,9 @@ async fn outbox_worker(inner: Arc<Inner>) {
                     tx.execute("DELETE FROM outbox WHERE client_message_id = ?1", [&cmid])?;
                     Ok((ins.new, inbound::chat_changes(tx, &me, &BTreeSet::from([chat]))?))
                 });
+                if let Some(u) = &entry.upload {
+                    let _ = std::fs::remove_file(&u.path);
+                }
                 match res {
                     Ok((announce, changes)) => {
                         // Announced once: here, or already by the socket.
@@ -881,39 +985,81 @@ async fn outbox_worker(inner: Arc<Inner>) {
                     Err(e) => tracing::error!(error = %e, "could not record a sent message"),
                 }
             }
-            Err(ApiError::Unauthorized(_)) => {
-                inner.session_expired();
-            }
-            Err(e) if e.is_transient() => {
-                backoff_attempt = backoff_attempt.saturating_add(1);
-                let _ = inner.store().write(|tx| {
-                    store::outbox_attempt_failed(tx, &entry.client_message_id, &e.to_string(), false)
-                });
-                let delay = match e {
-                    ApiError::RateLimited(s) => Duration::from_secs(s.max(1)),
-                    _ => link::backoff_delay(
-                        backoff_attempt,
-                        Duration::from_millis(250),
-                        Duration::from_secs(30),
-                        rand::random::<f64>(),
-                    ),
-                };
-                tracing::debug!(error = %e, delay_ms = delay.as_millis() as u64, "send failed; will retry");
-                let _ = tokio::time::timeout(delay, inner.outbox_wake.notified()).await;
-            }
             Err(e) => {
-                tracing::warn!(error = %e, "the server refused a message; marked failed");
-                let msg = e.to_string();
-                let _ = inner
-                    .store()
-                    .write(|tx| store::outbox_attempt_failed(tx, &entry.client_message_id, &msg, true));
-                let me = inner.me_id();
-                if let Ok(Some(e)) = store::outbox_entry(inner.store().conn(), &entry.client_message_id) {
-                    inner.publish(Change::Message {
-                        message: Box::new(store::outbox_message(&e, &me)),
-                    });
+                backoff_attempt = backoff_attempt.saturating_add(1);
+                if !outbox_failure(&inner, &entry, e, backoff_attempt).await {
+                    backoff_attempt = 0;
                 }
             }
+        }
+    }
+}
+
+/// Uploads an outbox entry's file and records the attachment, so that a
+/// retry of the POST does not upload again.
+async fn upload_file(
+    inner: &Inner,
+    token: &str,
+    entry: &OutboxEntry,
+    upload: &store::PendingUpload,
+) -> std::result::Result<switchboard_protocol::Attachment, ApiError> {
+    let bytes = tokio::fs::read(&upload.path)
+        .await
+        .map_err(|e| ApiError::Rejected {
+            status: 0,
+            message: format!("the file to send is gone: {e}"),
+        })?;
+    let attachment = inner
+        .api
+        .upload(token, &entry.chat_id, &upload.file_name, &upload.mime_type, bytes)
+        .await?;
+    if let Err(e) = inner
+        .store()
+        .write(|tx| store::outbox_uploaded(tx, &entry.client_message_id, &attachment))
+    {
+        tracing::error!(error = %e, "could not record an upload");
+    }
+    Ok(attachment)
+}
+
+/// Records a failed upload or send and, when it may pass, waits before the
+/// next try. Returns whether it was transient.
+async fn outbox_failure(inner: &Inner, entry: &OutboxEntry, e: ApiError, attempt: u32) -> bool {
+    match e {
+        ApiError::Unauthorized(_) => {
+            inner.session_expired();
+            false
+        }
+        e if e.is_transient() => {
+            let _ = inner.store().write(|tx| {
+                store::outbox_attempt_failed(tx, &entry.client_message_id, &e.to_string(), false)
+            });
+            let delay = match e {
+                ApiError::RateLimited(s) => Duration::from_secs(s.max(1)),
+                _ => link::backoff_delay(
+                    attempt,
+                    Duration::from_millis(250),
+                    Duration::from_secs(30),
+                    rand::random::<f64>(),
+                ),
+            };
+            tracing::debug!(error = %e, delay_ms = delay.as_millis() as u64, "send failed; will retry");
+            let _ = tokio::time::timeout(delay, inner.outbox_wake.notified()).await;
+            true
+        }
+        e => {
+            tracing::warn!(error = %e, "the server refused a message; marked failed");
+            let msg = e.to_string();
+            let _ = inner
+                .store()
+                .write(|tx| store::outbox_attempt_failed(tx, &entry.client_message_id, &msg, true));
+            let me = inner.me_id();
+            if let Ok(Some(e)) = store::outbox_entry(inner.store().conn(), &entry.client_message_id) {
+                inner.publish(Change::Message {
+                    message: Box::new(store::outbox_message(&e, &me)),
+                });
+            }
+            false
         }
     }
 }

@@ -36,7 +36,10 @@ type Result<T> = std::result::Result<T, StoreError>;
 
 /// The migrations of the local cache, in order.
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("../../migrations/0001_init.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("../../migrations/0001_init.sql")),
+        M::up(include_str!("../../migrations/0002_outbox_uploads.sql")),
+    ])
 }
 
 /// A message waiting in the outbox.
@@ -52,8 +55,10 @@ pub struct OutboxEntry {
     pub kind: MessageType,
     /// Internal note.
     pub is_internal: bool,
-    /// Attachment, already uploaded.
+    /// Attachment, once uploaded.
     pub attachment: Option<Attachment>,
+    /// A file still to upload before the message can be sent.
+    pub upload: Option<PendingUpload>,
     /// When it was written (local clock, ms).
     pub created_at: i64,
     /// POST attempts so far.
@@ -85,6 +90,20 @@ impl Seen {
     fn first_time(&mut self, rowid: i64) -> bool {
         rowid > self.floor && self.announced.insert(rowid)
     }
+}
+
+/// A file waiting in the outbox: a copy kept in the data directory.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingUpload {
+    /// The copy's path.
+    pub path: PathBuf,
+    /// The name to show.
+    pub file_name: String,
+    /// MIME type.
+    pub mime_type: String,
+    /// Size in bytes.
+    pub file_size: u64,
 }
 
 /// What inserting a batch of messages did.
@@ -432,7 +451,7 @@ fn last_message(conn: &Connection, chat_id: &str, me: &str) -> Result<Option<Loc
     let pending = conn
         .prepare_cached(
             "SELECT client_message_id, chat_id, content, type, is_internal, attachment, created_at, attempts,
-                    state, last_error FROM outbox WHERE chat_id = ?1 ORDER BY created_at DESC LIMIT 1",
+                    state, last_error, upload FROM outbox WHERE chat_id = ?1 ORDER BY created_at DESC LIMIT 1",
         )?
         .query_row([chat_id], outbox_row)
         .optional()?;
@@ -590,6 +609,9 @@ fn outbox_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
         attempts: r.get(7)?,
         failed: state == "failed",
         last_error: r.get(9)?,
+        upload: r
+            .get::<_, Option<String>>(10)?
+            .and_then(|u| serde_json::from_str(&u).ok()),
     })
 }
 
@@ -606,7 +628,16 @@ pub fn outbox_message(e: &OutboxEntry, me: &str) -> LocalMessage {
         is_first_response: false,
         sent_at: None,
         client_message_id: Some(e.client_message_id.clone()),
-        attachment: e.attachment.clone(),
+        attachment: e.attachment.clone().or_else(|| {
+            e.upload.as_ref().map(|u| Attachment {
+                url: url::Url::from_file_path(&u.path)
+                    .map(String::from)
+                    .unwrap_or_else(|()| u.path.display().to_string()),
+                file_name: u.file_name.clone(),
+                file_size: u.file_size,
+                mime_type: u.mime_type.clone(),
+            })
+        }),
         status: if e.failed {
             DeliveryStatus::Failed
         } else {
@@ -619,8 +650,8 @@ pub fn outbox_message(e: &OutboxEntry, me: &str) -> LocalMessage {
 /// Adds a message to the outbox.
 pub fn enqueue(tx: &Connection, e: &OutboxEntry) -> Result<()> {
     tx.execute(
-        "INSERT INTO outbox (client_message_id, chat_id, content, type, is_internal, attachment, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO outbox (client_message_id, chat_id, content, type, is_internal, attachment, created_at, upload)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             e.client_message_id,
             e.chat_id,
@@ -628,7 +659,8 @@ pub fn enqueue(tx: &Connection, e: &OutboxEntry) -> Result<()> {
             e.kind.as_str(),
             e.is_internal,
             e.attachment.as_ref().and_then(|a| serde_json::to_string(a).ok()),
-            e.created_at
+            e.created_at,
+            e.upload.as_ref().and_then(|u| serde_json::to_string(u).ok())
         ],
     )?;
     Ok(())
@@ -638,7 +670,7 @@ pub fn enqueue(tx: &Connection, e: &OutboxEntry) -> Result<()> {
 pub fn outbox(conn: &Connection, chat_id: Option<&str>) -> Result<Vec<OutboxEntry>> {
     let mut st = conn.prepare_cached(
         "SELECT client_message_id, chat_id, content, type, is_internal, attachment, created_at, attempts,
-                state, last_error FROM outbox WHERE (?1 IS NULL OR chat_id = ?1) ORDER BY created_at, rowid",
+                state, last_error, upload FROM outbox WHERE (?1 IS NULL OR chat_id = ?1) ORDER BY created_at, rowid",
     )?;
     let rows = st.query_map([chat_id], outbox_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -649,10 +681,19 @@ pub fn outbox_entry(conn: &Connection, client_message_id: &str) -> Result<Option
     Ok(conn
         .prepare_cached(
             "SELECT client_message_id, chat_id, content, type, is_internal, attachment, created_at, attempts,
-                    state, last_error FROM outbox WHERE client_message_id = ?1",
+                    state, last_error, upload FROM outbox WHERE client_message_id = ?1",
         )?
         .query_row([client_message_id], outbox_row)
         .optional()?)
+}
+
+/// Records that an entry's file is on the server: the message can be sent.
+pub fn outbox_uploaded(tx: &Connection, cmid: &str, attachment: &Attachment) -> Result<()> {
+    tx.execute(
+        "UPDATE outbox SET attachment = ?2, upload = NULL WHERE client_message_id = ?1",
+        params![cmid, serde_json::to_string(attachment).unwrap_or_default()],
+    )?;
+    Ok(())
 }
 
 /// Records a failed attempt; `permanent` marks the entry failed (retryable by hand).
@@ -789,6 +830,7 @@ mod tests {
                     attempts: 0,
                     failed: false,
                     last_error: None,
+                    upload: None,
                 },
             )
         })

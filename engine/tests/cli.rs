@@ -240,3 +240,67 @@ async fn a_send_while_the_hub_is_down_is_queued_and_the_next_run_delivers_it_onc
     assert_eq!(held[0]["messageId"], ids[0].as_str());
     hub.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_are_sent_through_the_outbox_and_a_huge_one_is_refused_clearly() {
+    let hub_dir = TempDir::new("hub");
+    let hub = TestHub::start(hub_dir.path()).await;
+    let visitor = Visitor::open(&hub.url(), "Ines Imagen").await;
+    let data = TempDir::new("cli");
+    let png: Vec<u8> = (0..4096u32).map(|i| (i * 7 % 251) as u8).collect();
+    let image = data.path().join("captura pantalla.png");
+    std::fs::write(&image, &png).unwrap();
+
+    let (code, sent, err) = run({
+        let mut c = cli(data.path(), &hub.url());
+        c.args(["send", "--chat", &visitor.chat_id, "--text", "aquí está"])
+            .arg("--file")
+            .arg(&image);
+        c
+    })
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(sent[0]["type"], "image");
+    assert_eq!(sent[0]["content"], "aquí está");
+    let attachment = &sent[0]["attachment"];
+    assert_eq!(attachment["fileName"], "captura pantalla.png");
+    assert_eq!(attachment["fileSize"], 4096);
+    assert_eq!(attachment["mimeType"], "image/png");
+    let url = format!("{}{}", hub.url(), attachment["url"].as_str().unwrap());
+    let downloaded = reqwest::get(&url).await.unwrap().bytes().await.unwrap();
+    assert_eq!(
+        &downloaded[..],
+        &png[..],
+        "the visitor can download the same bytes"
+    );
+    let leftovers = std::fs::read_dir(data.path().join("accounts"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .flat_map(|d| std::fs::read_dir(d.path()).unwrap())
+        .count();
+    assert_eq!(leftovers, 0, "the outbox copy is removed once sent");
+
+    let huge = data.path().join("huge.bin");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(11 * 1024 * 1024)
+        .unwrap();
+    let (code, _, err) = run({
+        let mut c = cli(data.path(), &hub.url());
+        c.args(["send", "--chat", &visitor.chat_id])
+            .arg("--file")
+            .arg(&huge);
+        c
+    })
+    .await;
+    assert_eq!(code, 1);
+    assert!(err.contains("up to 10 MiB"), "{err}");
+    let (_, held, _) = run({
+        let mut c = cli(data.path(), &hub.url());
+        c.args(["history", "--chat", &visitor.chat_id]);
+        c
+    })
+    .await;
+    assert_eq!(held.len(), 1, "nothing queued for the refused file");
+}

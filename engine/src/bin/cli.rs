@@ -59,9 +59,12 @@ enum Command {
         /// The chat.
         #[arg(long)]
         chat: String,
-        /// The text.
-        #[arg(long)]
+        /// The text (the caption, with --file).
+        #[arg(long, default_value = "")]
         text: String,
+        /// A file to attach (images show as images); up to 10 MiB.
+        #[arg(long)]
+        file: Option<PathBuf>,
         /// An internal note (agents only).
         #[arg(long)]
         internal: bool,
@@ -298,6 +301,7 @@ async fn run(cli: Cli) -> Result<(), Fail> {
         Command::Send {
             chat,
             text,
+            file,
             internal,
             timeout,
         } => {
@@ -308,7 +312,10 @@ async fn run(cli: Cli) -> Result<(), Fail> {
                     return Err(Fail(1, format!("unknown chat {chat}")));
                 }
             }
-            let message = engine.send(&chat, &text, internal)?;
+            let message = match &file {
+                Some(path) => engine.send_file(&chat, path, &text, internal)?,
+                None => engine.send(&chat, &text, internal)?,
+            };
             let cmid = message.client_message_id.clone().unwrap_or_default();
             match ensure_session(engine.clone()).await {
                 Ok(()) => {}
