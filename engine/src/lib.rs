@@ -516,7 +516,7 @@ impl Engine {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "file".to_owned());
-        let mime_type = mime_for(&file_name).to_owned();
+        let mime_type = switchboard_protocol::mime_for_file_name(&file_name).to_owned();
         let kind = if mime_type.starts_with("image/") {
             MessageType::Image
         } else {
@@ -805,26 +805,6 @@ fn check_length(content: &str) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-/// A MIME type from a file name's extension.
-pub fn mime_for(file_name: &str) -> &'static str {
-    let ext = file_name
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    match ext.as_str() {
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "pdf" => "application/pdf",
-        "txt" | "log" => "text/plain",
-        "csv" => "text/csv",
-        "json" => "application/json",
-        "zip" => "application/zip",
-        _ => "application/octet-stream",
-    }
 }
 
 pub(crate) fn now_ms() -> i64 {

@@ -224,25 +224,6 @@ fn clean_file_name(name: Option<&str>) -> String {
     }
 }
 
-fn guess_mime(file_name: &str) -> &'static str {
-    let ext = file_name
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    match ext.as_str() {
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "pdf" => "application/pdf",
-        "txt" | "log" => "text/plain",
-        "csv" => "text/csv",
-        "json" => "application/json",
-        "zip" => "application/zip",
-        _ => "application/octet-stream",
-    }
-}
-
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::too_large("the file is larger than the upload limit")
@@ -268,7 +249,7 @@ async fn upload(
                     .content_type()
                     .filter(|m| !m.is_empty() && m.parse::<HeaderValue>().is_ok())
                     .map(str::to_owned)
-                    .unwrap_or_else(|| guess_mime(&name).to_owned());
+                    .unwrap_or_else(|| switchboard_protocol::mime_for_file_name(&name).to_owned());
                 let mut bytes = Vec::new();
                 while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
                     if (bytes.len() + chunk.len()) as u64 > cap {
@@ -381,11 +362,5 @@ mod tests {
         assert_eq!(clean_file_name(Some("..")), "file");
         assert_eq!(clean_file_name(None), "file");
         assert_eq!(clean_file_name(Some("a\u{0}b.txt")), "ab.txt");
-    }
-
-    #[test]
-    fn mime_types_are_guessed_from_extensions() {
-        assert_eq!(guess_mime("A.PNG"), "image/png");
-        assert_eq!(guess_mime("x"), "application/octet-stream");
     }
 }

@@ -461,6 +461,27 @@ pub struct ErrorBody {
     pub message: String,
 }
 
+/// The MIME type a file name's extension suggests (`application/octet-stream`
+/// when unknown). Shared by the hub (uploads without a type) and clients.
+pub fn mime_for_file_name(file_name: &str) -> &'static str {
+    let ext = file_name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "pdf" => "application/pdf",
+        "txt" | "log" => "text/plain",
+        "csv" => "text/csv",
+        "json" => "application/json",
+        "zip" => "application/zip",
+        _ => "application/octet-stream",
+    }
+}
+
 /// The name of the visitor session cookie.
 pub const VISITOR_COOKIE: &str = "visitor_session";
 
@@ -528,6 +549,13 @@ mod tests {
             serde_json::to_value(&r).unwrap(),
             json!({"chatId": "c", "content": "hi", "type": "text"})
         );
+    }
+
+    #[test]
+    fn mime_types_come_from_extensions() {
+        assert_eq!(mime_for_file_name("A.PNG"), "image/png");
+        assert_eq!(mime_for_file_name("report.pdf"), "application/pdf");
+        assert_eq!(mime_for_file_name("noext"), "application/octet-stream");
     }
 
     #[test]
