@@ -2,7 +2,7 @@
 //! not decode is counted and dropped, never a panic), then apply a batch in
 //! one transaction and say what changed.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use rusqlite::Connection;
 use serde::de::DeserializeOwned;
@@ -99,19 +99,29 @@ pub fn apply(
 ) -> Result<Applied, StoreError> {
     let mut out = Applied::default();
     let mut touched: BTreeSet<String> = BTreeSet::new();
+    // Per batch: which chats are known, and how far each live chat's cursor goes.
+    let mut known: HashMap<String, bool> = HashMap::new();
+    let mut cursors: HashMap<String, i64> = HashMap::new();
     for item in batch {
         match item {
             Inbound::Message(m) => {
-                if !store::has_chat(tx, &m.chat_id)? {
-                    out.unknown_chats = true;
-                }
+                let is_known = match known.get(&m.chat_id) {
+                    Some(k) => *k,
+                    None => {
+                        let k = store::has_chat(tx, &m.chat_id)?;
+                        known.insert(m.chat_id.clone(), k);
+                        k
+                    }
+                };
+                out.unknown_chats |= !is_known;
                 let ins = store::insert_messages(tx, std::slice::from_ref(&m), seen)?;
                 if let Some(new) = ins.new.into_iter().next() {
                     out.new_messages += 1;
                     if live.contains(&new.chat_id)
                         && let Some(at) = parse_millis(&new.sent_at)
                     {
-                        store::advance_cursor(tx, &format!("chat:{}", new.chat_id), at)?;
+                        let c = cursors.entry(new.chat_id.clone()).or_insert(at);
+                        *c = (*c).max(at);
                     }
                     touched.insert(new.chat_id.clone());
                     out.changes.push(Change::Message {
@@ -120,14 +130,15 @@ pub fn apply(
                 }
             }
             Inbound::ChatNew(c) => {
-                let known = store::has_chat(tx, &c.chat_id)?;
+                let was_known = store::has_chat(tx, &c.chat_id)?;
+                known.insert(c.chat_id.clone(), true);
                 for m in store::upsert_chat(tx, &c, seen)?.new {
                     out.new_messages += 1;
                     out.changes.push(Change::Message {
                         message: Box::new(LocalMessage::sent(m)),
                     });
                 }
-                if !known && c.status != switchboard_protocol::ChatStatus::Closed {
+                if !was_known && c.status != switchboard_protocol::ChatStatus::Closed {
                     out.to_join.push(c.chat_id.clone());
                 }
                 touched.insert(c.chat_id);
@@ -168,6 +179,9 @@ pub fn apply(
             Inbound::Stats(stats) => out.changes.push(Change::Stats { stats }),
             Inbound::Ignored => {}
         }
+    }
+    for (chat, at) in cursors {
+        store::advance_cursor(tx, &format!("chat:{chat}"), at)?;
     }
     out.changes.extend(chat_changes(tx, me, &touched)?);
     Ok(out)
