@@ -393,14 +393,10 @@ async fn supervise(
     'outer: loop {
         let Some(tok) = token() else {
             set(ConnectionState::NeedsLogin);
-            // Wait for a sign-in (Reconnect) or Stop; refuse requests meanwhile.
-            loop {
-                match control.recv().await {
-                    None | Some(Control::Stop) => break 'outer,
-                    Some(Control::Reconnect) => continue 'outer,
-                    Some(Control::Request { ack, .. }) => refuse(ack),
-                }
+            if wait_for_sign_in(&mut control).await {
+                continue 'outer;
             }
+            break 'outer;
         };
         if attempt == 0 {
             set(ConnectionState::Connecting);
@@ -450,16 +446,11 @@ async fn supervise(
             SessionEnd::Refused => {
                 tracing::warn!("the server refused the token (unauthorized): sign-in needed; not retrying");
                 set(ConnectionState::NeedsLogin);
-                loop {
-                    match control.recv().await {
-                        None | Some(Control::Stop) => break 'outer,
-                        Some(Control::Reconnect) => {
-                            attempt = 0;
-                            continue 'outer;
-                        }
-                        Some(Control::Request { ack, .. }) => refuse(ack),
-                    }
+                if wait_for_sign_in(&mut control).await {
+                    attempt = 0;
+                    continue 'outer;
                 }
+                break 'outer;
             }
             SessionEnd::Reconnect => {
                 attempt = 0;
@@ -495,6 +486,18 @@ async fn supervise(
     }
     set(ConnectionState::Offline);
     tracing::debug!("link supervisor stopped");
+}
+
+/// Waits for a sign-in (`Reconnect`: `true`) or `Stop` (`false`), refusing
+/// requests meanwhile.
+async fn wait_for_sign_in(control: &mut mpsc::UnboundedReceiver<Control>) -> bool {
+    loop {
+        match control.recv().await {
+            None | Some(Control::Stop) => return false,
+            Some(Control::Reconnect) => return true,
+            Some(Control::Request { ack, .. }) => refuse(ack),
+        }
+    }
 }
 
 fn refuse(ack: Option<oneshot::Sender<Result<Value, LinkError>>>) {

@@ -75,14 +75,8 @@ async fn sync(inner: &Inner, generation: u64) -> Result<(u64, u64)> {
         join(inner, generation, id).await?;
     }
     // 2. The inbox.
-    let since = store::cursor(inner.store().conn(), "chats")?;
-    let chats = inner
-        .api
-        .chats(&token, since)
-        .await
-        .map_err(|e| inner.api_error(e))?;
+    let (chats, _) = refresh_inbox(inner, &token).await?;
     let newest = chats.iter().filter_map(|c| parse_millis(&c.updated_at)).max();
-    inner.apply_summaries(&chats)?;
     let mut targets: BTreeSet<String> = open.into_iter().collect();
     for c in &chats {
         if c.status != ChatStatus::Closed {
@@ -114,6 +108,22 @@ async fn sync(inner: &Inner, generation: u64) -> Result<(u64, u64)> {
         }
     }
     Ok((messages, in_chats))
+}
+
+/// Fetches the chats updated since the inbox cursor and stores them;
+/// returns them and the ids of open chats seen for the first time.
+async fn refresh_inbox(
+    inner: &Inner,
+    token: &str,
+) -> Result<(Vec<switchboard_protocol::ChatSummary>, Vec<String>)> {
+    let since = store::cursor(inner.store().conn(), "chats")?;
+    let chats = inner
+        .api
+        .chats(token, since)
+        .await
+        .map_err(|e| inner.api_error(e))?;
+    let new_open = inner.apply_summaries(&chats)?;
+    Ok((chats, new_open))
 }
 
 /// Catches one chat up; returns how many new messages from others arrived.
@@ -203,13 +213,7 @@ pub(crate) async fn follow_new_chats(
 ) -> Result<()> {
     let token = inner.token().ok_or(EngineError::NeedsLogin)?;
     if refresh {
-        let since = store::cursor(inner.store().conn(), "chats")?;
-        let chats = inner
-            .api
-            .chats(&token, since)
-            .await
-            .map_err(|e| inner.api_error(e))?;
-        chat_ids.extend(inner.apply_summaries(&chats)?);
+        chat_ids.extend(refresh_inbox(inner, &token).await?.1);
     }
     for id in chat_ids {
         join(inner, generation, &id).await?;
