@@ -1,2 +1,4 @@
-//! Build script of the desktop app (Tauri's build step comes with the app).
-fn main() {}
+//! Build script of the desktop app: Tauri's build step (config, capabilities, icons).
+fn main() {
+    tauri_build::build();
+}

@@ -1,7 +1,6 @@
 //! Entry point of the Switchboard desktop app.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
 fn main() {
-    eprintln!(
-        "Switchboard desktop shell (protocol {}): the app is not built yet; run `switchboard-hub --demo` for the hub.",
-        switchboard_app::PROTOCOL_VERSION
-    );
+    switchboard_app::run();
 }

@@ -231,6 +231,52 @@ impl Api {
         Ok(self.send(rb, "/v2/files/upload").await?.1)
     }
 
+    /// `GET` a file the server serves (an attachment's `url`, relative to the
+    /// server or absolute on the same origin), at most `max_bytes`.
+    pub async fn download(&self, url: &str, max_bytes: u64) -> Result<Vec<u8>> {
+        let full = self.url(url)?;
+        if full.origin() != self.base.origin() {
+            return Err(ApiError::Rejected {
+                status: 400,
+                message: "attachments are only fetched from the server signed in to".to_owned(),
+            });
+        }
+        let mut res = self
+            .http
+            .get(full)
+            .send()
+            .await
+            .map_err(|e| ApiError::Unreachable(error_chain(&e)))?;
+        let status = res.status();
+        if !status.is_success() {
+            return Err(match status.as_u16() {
+                s @ 500..=599 => ApiError::Server {
+                    status: s,
+                    message: "download failed".to_owned(),
+                },
+                s => ApiError::Rejected {
+                    status: s,
+                    message: "the file is not available".to_owned(),
+                },
+            });
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = res
+            .chunk()
+            .await
+            .map_err(|e| ApiError::Unreachable(error_chain(&e)))?
+        {
+            if (bytes.len() + chunk.len()) as u64 > max_bytes {
+                return Err(ApiError::Rejected {
+                    status: 413,
+                    message: format!("the file is larger than {max_bytes} bytes"),
+                });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
+    }
+
     /// `GET /v2/agents`.
     pub async fn agents(&self, token: &str) -> Result<AgentList> {
         let rb = self.request(Method::GET, "/v2/agents", Some(token))?;

@@ -707,6 +707,81 @@ impl Engine {
     pub fn set_presence(&self, status: Presence) {
         self.inner.emit("presence:update", json!({ "status": status }));
     }
+
+    /// The message a chat is read up to (my read marker), if any.
+    pub fn read_marker(&self, chat_id: &str) -> Result<Option<String>> {
+        Ok(store::read_markers(self.inner.store().conn())?
+            .into_iter()
+            .find(|(c, _)| c == chat_id)
+            .map(|(_, m)| m))
+    }
+
+    /// Every agent's presence now (`GET /v2/agents`).
+    pub async fn agents(&self) -> Result<Vec<switchboard_protocol::AgentPresence>> {
+        let token = self.inner.token().ok_or(EngineError::NeedsLogin)?;
+        let list = self
+            .inner
+            .api
+            .agents(&token)
+            .await
+            .map_err(|e| self.inner.api_error(e))?;
+        Ok(list.agents)
+    }
+
+    /// The server's notifications, newest first, and the unread count. Falls
+    /// back to the ones held locally when the server cannot be reached.
+    pub async fn notifications(&self) -> Result<switchboard_protocol::NotificationList> {
+        let token = self.inner.token().ok_or(EngineError::NeedsLogin)?;
+        match self.inner.api.notifications(&token).await {
+            Ok(list) => {
+                self.inner.store().write(|tx| {
+                    for n in &list.notifications {
+                        store::upsert_notification(tx, n)?;
+                    }
+                    Ok(())
+                })?;
+                Ok(list)
+            }
+            Err(ApiError::Unreachable(_)) => {
+                let notifications = store::notifications(self.inner.store().conn(), 50)?;
+                let unread = notifications.iter().filter(|n| n.read == Some(false)).count() as u64;
+                Ok(switchboard_protocol::NotificationList { notifications, unread })
+            }
+            Err(e) => Err(self.inner.api_error(e)),
+        }
+    }
+
+    /// Marks one server notification read (when connected).
+    pub fn read_notification(&self, notification_id: &str) {
+        self.inner
+            .emit("notification:read", json!({ "notificationId": notification_id }));
+    }
+
+    /// Marks every server notification read (when connected).
+    pub fn read_all_notifications(&self) {
+        self.inner.emit("notification:read:all", json!({}));
+    }
+
+    /// The bytes of an attachment (its `url`, on the server signed in to).
+    pub async fn download(&self, url: &str) -> Result<Vec<u8>> {
+        // A little over the upload cap: a server may allow more than the default.
+        const MAX: u64 = 4 * switchboard_protocol::DEFAULT_MAX_UPLOAD_BYTES;
+        self.inner
+            .api
+            .download(url, MAX)
+            .await
+            .map_err(|e| self.inner.api_error(e))
+    }
+
+    /// Queue and team numbers now (`GET /v2/stats`).
+    pub async fn stats(&self) -> Result<switchboard_protocol::Stats> {
+        let token = self.inner.token().ok_or(EngineError::NeedsLogin)?;
+        self.inner
+            .api
+            .stats(&token)
+            .await
+            .map_err(|e| self.inner.api_error(e))
+    }
 }
 
 impl Inner {

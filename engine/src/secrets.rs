@@ -90,12 +90,21 @@ impl TokenStore {
     }
 }
 
+/// How long a keychain call may take before it counts as unavailable.
+const KEYCHAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(8);
+
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, SecretError> + Send + 'static,
 ) -> Result<T, SecretError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| SecretError::Failed(e.to_string()))?
+    // A keychain that waits on a prompt nobody can answer must not hang the
+    // console: after a while it counts as unavailable.
+    match tokio::time::timeout(KEYCHAIN_TIMEOUT, tokio::task::spawn_blocking(f)).await {
+        Ok(joined) => joined.map_err(|e| SecretError::Failed(e.to_string()))?,
+        Err(_) => Err(SecretError::Unavailable(format!(
+            "the keychain did not answer within {} s",
+            KEYCHAIN_TIMEOUT.as_secs()
+        ))),
+    }
 }
 
 fn map_err(e: keyring::Error) -> SecretError {

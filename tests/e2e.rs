@@ -1,0 +1,502 @@
+//! End-to-end: the built app, in its real webview (WebKitGTK) under Xvfb,
+//! driven through tauri-driver and WebKitWebDriver, against the real hub on
+//! a loopback port. `scripts/test` runs these under `xvfb-run
+//! dbus-run-session`; without a display or the drivers they are skipped
+//! locally and fail under CI.
+
+use std::{
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+use serde_json::{Value, json};
+use thirtyfour::prelude::*;
+
+/// One app at a time: two cores, one display.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+fn environment_ready() -> bool {
+    let missing: Vec<&str> = [
+        ("DISPLAY", std::env::var_os("DISPLAY").is_some()),
+        ("tauri-driver", which("tauri-driver")),
+        ("WebKitWebDriver", which("WebKitWebDriver")),
+    ]
+    .into_iter()
+    .filter(|(_, ok)| !ok)
+    .map(|(n, _)| n)
+    .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    let msg = format!(
+        "end-to-end tests need {} (run scripts/test, which provides them)",
+        missing.join(", ")
+    );
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{msg}");
+    }
+    eprintln!("skipped: {msg}");
+    false
+}
+
+fn which(bin: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(bin).is_file()))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// tauri-driver on its own ports, stopped with SIGTERM (never SIGKILL: an
+/// orphaned WebKitWebDriver would hold the test's stdout).
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    async fn start() -> Self {
+        let port = free_port();
+        let native = free_port();
+        let child = Command::new("tauri-driver")
+            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("tauri-driver starts");
+        let deadline = Instant::now() + TIMEOUT;
+        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+            assert!(Instant::now() < deadline, "tauri-driver did not listen");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Self { child, port }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+struct Hub {
+    hub: Option<switchboard_hub::RunningHub>,
+    addr: std::net::SocketAddr,
+    db: PathBuf,
+}
+
+impl Hub {
+    async fn start(db: PathBuf, addr: std::net::SocketAddr) -> Self {
+        let hub = switchboard_hub::start(switchboard_hub::HubConfig {
+            bind: addr,
+            db: Some(db.clone()),
+            ..Default::default()
+        })
+        .await
+        .expect("hub starts");
+        let addr = hub.addr();
+        Self {
+            hub: Some(hub),
+            addr,
+            db,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    async fn stop(&mut self) {
+        if let Some(h) = self.hub.take() {
+            h.shutdown().await;
+        }
+    }
+
+    async fn restart(&mut self) {
+        self.stop().await;
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            match switchboard_hub::start(switchboard_hub::HubConfig {
+                bind: self.addr,
+                db: Some(self.db.clone()),
+                ..Default::default()
+            })
+            .await
+            {
+                Ok(h) => {
+                    self.hub = Some(h);
+                    return;
+                }
+                Err(e) => {
+                    assert!(Instant::now() < deadline, "the hub could not restart: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+    }
+}
+
+struct Visitor {
+    http: reqwest::Client,
+    url: String,
+    chat_id: String,
+}
+
+impl Visitor {
+    async fn opens_chat(url: &str, name: &str, first: &str) -> Self {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .expect("client");
+        http.post(format!("{url}/v2/visitors"))
+            .json(&json!({"name": name}))
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .expect("visitor");
+        let chat: Value = http
+            .post(format!("{url}/v2/chats"))
+            .json(&json!({}))
+            .send()
+            .await
+            .expect("chat")
+            .json()
+            .await
+            .expect("chat json");
+        let v = Self {
+            http,
+            url: url.to_owned(),
+            chat_id: chat["chatId"].as_str().expect("chatId").to_owned(),
+        };
+        v.says(first).await;
+        v
+    }
+
+    async fn says(&self, text: &str) {
+        self.http
+            .post(format!("{}/v2/messages", self.url))
+            .json(&json!({"chatId": self.chat_id, "content": text, "type": "text"}))
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .expect("visitor message");
+    }
+
+    /// Everything the visitor can see of the chat.
+    async fn sees(&self) -> Vec<Value> {
+        let page: Value = self
+            .http
+            .get(format!("{}/v2/messages/chat/{}?limit=500", self.url, self.chat_id))
+            .send()
+            .await
+            .expect("history")
+            .json()
+            .await
+            .expect("history json");
+        page["messages"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+struct App {
+    driver: WebDriver,
+    _tauri_driver: Driver,
+    data_dir: PathBuf,
+}
+
+impl App {
+    async fn launch(extra: &[&str]) -> Self {
+        let tauri_driver = Driver::start().await;
+        let data_dir = std::env::temp_dir().join(format!("sb-e2e-{}", uuid::Uuid::new_v4()));
+        let mut args = vec![
+            "--no-keychain".to_owned(),
+            "--data-dir".to_owned(),
+            data_dir.display().to_string(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let mut caps = Capabilities::new();
+        caps.set(
+            "tauri:options",
+            json!({"application": env!("CARGO_BIN_EXE_switchboard"), "args": args}),
+        )
+        .expect("caps");
+        caps.set("browserName", "wry").expect("caps");
+        let driver = WebDriver::new(format!("http://127.0.0.1:{}", tauri_driver.port), caps)
+            .await
+            .expect("a WebDriver session with the app");
+        Self {
+            driver,
+            _tauri_driver: tauri_driver,
+            data_dir,
+        }
+    }
+
+    async fn el(&self, css: &str) -> WebElement {
+        self.driver
+            .query(By::Css(css))
+            .wait(TIMEOUT, Duration::from_millis(100))
+            .first()
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+    }
+
+    /// The last element matching `css`, if any.
+    async fn last(&self, css: &str) -> Option<WebElement> {
+        self.driver.find_all(By::Css(css)).await.ok()?.pop()
+    }
+
+    /// Waits until the text of the last element matching `css` satisfies
+    /// `pred`; returns the text.
+    async fn text_until(&self, css: &str, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + TIMEOUT;
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            if let Some(e) = self.last(css).await
+                && let Ok(t) = e.text().await
+            {
+                if pred(&t) {
+                    return t;
+                }
+                last = t;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css}: {what}; last text {last:?}");
+    }
+
+    /// Waits until `css` matches exactly `n` elements.
+    async fn count_until(&self, css: &str, n: usize) {
+        let deadline = Instant::now() + TIMEOUT;
+        let mut last = 0;
+        while Instant::now() < deadline {
+            last = self.driver.find_all(By::Css(css)).await.map(|v| v.len()).unwrap_or(0);
+            if last == n {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css}: expected {n} elements, found {last}");
+    }
+
+    async fn attr_until(&self, css: &str, attr: &str, want: &str) {
+        let deadline = Instant::now() + TIMEOUT;
+        let mut last = None;
+        while Instant::now() < deadline {
+            if let Some(e) = self.last(css).await {
+                last = e.attr(attr).await.ok().flatten();
+                if last.as_deref() == Some(want) {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css}[{attr}]: expected {want:?}, last {last:?}");
+    }
+
+    async fn sign_in(&self, server: &str) {
+        let s = self.el("#server").await;
+        s.clear().await.expect("clear");
+        s.send_keys(server).await.expect("server");
+        self.el("#email")
+            .await
+            .send_keys("agent@example.com")
+            .await
+            .expect("email");
+        self.el("#password")
+            .await
+            .send_keys("password")
+            .await
+            .expect("password");
+        self.el("#signin").await.click().await.expect("sign in");
+        self.attr_until("#connection", "data-state", "online").await;
+    }
+
+    async fn write(&self, text: &str) {
+        let input = self.el("#composer-input").await;
+        input.send_keys(text).await.expect("type");
+        input.send_keys(Key::Enter).await.expect("enter");
+    }
+
+    async fn screenshot(&self, name: &str) {
+        if let Ok(png) = self.driver.screenshot_as_png().await {
+            let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+            let _ = std::fs::write(dir.join(name), png);
+        }
+    }
+
+    async fn quit(self) {
+        let _ = self.driver.quit().await;
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+fn row(chat_id: &str) -> String {
+    format!(".chat-row[data-chat-id='{chat_id}']")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_signs_in_accepts_replies_and_writes_a_note() {
+    if !environment_ready() {
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = std::env::temp_dir().join(format!("sb-e2e-hub-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let hub = Hub::start(dir.join("hub.db"), "127.0.0.1:0".parse().expect("addr")).await;
+    let app = App::launch(&[]).await;
+
+    // Wrong password: a clear error, still on the sign-in screen.
+    app.el("#server").await.clear().await.expect("clear");
+    app.el("#server").await.send_keys(hub.url()).await.expect("server");
+    app.el("#email").await.send_keys("agent@example.com").await.expect("email");
+    app.el("#password").await.send_keys("wrong").await.expect("pw");
+    app.el("#signin").await.click().await.expect("click");
+    app.text_until("#signin-error", "a wrong-password error", |t| t.contains("Wrong e-mail or password"))
+        .await;
+    app.el("#password").await.clear().await.expect("clear");
+    app.el("#email").await.clear().await.expect("clear");
+    app.sign_in(&hub.url()).await;
+    let title = app.driver.title().await.expect("title");
+    assert_eq!(title, "Switchboard");
+
+    // A visitor's chat appears in the queue with a badge.
+    let lucia = Visitor::opens_chat(&hub.url(), "Lucía Fernández", "Hola, no puedo pagar").await;
+    app.text_until("#tab-queue .count", "one queued chat", |t| t == "1").await;
+    app.el("#tab-queue").await.click().await.expect("queue tab");
+    app.text_until(&format!("{} .unread-badge", row(&lucia.chat_id)), "a badge of 1", |t| t == "1")
+        .await;
+    app.text_until(&format!("{} .preview", row(&lucia.chat_id)), "the preview", |t| {
+        t.contains("Hola, no puedo pagar")
+    })
+    .await;
+
+    // Accept it: it moves to Mine and opens.
+    app.el(&format!("{} .accept", row(&lucia.chat_id)))
+        .await
+        .click()
+        .await
+        .expect("accept");
+    app.text_until("#tab-mine .count", "one chat of mine", |t| t == "1").await;
+    app.text_until("#tab-queue .count", "an empty queue", |t| t == "0").await;
+    app.text_until("#conversation-title", "the chat open", |t| t == "Lucía Fernández")
+        .await;
+    app.attr_until(&row(&lucia.chat_id), "data-unread", "0").await;
+
+    // Reply: it shows as mine and reaches the visitor.
+    app.write("Hola Lucía, ¿qué tarjeta usas?").await;
+    app.attr_until(".bubble.me", "data-status", "status-sent").await;
+    // Internal note: unmistakable, and never reaches the visitor.
+    app.el("#mode-note").await.click().await.expect("note mode");
+    app.attr_until("#composer", "data-mode", "note").await;
+    app.write("Cliente VIP: revisar pasarela").await;
+    app.text_until(".bubble.internal .content", "the note", |t| t == "Cliente VIP: revisar pasarela")
+        .await;
+    app.attr_until(".bubble.internal", "data-status", "status-sent").await;
+    let seen = lucia.sees().await;
+    let contents: Vec<&str> = seen.iter().filter_map(|m| m["content"].as_str()).collect();
+    assert!(contents.contains(&"Hola Lucía, ¿qué tarjeta usas?"), "{contents:?}");
+    assert!(
+        !contents.iter().any(|c| c.contains("VIP")),
+        "the visitor must never get a note: {contents:?}"
+    );
+
+    // Markup from a visitor is text, never HTML.
+    lucia.says("<img src=x onerror=alert(1)>").await;
+    let xss = app
+        .text_until(".bubble.visitor .content", "the markup as text", |t| {
+            t.contains("onerror")
+        })
+        .await;
+    assert_eq!(xss, "<img src=x onerror=alert(1)>");
+    let imgs = app
+        .driver
+        .find_all(By::Css(".timeline img:not(.preview)"))
+        .await
+        .expect("query");
+    assert!(imgs.is_empty(), "no element was made from message text");
+    assert!(app.driver.get_alert_text().await.is_err(), "no script ran");
+
+    // Unread counts move for a chat that is not open.
+    let marco = Visitor::opens_chat(&hub.url(), "Marco Rossi", "Buongiorno").await;
+    app.el("#tab-all").await.click().await.expect("all tab");
+    app.attr_until(&row(&marco.chat_id), "data-unread", "1").await;
+    marco.says("¿Hay alguien?").await;
+    app.attr_until(&row(&marco.chat_id), "data-unread", "2").await;
+    app.text_until("#total-unread", "the total", |t| t == "2").await;
+    // Lucía's chat is open: her messages do not count.
+    lucia.says("Visa").await;
+    app.text_until(".bubble.visitor .content", "her answer", |t| t == "Visa")
+        .await;
+    app.attr_until(&row(&lucia.chat_id), "data-unread", "0").await;
+    app.text_until("#total-unread", "still two", |t| t == "2").await;
+    // Opening Marco's chat reads it.
+    app.el(&row(&marco.chat_id)).await.click().await.expect("open marco");
+    app.attr_until(&row(&marco.chat_id), "data-unread", "0").await;
+    app.text_until("#total-unread", "nothing unread", |t| t == "0").await;
+    app.screenshot("e2e-console.png").await;
+
+    app.quit().await;
+    let mut hub = hub;
+    hub.stop().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hub_restarts_and_the_app_catches_up_with_no_duplicate() {
+    if !environment_ready() {
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = std::env::temp_dir().join(format!("sb-e2e-hub-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let mut hub = Hub::start(dir.join("hub.db"), "127.0.0.1:0".parse().expect("addr")).await;
+    let app = App::launch(&[]).await;
+    app.sign_in(&hub.url()).await;
+
+    let v = Visitor::opens_chat(&hub.url(), "Ana Torres", "uno").await;
+    app.el("#tab-all").await.click().await.expect("all");
+    app.el(&row(&v.chat_id)).await.click().await.expect("open");
+    app.text_until(".bubble.visitor .content", "the first message", |t| t == "uno")
+        .await;
+
+    hub.stop().await;
+    app.attr_until("#connection", "data-state", "reconnecting").await;
+    app.text_until("#connection", "a countdown", |t| t.starts_with("Reconnecting in"))
+        .await;
+    hub.restart().await;
+    for text in ["dos", "tres", "cuatro"] {
+        v.says(text).await;
+    }
+    app.attr_until("#connection", "data-state", "online").await;
+    app.text_until(".bubble.visitor .content", "the last message", |t| t == "cuatro")
+        .await;
+    // Each message exactly once, in order.
+    app.count_until(".bubble.visitor", 4).await;
+    let texts = {
+        let mut out = Vec::new();
+        for e in app
+            .driver
+            .find_all(By::Css(".bubble.visitor .content"))
+            .await
+            .expect("bubbles")
+        {
+            out.push(e.text().await.expect("text"));
+        }
+        out
+    };
+    assert_eq!(texts, ["uno", "dos", "tres", "cuatro"]);
+
+    app.quit().await;
+    hub.stop().await;
+    let _ = std::fs::remove_dir_all(dir);
+}

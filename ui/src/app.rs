@@ -1,0 +1,382 @@
+//! The root component: boots from the shell, shows sign-in or the console,
+//! and drains the engine's change events into the state signals.
+
+use dioxus::prelude::*;
+use serde::{Deserialize, Serialize};
+use switchboard_model::{Change, InboxTab};
+use switchboard_protocol::{AgentPresence, NotificationList};
+
+use crate::{
+    console::Console,
+    i18n::Lang,
+    ipc::{self, CmdError, NoArgs},
+    signin::SignIn,
+    state::{Account, Inbox, Snapshot, Timeline},
+};
+
+/// The shell's `boot` answer.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Boot {
+    /// Signed in: show the console.
+    pub account: Option<Account>,
+    /// Prefill.
+    pub last_server: Option<String>,
+    /// Prefill.
+    pub last_email: Option<String>,
+    /// Chosen language.
+    pub locale: Option<String>,
+    /// Tokens go to the OS keychain.
+    pub keychain: bool,
+    /// Why `--demo` failed.
+    pub error: Option<CmdError>,
+}
+
+/// What the whole UI shares.
+#[allow(missing_debug_implementations)]
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    /// The language.
+    pub lang: Signal<Lang>,
+    /// The inbox (`None`: not signed in).
+    pub inbox: Signal<Option<Inbox>>,
+    /// The open chat.
+    pub selected: Signal<Option<String>>,
+    /// Its timeline.
+    pub timeline: Signal<Option<Timeline>>,
+    /// The inbox tab shown.
+    pub tab: Signal<InboxTab>,
+    /// A passing message for the agent (errors, summaries).
+    pub toast: Signal<Option<String>>,
+    /// The clock for relative times (ticks every 30 s).
+    pub now: Signal<i64>,
+    /// Where the sign-in form starts.
+    pub boot: Signal<Option<Boot>>,
+}
+
+/// Page size of a timeline.
+pub const PAGE: usize = 100;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ChatArgs<'a> {
+    chat_id: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PageArgs<'a> {
+    chat_id: &'a str,
+    before: Option<&'a str>,
+    limit: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Page {
+    messages: Vec<switchboard_model::LocalMessage>,
+    read_marker: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MarkArgs<'a> {
+    chat_id: &'a str,
+    message_id: &'a str,
+}
+
+/// Reloads the inbox from the shell (after sign-in, or when it fell behind).
+pub async fn reload(mut ctx: Ctx) {
+    match ipc::call::<Snapshot>("snapshot", NoArgs {}).await {
+        Ok(s) => {
+            let mut inbox = Inbox::from_snapshot(s);
+            if let Some(old) = ctx.inbox.peek().as_ref() {
+                inbox.agents = old.agents.clone();
+            }
+            ctx.inbox.set(Some(inbox));
+            spawn(load_lists(ctx));
+            let open = ctx.selected.peek().clone();
+            if let Some(chat_id) = open {
+                open_chat(ctx, chat_id).await;
+            }
+        }
+        Err(e) if e.code == "not_signed_in" => {
+            ctx.inbox.set(None);
+            ctx.selected.set(None);
+            ctx.timeline.set(None);
+        }
+        Err(e) => ctx.toast.set(Some(e.message)),
+    }
+}
+
+/// Loads names, presence and notifications (network; fine to fail offline).
+async fn load_lists(mut ctx: Ctx) {
+    if let Ok(agents) = ipc::call::<Vec<AgentPresence>>("agents", NoArgs {}).await
+        && let Some(i) = ctx.inbox.write().as_mut()
+    {
+        i.set_agents(agents);
+    }
+    if let Ok(list) = ipc::call::<NotificationList>("notifications", NoArgs {}).await
+        && let Some(i) = ctx.inbox.write().as_mut()
+    {
+        i.notifications = list.notifications;
+        i.notification_count = list.unread;
+    }
+}
+
+/// Opens a chat: its newest page from the local cache, marked read.
+pub async fn open_chat(mut ctx: Ctx, chat_id: String) {
+    ctx.selected.set(Some(chat_id.clone()));
+    match ipc::call::<Page>(
+        "messages",
+        PageArgs {
+            chat_id: &chat_id,
+            before: None,
+            limit: PAGE,
+        },
+    )
+    .await
+    {
+        Ok(page) => {
+            if ctx.selected.peek().as_deref() != Some(chat_id.as_str()) {
+                return;
+            }
+            let t = Timeline::new(&chat_id, page.messages, page.read_marker, PAGE);
+            ctx.timeline.set(Some(t));
+            mark_read(ctx).await;
+        }
+        Err(e) => ctx.toast.set(Some(e.message)),
+    }
+}
+
+/// Marks the open chat read up to its newest message (when the window has focus).
+pub async fn mark_read(ctx: Ctx) {
+    if !ipc::window_focused() {
+        return;
+    }
+    let (chat_id, message_id) = {
+        let t = ctx.timeline.peek();
+        let Some(t) = t.as_ref() else { return };
+        let Some(m) = t.newest_server_message() else { return };
+        let unread = ctx
+            .inbox
+            .peek()
+            .as_ref()
+            .and_then(|i| i.chat(&t.chat_id).map(|c| c.unread))
+            .unwrap_or(0);
+        if unread == 0 {
+            return;
+        }
+        (t.chat_id.clone(), m.message_id.clone().unwrap_or_default())
+    };
+    let _ = ipc::call::<()>(
+        "mark_read",
+        MarkArgs {
+            chat_id: &chat_id,
+            message_id: &message_id,
+        },
+    )
+    .await;
+}
+
+/// Loads the page before the oldest message held (from the cache, then the
+/// server when the cache has no more). Returns how many were added.
+pub async fn load_older(mut ctx: Ctx) -> usize {
+    let Some((chat_id, before)) = ctx
+        .timeline
+        .peek()
+        .as_ref()
+        .map(|t| (t.chat_id.clone(), t.oldest_sent_at().map(str::to_owned)))
+    else {
+        return 0;
+    };
+    let local = ipc::call::<Page>(
+        "messages",
+        PageArgs {
+            chat_id: &chat_id,
+            before: before.as_deref(),
+            limit: PAGE,
+        },
+    )
+    .await;
+    let mut page = match local {
+        Ok(p) => p.messages,
+        Err(_) => Vec::new(),
+    };
+    if page.is_empty() {
+        // Nothing older in the cache: ask the server, then read the cache again.
+        if ipc::call::<usize>("load_older", ChatArgs { chat_id: &chat_id }).await.unwrap_or(0) > 0
+            && let Ok(p) = ipc::call::<Page>(
+                "messages",
+                PageArgs {
+                    chat_id: &chat_id,
+                    before: before.as_deref(),
+                    limit: PAGE,
+                },
+            )
+            .await
+        {
+            page = p.messages;
+        }
+    }
+    let mut t = ctx.timeline.write();
+    match t.as_mut() {
+        Some(t) if t.chat_id == chat_id => {
+            if page.is_empty() {
+                t.has_older = false;
+                0
+            } else {
+                // A full page from the cache may have more behind it.
+                let full = page.len() >= PAGE;
+                let n = t.prepend(page, PAGE);
+                t.has_older = full || n > 0;
+                n
+            }
+        }
+        _ => 0,
+    }
+}
+
+fn apply_changes(mut ctx: Ctx, changes: &[Change]) {
+    let mut open_touched = false;
+    {
+        let mut inbox = ctx.inbox.write();
+        let Some(inbox) = inbox.as_mut() else { return };
+        for c in changes {
+            inbox.apply(c);
+        }
+    }
+    {
+        let selected = ctx.selected.peek().clone();
+        let mut timeline = ctx.timeline.write();
+        if let (Some(t), Some(sel)) = (timeline.as_mut(), selected)
+            && t.chat_id == sel
+        {
+            for c in changes {
+                if t.apply(c) {
+                    open_touched = true;
+                }
+            }
+        }
+    }
+    if let Some((messages, chats)) = ctx.inbox.write().as_mut().and_then(|i| i.caught_up.take()) {
+        let text = ctx.lang.peek().caught_up(messages, chats);
+        ctx.toast.set(Some(text));
+    }
+    if open_touched {
+        spawn(mark_read(ctx));
+    }
+}
+
+/// The app.
+#[component]
+pub fn App() -> Element {
+    let lang = use_signal(|| Lang::from_tag(&ipc::os_language()));
+    let ctx = use_context_provider(|| Ctx {
+        lang,
+        inbox: Signal::new(None),
+        selected: Signal::new(None),
+        timeline: Signal::new(None),
+        tab: Signal::new(InboxTab::Mine),
+        toast: Signal::new(None),
+        now: Signal::new(ipc::now_ms()),
+        boot: Signal::new(None),
+    });
+
+    // Boot, then follow the engine.
+    use_hook(move || {
+        let mut ctx = ctx;
+        spawn(async move {
+            #[cfg(target_arch = "wasm32")]
+            {
+                use futures_util::StreamExt;
+                let changes = ipc::subscribe::<Vec<Change>>(crate::CHANGES_EVENT).await;
+                let resyncs = ipc::subscribe::<serde_json::Value>(crate::RESYNC_EVENT).await;
+                if let Ok(mut changes) = changes {
+                    spawn(async move {
+                        while let Some(batch) = changes.next().await {
+                            apply_changes(ctx, &batch);
+                        }
+                    });
+                }
+                if let Ok(mut resyncs) = resyncs {
+                    spawn(async move {
+                        while resyncs.next().await.is_some() {
+                            reload(ctx).await;
+                        }
+                    });
+                }
+            }
+            match ipc::call::<Boot>("boot", NoArgs {}).await {
+                Ok(boot) => {
+                    if let Some(l) = &boot.locale {
+                        ctx.lang.set(Lang::from_tag(l));
+                    }
+                    if let Some(e) = &boot.error {
+                        ctx.toast.set(Some(e.message.clone()));
+                    }
+                    let signed_in = boot.account.is_some();
+                    ctx.boot.set(Some(boot));
+                    if signed_in {
+                        reload(ctx).await;
+                    }
+                }
+                Err(e) => {
+                    ctx.toast.set(Some(e.message));
+                    ctx.boot.set(Some(Boot {
+                        account: None,
+                        last_server: None,
+                        last_email: None,
+                        locale: None,
+                        keychain: false,
+                        error: None,
+                    }));
+                }
+            }
+        });
+        spawn(async move {
+            loop {
+                ipc::sleep(30_000).await;
+                ctx.now.set(ipc::now_ms());
+            }
+        });
+    });
+
+    let signed_in = ctx.inbox.read().is_some();
+    let booted = ctx.boot.read().is_some();
+    let theme_lang = lang.read().code();
+    rsx! {
+        div { class: "app", lang: theme_lang,
+            if signed_in {
+                Console {}
+            } else if booted {
+                SignIn {}
+            } else {
+                div { class: "splash", "Switchboard" }
+            }
+            Toast {}
+        }
+    }
+}
+
+/// A passing message at the bottom of the window.
+#[component]
+fn Toast() -> Element {
+    let mut ctx = use_context::<Ctx>();
+    let text = ctx.toast.read().clone();
+    let lang = *ctx.lang.read();
+    match text {
+        Some(text) => rsx! {
+            div { class: "toast", role: "status",
+                span { "{text}" }
+                button {
+                    class: "link",
+                    title: lang.pick("Dismiss", "Cerrar"),
+                    onclick: move |_| ctx.toast.set(None),
+                    "✕"
+                }
+            }
+        },
+        None => rsx! {},
+    }
+}

@@ -1,0 +1,649 @@
+//! The console once signed in: the header, the inbox on the left, the
+//! conversation in the centre, the visitor panel on the right, the quick
+//! switcher and the notification list; and the keyboard shortcuts.
+
+use dioxus::prelude::*;
+use serde::Serialize;
+use switchboard_model::{ChatEntry, ConnectionState, InboxTab};
+use switchboard_protocol::{ChatStatus, MessageType, Presence, SenderType};
+
+use crate::{
+    app::{Ctx, open_chat},
+    conversation::{Conversation, VisitorPanel},
+    i18n::Lang,
+    ipc::{self, NoArgs},
+    state::Inbox,
+};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ChatArgs<'a> {
+    pub(crate) chat_id: &'a str,
+}
+
+#[derive(Serialize)]
+struct PresenceArgs {
+    status: Presence,
+}
+
+#[derive(Serialize)]
+struct LocaleArgs {
+    locale: Option<&'static str>,
+}
+
+/// Accepts a queued chat and opens it.
+pub(crate) fn accept(mut ctx: Ctx, chat_id: String) {
+    spawn(async move {
+        match ipc::call::<ChatEntry>("accept", ChatArgs { chat_id: &chat_id }).await {
+            Ok(_) => {
+                ctx.tab.set(InboxTab::Mine);
+                open_chat(ctx, chat_id).await;
+            }
+            Err(e) => ctx.toast.set(Some(e.message)),
+        }
+    });
+}
+
+/// The preview line of a chat in the inbox.
+pub fn preview(lang: Lang, chat: &ChatEntry) -> String {
+    let Some(m) = &chat.last_message else {
+        return chat.subject.clone().unwrap_or_default();
+    };
+    let text = match (m.kind, m.content.trim().is_empty(), &m.attachment) {
+        (MessageType::Image, true, _) => format!("📷 {}", lang.pick("Image", "Imagen")),
+        (MessageType::File, true, Some(a)) => format!("📎 {}", a.file_name),
+        _ => m.content.lines().next().unwrap_or_default().to_owned(),
+    };
+    let prefix = match (m.is_internal, m.sender_type) {
+        (true, _) => lang.pick("Note: ", "Nota: "),
+        (false, SenderType::Agent) if chat.visitor.id != m.sender_id => lang.pick("You: ", "Tú: "),
+        _ => "",
+    };
+    let full = format!("{prefix}{text}");
+    if full.chars().count() > 90 {
+        full.chars().take(89).chain(['…']).collect()
+    } else {
+        full
+    }
+}
+
+fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .take(2)
+        .collect::<String>()
+        .to_uppercase()
+}
+
+fn moved(inbox: &Inbox, tab: InboxTab, selected: Option<&str>, step: isize) -> Option<String> {
+    let ids: Vec<&str> = inbox.tab(tab).map(|c| c.chat_id.as_str()).collect();
+    if ids.is_empty() {
+        return None;
+    }
+    let at = selected.and_then(|s| ids.iter().position(|i| *i == s));
+    let next = match at {
+        Some(i) => (i as isize + step).clamp(0, ids.len() as isize - 1) as usize,
+        None => 0,
+    };
+    Some(ids[next].to_owned())
+}
+
+/// The console.
+#[component]
+pub fn Console() -> Element {
+    let ctx = use_context::<Ctx>();
+    let mut switcher = use_signal(|| false);
+    let mut bell = use_signal(|| false);
+    let panel = use_signal(|| true);
+
+    let onkeydown = move |e: KeyboardEvent| {
+        let key = e.key();
+        let mods = e.modifiers();
+        if mods.ctrl() && key == Key::Character("k".into()) {
+            e.prevent_default();
+            switcher.set(true);
+        } else if mods.alt() && (key == Key::ArrowUp || key == Key::ArrowDown) {
+            e.prevent_default();
+            let step = if key == Key::ArrowUp { -1 } else { 1 };
+            let next = ctx.inbox.peek().as_ref().and_then(|i| {
+                moved(i, *ctx.tab.peek(), ctx.selected.peek().as_deref(), step)
+            });
+            if let Some(id) = next {
+                spawn(open_chat(ctx, id));
+            }
+        } else if key == Key::Escape {
+            switcher.set(false);
+            bell.set(false);
+        }
+    };
+
+    rsx! {
+        div { class: "console", tabindex: "-1", onkeydown,
+            Header { bell, panel }
+            div { class: if *panel.read() { "columns with-panel" } else { "columns" },
+                InboxList {}
+                Conversation {}
+                if *panel.read() {
+                    VisitorPanel {}
+                }
+            }
+            if *switcher.read() {
+                QuickSwitcher { open: switcher }
+            }
+            if *bell.read() {
+                NotificationList { open: bell }
+            }
+        }
+    }
+}
+
+#[component]
+fn Header(bell: Signal<bool>, panel: Signal<bool>) -> Element {
+    let mut ctx = use_context::<Ctx>();
+    let lang = *ctx.lang.read();
+    let guard = ctx.inbox.read();
+    let Some(inbox) = guard.as_ref() else {
+        return rsx! {};
+    };
+    let conn = inbox.connection.clone();
+    let conn_class = match conn {
+        ConnectionState::Online => "conn online",
+        ConnectionState::Connecting | ConnectionState::Reconnecting { .. } => "conn reconnecting",
+        ConnectionState::Offline => "conn offline",
+        ConnectionState::NeedsLogin => "conn needs-login",
+    };
+    let conn_text = lang.connection(&conn);
+    let presence = inbox.my_presence();
+    let me = inbox.account.me.as_ref().map(|a| a.name.clone()).unwrap_or_default();
+    let total = inbox.total_unread;
+    let notes = inbox.notification_count;
+    let demo = inbox.account.demo;
+    let needs_login = conn == ConnectionState::NeedsLogin;
+    let stats = inbox.stats.clone();
+    drop(guard);
+
+    let sign_out = move |_| {
+        spawn(async move {
+            if let Err(e) = ipc::call::<()>("sign_out", NoArgs {}).await {
+                ctx.toast.set(Some(e.message));
+            }
+            crate::app::reload(ctx).await;
+        });
+    };
+
+    rsx! {
+        header { class: "header",
+            div { class: "brand", "Switchboard" }
+            if demo {
+                span { class: "pill demo", title: lang.pick("A practice server inside the app", "Un servidor de prácticas dentro de la app"), "DEMO" }
+            }
+            span { id: "connection", class: conn_class, "data-state": conn_class.trim_start_matches("conn "), "{conn_text}" }
+            if needs_login {
+                button { class: "link", onclick: sign_out, {lang.pick("Sign in", "Entrar")} }
+            }
+            if let Some(s) = stats {
+                span { class: "muted small", title: lang.pick("Waiting in the queue / agents online", "En cola / agentes conectados"),
+                    "⏳ {s.pending} · 👥 {s.agents_online}"
+                }
+            }
+            div { class: "spacer" }
+            span { id: "total-unread", class: if total > 0 { "total-unread some" } else { "total-unread" },
+                title: lang.pick("Unread messages", "Mensajes sin leer"),
+                "{total}"
+            }
+            button {
+                id: "bell",
+                class: "icon-button",
+                title: lang.pick("Notifications", "Notificaciones"),
+                onclick: move |_| {
+                    let open = !*bell.peek();
+                    bell.set(open);
+                },
+                "🔔"
+                if notes > 0 {
+                    span { class: "badge", "{notes}" }
+                }
+            }
+            select {
+                id: "presence",
+                class: "presence {presence.as_str()}",
+                title: lang.pick("My status", "Mi estado"),
+                value: presence.as_str(),
+                onchange: move |e| {
+                    if let Some(p) = Presence::parse(&e.value()) {
+                        if let Some(i) = ctx.inbox.write().as_mut() {
+                            let me = i.me().to_owned();
+                            let name = i.account.me.as_ref().map(|a| a.name.clone()).unwrap_or_default();
+                            i.agents.insert(me.clone(), switchboard_protocol::AgentPresence { id: me, name, status: p });
+                        }
+                        spawn(async move {
+                            if let Err(e) = ipc::call::<()>("set_presence", PresenceArgs { status: p }).await {
+                                ctx.toast.set(Some(e.message));
+                            }
+                        });
+                    }
+                },
+                for p in [Presence::Online, Presence::Away, Presence::Busy] {
+                    option { value: p.as_str(), selected: p == presence, {lang.presence(p)} }
+                }
+            }
+            select {
+                id: "language",
+                title: lang.pick("Language", "Idioma"),
+                value: lang.code(),
+                onchange: move |e| {
+                    let l = if e.value() == "es" { Lang::Es } else { Lang::En };
+                    ctx.lang.set(l);
+                    spawn(async move {
+                        let _ = ipc::call::<()>("set_locale", LocaleArgs { locale: Some(l.code()) }).await;
+                    });
+                },
+                option { value: "en", selected: lang == Lang::En, "English" }
+                option { value: "es", selected: lang == Lang::Es, "Español" }
+            }
+            button {
+                class: "icon-button",
+                title: lang.pick("Visitor details", "Datos del visitante"),
+                onclick: move |_| {
+                    let v = !*panel.peek();
+                    panel.set(v);
+                },
+                "ⓘ"
+            }
+            span { class: "me", title: "{me}", "{me}" }
+            button { id: "sign-out", class: "link", onclick: sign_out, {lang.pick("Sign out", "Salir")} }
+        }
+    }
+}
+
+#[component]
+fn InboxList() -> Element {
+    let mut ctx = use_context::<Ctx>();
+    let lang = *ctx.lang.read();
+    let tab = *ctx.tab.read();
+    let now = *ctx.now.read();
+    let selected = ctx.selected.read().clone();
+    let guard = ctx.inbox.read();
+    let Some(inbox) = guard.as_ref() else {
+        return rsx! {};
+    };
+    let tabs: Vec<(InboxTab, usize, u64)> = [InboxTab::Mine, InboxTab::Queue, InboxTab::All, InboxTab::Closed]
+        .into_iter()
+        .map(|t| (t, inbox.tab_count(t), inbox.tab(t).map(|c| c.unread).sum()))
+        .collect();
+    let rows: Vec<(ChatEntry, bool, Option<String>)> = inbox
+        .tab(tab)
+        .map(|c| {
+            let typing = inbox
+                .typing
+                .get(&c.chat_id)
+                .and_then(|s| s.iter().find(|u| *u != inbox.me()))
+                .map(|u| {
+                    if *u == c.visitor.id {
+                        c.visitor.name.clone()
+                    } else {
+                        inbox.agent_name(u).unwrap_or("…").to_owned()
+                    }
+                });
+            (c.clone(), typing.is_some(), typing)
+        })
+        .collect();
+    let assignee_names: Vec<Option<String>> = rows
+        .iter()
+        .map(|(c, _, _)| {
+            c.assignee_id
+                .as_deref()
+                .and_then(|a| inbox.agent_name(a).map(str::to_owned))
+        })
+        .collect();
+    drop(guard);
+
+    rsx! {
+        nav { class: "inbox", "aria-label": lang.pick("Inbox", "Bandeja"),
+            div { class: "tabs", role: "tablist",
+                for (t, count, unread) in tabs {
+                    button {
+                        id: "tab-{lang_key(t)}",
+                        class: if t == tab { "tab active" } else { "tab" },
+                        role: "tab",
+                        "aria-selected": t == tab,
+                        onclick: move |_| ctx.tab.set(t),
+                        span { {lang.tab(t)} }
+                        span { class: if unread > 0 { "count unread" } else { "count" }, "data-count": "{count}", "{count}" }
+                    }
+                }
+            }
+            ul { class: "chats", id: "chat-list",
+                if rows.is_empty() {
+                    li { class: "empty muted",
+                        {match tab {
+                            InboxTab::Queue => lang.pick("Nobody is waiting.", "No hay nadie esperando."),
+                            InboxTab::Mine => lang.pick("No chats assigned to you. Accept one from the queue.", "No tienes chats asignados. Acepta uno de la cola."),
+                            _ => lang.pick("No chats here.", "No hay chats aquí."),
+                        }}
+                    }
+                }
+                for ((chat, typing, typer), assignee) in rows.into_iter().zip(assignee_names) {
+                    ChatRow {
+                        key: "{chat.chat_id}",
+                        chat: chat.clone(),
+                        active: selected.as_deref() == Some(chat.chat_id.as_str()),
+                        typing: if typing { typer } else { None },
+                        assignee,
+                        now,
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn lang_key(t: InboxTab) -> &'static str {
+    match t {
+        InboxTab::Mine => "mine",
+        InboxTab::Queue => "queue",
+        InboxTab::All => "all",
+        InboxTab::Closed => "closed",
+    }
+}
+
+/// One chat in the inbox.
+#[component]
+pub fn ChatRow(
+    chat: ChatEntry,
+    active: bool,
+    typing: Option<String>,
+    assignee: Option<String>,
+    now: i64,
+) -> Element {
+    let ctx = try_use_context::<Ctx>();
+    let lang = ctx.map(|c| *c.lang.read()).unwrap_or_default();
+    let id = chat.chat_id.clone();
+    let when = switchboard_protocol::time::parse_millis(&chat.updated_at)
+        .map(|ms| lang.relative(ms, now))
+        .unwrap_or_default();
+    let status_class = match chat.status {
+        ChatStatus::Pending => "status pending",
+        ChatStatus::InProgress => "status in-progress",
+        ChatStatus::Closed => "status closed",
+    };
+    let queued = chat.status == ChatStatus::Pending;
+    let open_id = id.clone();
+    let accept_id = id.clone();
+    let line = match &typing {
+        Some(who) => lang.typing(who),
+        None => preview(lang, &chat),
+    };
+    rsx! {
+        li {
+            class: if active { "chat-row active" } else { "chat-row" },
+            "data-chat-id": "{id}",
+            "data-unread": "{chat.unread}",
+            onclick: move |_| {
+                if let Some(ctx) = ctx {
+                    spawn(open_chat(ctx, open_id.clone()));
+                }
+            },
+            div { class: "avatar", {initials(&chat.visitor.name)} }
+            div { class: "chat-main",
+                div { class: "chat-top",
+                    span { class: "visitor-name", "{chat.visitor.name}" }
+                    span { class: "when muted small", "{when}" }
+                }
+                div { class: if typing.is_some() { "preview typing" } else { "preview" }, "{line}" }
+                div { class: "chat-bottom",
+                    span { class: status_class, {lang.status(chat.status)} }
+                    if let Some(a) = assignee {
+                        span { class: "muted small", "· {a}" }
+                    }
+                    div { class: "spacer" }
+                    if queued {
+                        button {
+                            class: "accept small-button",
+                            onclick: move |e| {
+                                e.stop_propagation();
+                                if let Some(ctx) = ctx {
+                                    accept(ctx, accept_id.clone());
+                                }
+                            },
+                            {lang.pick("Accept", "Aceptar")}
+                        }
+                    }
+                    if chat.unread > 0 {
+                        span { class: "unread-badge", title: lang.pick("Unread", "Sin leer"), "{chat.unread}" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[component]
+fn QuickSwitcher(open: Signal<bool>) -> Element {
+    let ctx = use_context::<Ctx>();
+    let lang = *ctx.lang.read();
+    let mut query = use_signal(String::new);
+    let mut cursor = use_signal(|| 0usize);
+    use_effect(|| ipc::scroll::focus("switcher-input"));
+    let q = query.read().to_lowercase();
+    let matches: Vec<(String, String, String)> = ctx
+        .inbox
+        .read()
+        .as_ref()
+        .map(|i| {
+            i.chats
+                .iter()
+                .filter(|c| {
+                    q.is_empty()
+                        || c.visitor.name.to_lowercase().contains(&q)
+                        || c.visitor.email.as_deref().unwrap_or("").to_lowercase().contains(&q)
+                        || c.subject.as_deref().unwrap_or("").to_lowercase().contains(&q)
+                })
+                .take(12)
+                .map(|c| (c.chat_id.clone(), c.visitor.name.clone(), lang.status(c.status).to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let at = (*cursor.read()).min(matches.len().saturating_sub(1));
+    let ids: Vec<String> = matches.iter().map(|m| m.0.clone()).collect();
+    rsx! {
+        div { class: "overlay", onclick: move |_| open.set(false),
+            div { class: "switcher", role: "dialog", onclick: move |e| e.stop_propagation(),
+                input {
+                    id: "switcher-input",
+                    placeholder: lang.pick("Jump to a chat…", "Ir a un chat…"),
+                    value: "{query}",
+                    oninput: move |e| {
+                        query.set(e.value());
+                        cursor.set(0);
+                    },
+                    onkeydown: move |e: KeyboardEvent| {
+                        match e.key() {
+                            Key::ArrowDown => cursor.set(at + 1),
+                            Key::ArrowUp => cursor.set(at.saturating_sub(1)),
+                            Key::Enter => {
+                                if let Some(id) = ids.get(at) {
+                                    spawn(open_chat(ctx, id.clone()));
+                                    open.set(false);
+                                }
+                            }
+                            _ => {}
+                        }
+                    },
+                }
+                ul {
+                    for (i, (id, name, status)) in matches.into_iter().enumerate() {
+                        li {
+                            key: "{id}",
+                            class: if i == at { "active" } else { "" },
+                            onclick: move |_| {
+                                spawn(open_chat(ctx, id.clone()));
+                                open.set(false);
+                            },
+                            span { "{name}" }
+                            span { class: "muted small", "{status}" }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[component]
+fn NotificationList(open: Signal<bool>) -> Element {
+    let mut ctx = use_context::<Ctx>();
+    let lang = *ctx.lang.read();
+    let now = *ctx.now.read();
+    let items: Vec<_> = ctx
+        .inbox
+        .read()
+        .as_ref()
+        .map(|i| i.notifications.clone())
+        .unwrap_or_default();
+    rsx! {
+        div { class: "popover notifications", role: "dialog",
+            div { class: "popover-head",
+                strong { {lang.pick("Notifications", "Notificaciones")} }
+                button {
+                    class: "link",
+                    onclick: move |_| {
+                        if let Some(i) = ctx.inbox.write().as_mut() {
+                            i.notification_count = 0;
+                        }
+                        spawn(async move {
+                            let _ = ipc::call::<()>("read_notifications", NoArgs {}).await;
+                        });
+                    },
+                    {lang.pick("Mark all read", "Marcar todas como leídas")}
+                }
+                button { class: "link", onclick: move |_| open.set(false), "✕" }
+            }
+            if items.is_empty() {
+                p { class: "muted", {lang.pick("Nothing new.", "Nada nuevo.")} }
+            }
+            ul {
+                for n in items {
+                    li { key: "{n.id}", class: if n.read == Some(false) { "unread" } else { "" },
+                        div { strong { "{n.title}" } span { class: "muted small", " · {when(lang, &n.created_at, now)}" } }
+                        div { "{n.message}" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn when(lang: Lang, at: &str, now: i64) -> String {
+    switchboard_protocol::time::parse_millis(at)
+        .map(|ms| lang.relative(ms, now))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use switchboard_model::{DeliveryStatus, LocalMessage};
+    use switchboard_protocol::VisitorInfo;
+
+    fn chat_with(content: &str, internal: bool) -> ChatEntry {
+        ChatEntry {
+            chat_id: "c1".into(),
+            visitor: VisitorInfo {
+                id: "v1".into(),
+                name: "Lucía Fernández".into(),
+                email: None,
+            },
+            status: ChatStatus::Pending,
+            assignee_id: None,
+            subject: None,
+            last_message: Some(LocalMessage {
+                message_id: Some("m".into()),
+                chat_id: "c1".into(),
+                sender_id: "v1".into(),
+                sender_type: SenderType::Visitor,
+                content: content.into(),
+                kind: MessageType::Text,
+                is_internal: internal,
+                is_first_response: false,
+                sent_at: Some("2026-11-24T10:00:00.000Z".into()),
+                client_message_id: None,
+                attachment: None,
+                status: DeliveryStatus::Sent,
+                error: None,
+            }),
+            created_at: "2026-11-24T09:59:00.000Z".into(),
+            updated_at: "2026-11-24T10:00:00.000Z".into(),
+            unread: 3,
+        }
+    }
+
+    #[test]
+    fn previews_are_one_short_line() {
+        let long = "x".repeat(200);
+        let p = preview(Lang::En, &chat_with(&format!("{long}\nsecond line"), false));
+        assert_eq!(p.chars().count(), 90);
+        assert!(p.ends_with('…'));
+        assert_eq!(preview(Lang::Es, &chat_with("hola", true)), "Nota: hola");
+    }
+
+    #[test]
+    fn a_chat_row_shows_badge_status_accept_and_escapes_markup() {
+        let html = dioxus_ssr::render_element(rsx! {
+            ChatRow {
+                chat: chat_with("<img src=x onerror=alert(1)>", false),
+                active: false,
+                typing: None,
+                assignee: None,
+                now: 1_795_996_800_000i64,
+            }
+        });
+        assert!(html.contains("unread-badge"), "{html}");
+        assert!(html.contains(">3<"), "{html}");
+        assert!(html.contains("Accept"), "{html}");
+        assert!(html.contains("Pending"), "{html}");
+        assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"), "{html}");
+        assert!(!html.contains("<img src=x"), "{html}");
+    }
+
+    #[test]
+    fn a_typing_visitor_replaces_the_preview() {
+        let html = dioxus_ssr::render_element(rsx! {
+            ChatRow {
+                chat: chat_with("hola", false),
+                active: true,
+                typing: Some("Lucía".to_owned()),
+                assignee: None,
+                now: 0i64,
+            }
+        });
+        assert!(html.contains("Lucía is typing…"), "{html}");
+        assert!(html.contains("chat-row active"), "{html}");
+    }
+
+    #[test]
+    fn alt_arrows_move_through_the_tab() {
+        let mut i = Inbox::from_snapshot(crate::state::Snapshot {
+            account: crate::state::Account {
+                server: "s".into(),
+                email: "e".into(),
+                me: None,
+                demo: false,
+            },
+            connection: ConnectionState::Online,
+            chats: vec![],
+            total_unread: 0,
+        });
+        for (n, t) in [("a", "3"), ("b", "2"), ("c", "1")] {
+            let mut c = chat_with("x", false);
+            c.chat_id = n.into();
+            c.updated_at = t.into();
+            i.chats.push(c);
+        }
+        assert_eq!(moved(&i, InboxTab::Queue, None, 1).as_deref(), Some("a"));
+        assert_eq!(moved(&i, InboxTab::Queue, Some("a"), 1).as_deref(), Some("b"));
+        assert_eq!(moved(&i, InboxTab::Queue, Some("c"), 1).as_deref(), Some("c"));
+        assert_eq!(moved(&i, InboxTab::Queue, Some("b"), -1).as_deref(), Some("a"));
+        assert_eq!(moved(&i, InboxTab::Mine, None, 1), None);
+    }
+}

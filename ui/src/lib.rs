@@ -1,0 +1,17 @@
+//! The Switchboard console's UI: Dioxus components compiled to WebAssembly
+//! and hosted by the Tauri shell. It holds no truth of its own: it renders
+//! the engine's snapshot and applies the engine's changes ([`state`], pure
+//! and unit-tested); it talks to the shell only through [`ipc`].
+
+pub mod app;
+pub mod console;
+pub mod conversation;
+pub mod i18n;
+pub mod ipc;
+pub mod signin;
+pub mod state;
+
+/// The shell's event carrying a batch of engine changes.
+pub const CHANGES_EVENT: &str = "engine:changes";
+/// The shell's event asking for a fresh snapshot.
+pub const RESYNC_EVENT: &str = "engine:resync";

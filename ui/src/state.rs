@@ -1,0 +1,514 @@
+//! The UI's view of the engine: an inbox and an open timeline, built from a
+//! snapshot and kept current by applying the engine's changes in order.
+//! Pure functions only (no I/O, no Dioxus), unit-tested on the host.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::Deserialize;
+use switchboard_model::{Change, ChatEntry, ConnectionState, DeliveryStatus, InboxTab, LocalMessage, sort_inbox};
+use switchboard_protocol::{Agent, AgentPresence, Notification, Presence, Stats};
+
+/// Who is signed in, where (the shell's `Account`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Account {
+    /// Server URL.
+    pub server: String,
+    /// E-mail.
+    pub email: String,
+    /// The agent.
+    pub me: Option<Agent>,
+    /// The in-process demo.
+    pub demo: bool,
+}
+
+/// The shell's snapshot.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Snapshot {
+    /// Who.
+    pub account: Account,
+    /// The link.
+    pub connection: ConnectionState,
+    /// Chats, most recent first.
+    pub chats: Vec<ChatEntry>,
+    /// Unread over all open chats.
+    pub total_unread: u64,
+}
+
+/// The inbox: every chat, the link, counts, who is typing, presence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inbox {
+    /// Who is signed in.
+    pub account: Account,
+    /// Chats, most recent activity first.
+    pub chats: Vec<ChatEntry>,
+    /// The link.
+    pub connection: ConnectionState,
+    /// Unread messages over all chats (the engine's count; the tray shows the same).
+    pub total_unread: u64,
+    /// Who types in which chat.
+    pub typing: BTreeMap<String, BTreeSet<String>>,
+    /// Agents by id: name and presence.
+    pub agents: HashMap<String, AgentPresence>,
+    /// Unread server notifications.
+    pub notification_count: u64,
+    /// The newest server notifications, newest first.
+    pub notifications: Vec<Notification>,
+    /// Queue and team numbers.
+    pub stats: Option<Stats>,
+    /// A catch-up after a reconnect brought this many messages (in this many chats).
+    pub caught_up: Option<(u64, u64)>,
+}
+
+impl Inbox {
+    /// The inbox of a snapshot.
+    pub fn from_snapshot(s: Snapshot) -> Self {
+        let mut chats = s.chats;
+        sort_inbox(&mut chats);
+        Self {
+            account: s.account,
+            chats,
+            connection: s.connection,
+            total_unread: s.total_unread,
+            typing: BTreeMap::new(),
+            agents: HashMap::new(),
+            notification_count: 0,
+            notifications: Vec::new(),
+            stats: None,
+            caught_up: None,
+        }
+    }
+
+    /// My agent id.
+    pub fn me(&self) -> &str {
+        self.account.me.as_ref().map(|a| a.id.as_str()).unwrap_or_default()
+    }
+
+    /// My presence, as the server last told.
+    pub fn my_presence(&self) -> Presence {
+        self.agents
+            .get(self.me())
+            .map(|a| a.status)
+            .unwrap_or(Presence::Online)
+    }
+
+    /// A chat by id.
+    pub fn chat(&self, chat_id: &str) -> Option<&ChatEntry> {
+        self.chats.iter().find(|c| c.chat_id == chat_id)
+    }
+
+    /// The chats of a tab, in inbox order.
+    pub fn tab(&self, tab: InboxTab) -> impl Iterator<Item = &ChatEntry> {
+        let me = self.me().to_owned();
+        self.chats.iter().filter(move |c| tab.contains(c, &me))
+    }
+
+    /// How many chats a tab holds.
+    pub fn tab_count(&self, tab: InboxTab) -> usize {
+        self.tab(tab).count()
+    }
+
+    /// A display name for an agent id.
+    pub fn agent_name(&self, id: &str) -> Option<&str> {
+        if let Some(me) = &self.account.me
+            && me.id == id
+        {
+            return Some(&me.name);
+        }
+        self.agents.get(id).map(|a| a.name.as_str())
+    }
+
+    /// Whether someone other than me types in a chat.
+    pub fn someone_typing(&self, chat_id: &str) -> bool {
+        self.typing.get(chat_id).is_some_and(|s| s.iter().any(|u| u != self.me()))
+    }
+
+    /// Replaces the agents list (names and presence).
+    pub fn set_agents(&mut self, agents: Vec<AgentPresence>) {
+        self.agents = agents.into_iter().map(|a| (a.id.clone(), a)).collect();
+    }
+
+    /// Applies one change. Returns whether anything visible changed.
+    pub fn apply(&mut self, change: &Change) -> bool {
+        match change {
+            Change::Connection { state } => {
+                let changed = self.connection != *state;
+                self.connection = state.clone();
+                if *state != ConnectionState::Online {
+                    // Typing hints do not survive a lost link.
+                    self.typing.clear();
+                }
+                changed
+            }
+            Change::Chat { chat } => {
+                let chat = chat.as_ref().clone();
+                match self.chats.iter_mut().find(|c| c.chat_id == chat.chat_id) {
+                    Some(c) if *c == chat => return false,
+                    Some(c) => *c = chat,
+                    None => self.chats.push(chat),
+                }
+                sort_inbox(&mut self.chats);
+                true
+            }
+            Change::Message { message } => {
+                // The chat's entry follows with a `Chat` change; here only the
+                // typing hint of the author ends.
+                if let Some(set) = self.typing.get_mut(&message.chat_id) {
+                    set.remove(&message.sender_id);
+                }
+                false
+            }
+            Change::Typing {
+                chat_id,
+                user_id,
+                typing,
+            } => {
+                let set = self.typing.entry(chat_id.clone()).or_default();
+                if *typing {
+                    set.insert(user_id.clone())
+                } else {
+                    set.remove(user_id)
+                }
+            }
+            Change::Presence { user_id, status } => {
+                match self.agents.get_mut(user_id) {
+                    Some(a) => a.status = *status,
+                    None => {
+                        self.agents.insert(
+                            user_id.clone(),
+                            AgentPresence {
+                                id: user_id.clone(),
+                                name: user_id.clone(),
+                                status: *status,
+                            },
+                        );
+                    }
+                }
+                true
+            }
+            Change::Notification { notification } => {
+                if self.notifications.iter().any(|n| n.id == notification.id) {
+                    return false;
+                }
+                self.notifications.insert(0, notification.as_ref().clone());
+                self.notifications.truncate(50);
+                true
+            }
+            Change::NotificationCount { count } => {
+                let changed = self.notification_count != *count;
+                self.notification_count = *count;
+                changed
+            }
+            Change::Unread { chat_id, unread, total } => {
+                if let Some(c) = self.chats.iter_mut().find(|c| c.chat_id == *chat_id) {
+                    c.unread = *unread;
+                }
+                self.total_unread = *total;
+                true
+            }
+            Change::Stats { stats } => {
+                self.stats = Some(stats.clone());
+                true
+            }
+            Change::CaughtUp { messages, chats } => {
+                if *messages > 0 {
+                    self.caught_up = Some((*messages, *chats));
+                }
+                *messages > 0
+            }
+        }
+    }
+}
+
+/// The open chat's timeline: the messages held in memory (a window of the
+/// local cache, grown page by page), oldest first, outgoing ones last.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Timeline {
+    /// The chat.
+    pub chat_id: String,
+    /// Oldest first.
+    pub messages: Vec<LocalMessage>,
+    /// Whether older messages may exist (locally or on the server).
+    pub has_older: bool,
+    /// The message I had read up to when the chat opened.
+    pub read_marker: Option<String>,
+}
+
+fn order_key(m: &LocalMessage) -> (u8, &str) {
+    match (&m.sent_at, &m.status) {
+        (Some(at), DeliveryStatus::Sent) => (0, at.as_str()),
+        _ => (1, ""),
+    }
+}
+
+impl Timeline {
+    /// A timeline from its newest page.
+    pub fn new(chat_id: &str, page: Vec<LocalMessage>, read_marker: Option<String>, page_size: usize) -> Self {
+        let mut t = Self {
+            chat_id: chat_id.to_owned(),
+            messages: Vec::with_capacity(page.len()),
+            has_older: page.len() >= page_size,
+            read_marker,
+        };
+        for m in page {
+            t.upsert(m);
+        }
+        t
+    }
+
+    fn position(&self, m: &LocalMessage) -> Option<usize> {
+        self.messages.iter().rposition(|x| {
+            (m.message_id.is_some() && x.message_id == m.message_id)
+                || (m.client_message_id.is_some() && x.client_message_id == m.client_message_id)
+        })
+    }
+
+    /// Inserts or replaces a message (a `sending` one becomes `sent` in
+    /// place, never twice). Returns whether anything changed.
+    pub fn upsert(&mut self, m: LocalMessage) -> bool {
+        if m.chat_id != self.chat_id {
+            return false;
+        }
+        if let Some(i) = self.position(&m) {
+            if self.messages[i] == m {
+                return false;
+            }
+            self.messages.remove(i);
+        }
+        let key = order_key(&m);
+        let at = self.messages.partition_point(|x| order_key(x) <= key);
+        self.messages.insert(at, m);
+        true
+    }
+
+    /// Adds an older page (oldest first) in front. Returns how many were new.
+    pub fn prepend(&mut self, older: Vec<LocalMessage>, page_size: usize) -> usize {
+        self.has_older = older.len() >= page_size;
+        let mut added = 0;
+        for m in older {
+            if self.upsert(m) {
+                added += 1;
+            }
+        }
+        added
+    }
+
+    /// The oldest server timestamp held (to page back from).
+    pub fn oldest_sent_at(&self) -> Option<&str> {
+        self.messages.iter().find_map(|m| m.sent_at.as_deref())
+    }
+
+    /// The newest message from the server (to mark read up to).
+    pub fn newest_server_message(&self) -> Option<&LocalMessage> {
+        self.messages
+            .iter()
+            .rev()
+            .find(|m| m.status == DeliveryStatus::Sent && m.message_id.is_some())
+    }
+
+    /// Applies one change to the open chat. Returns whether it changed.
+    pub fn apply(&mut self, change: &Change) -> bool {
+        match change {
+            Change::Message { message } => self.upsert(message.as_ref().clone()),
+            _ => false,
+        }
+    }
+}
+
+/// What to render of a long timeline: at most `size` rows ending at `end`
+/// (`None`: pinned to the newest). Returns `start..end`.
+pub fn visible_window(len: usize, end: Option<usize>, size: usize) -> std::ops::Range<usize> {
+    let end = end.map_or(len, |e| e.min(len));
+    end.saturating_sub(size)..end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use switchboard_protocol::{ChatStatus, MessageType, SenderType, VisitorInfo};
+
+    pub(crate) fn msg(id: &str, at: &str, sender: &str) -> LocalMessage {
+        LocalMessage {
+            message_id: Some(id.into()),
+            chat_id: "c".into(),
+            sender_id: sender.into(),
+            sender_type: if sender.starts_with('v') {
+                SenderType::Visitor
+            } else {
+                SenderType::Agent
+            },
+            content: format!("text {id}"),
+            kind: MessageType::Text,
+            is_internal: false,
+            is_first_response: false,
+            sent_at: Some(at.into()),
+            client_message_id: None,
+            attachment: None,
+            status: DeliveryStatus::Sent,
+            error: None,
+        }
+    }
+
+    fn chat(id: &str, status: ChatStatus, assignee: Option<&str>, updated: &str) -> ChatEntry {
+        ChatEntry {
+            chat_id: id.into(),
+            visitor: VisitorInfo {
+                id: format!("v-{id}"),
+                name: format!("Visitor {id}"),
+                email: None,
+            },
+            status,
+            assignee_id: assignee.map(str::to_owned),
+            subject: None,
+            last_message: None,
+            created_at: updated.into(),
+            updated_at: updated.into(),
+            unread: 0,
+        }
+    }
+
+    fn inbox(chats: Vec<ChatEntry>) -> Inbox {
+        Inbox::from_snapshot(Snapshot {
+            account: Account {
+                server: "http://h/".into(),
+                email: "me@x".into(),
+                me: Some(Agent {
+                    id: "me".into(),
+                    name: "Me".into(),
+                    email: "me@x".into(),
+                    role: "agent".into(),
+                }),
+                demo: false,
+            },
+            connection: ConnectionState::Online,
+            chats,
+            total_unread: 0,
+        })
+    }
+
+    #[test]
+    fn a_sending_message_becomes_sent_in_place_never_twice() {
+        let mut t = Timeline::new("c", vec![msg("1", "2026-01-01T10:00:00.000Z", "v")], None, 100);
+        let mut local = msg("x", "", "me");
+        local.message_id = None;
+        local.sent_at = None;
+        local.client_message_id = Some("cm1".into());
+        local.status = DeliveryStatus::Sending;
+        assert!(t.upsert(local.clone()));
+        assert_eq!(t.messages.len(), 2);
+        // A visitor message arrives while mine is still sending: mine stays last.
+        assert!(t.upsert(msg("2", "2026-01-01T10:00:01.000Z", "v")));
+        assert_eq!(t.messages.last().unwrap().status, DeliveryStatus::Sending);
+        let mut sent = msg("3", "2026-01-01T10:00:02.000Z", "me");
+        sent.client_message_id = Some("cm1".into());
+        assert!(t.upsert(sent.clone()));
+        assert!(!t.upsert(sent), "the same message again changes nothing");
+        let ids: Vec<_> = t.messages.iter().map(|m| m.message_id.clone().unwrap()).collect();
+        assert_eq!(ids, ["1", "2", "3"]);
+    }
+
+    #[test]
+    fn messages_keep_server_order_whatever_order_they_arrive_in() {
+        let mut t = Timeline::new("c", Vec::new(), None, 100);
+        t.upsert(msg("b", "2026-01-01T10:00:02.000Z", "v"));
+        t.upsert(msg("a", "2026-01-01T10:00:01.000Z", "v"));
+        t.upsert(msg("c", "2026-01-01T10:00:03.000Z", "v"));
+        t.upsert(msg("0", "2026-01-01T10:00:00.000Z", "v"));
+        let mut other = msg("z", "2026-01-01T09:00:00.000Z", "v");
+        other.chat_id = "elsewhere".into();
+        assert!(!t.upsert(other));
+        let ids: Vec<_> = t.messages.iter().map(|m| m.message_id.clone().unwrap()).collect();
+        assert_eq!(ids, ["0", "a", "b", "c"]);
+    }
+
+    #[test]
+    fn older_pages_go_in_front_and_tell_whether_more_exist() {
+        let mut t = Timeline::new("c", vec![msg("3", "2026-01-01T10:00:03.000Z", "v")], None, 1);
+        assert!(t.has_older);
+        let added = t.prepend(
+            vec![
+                msg("1", "2026-01-01T10:00:01.000Z", "v"),
+                msg("2", "2026-01-01T10:00:02.000Z", "v"),
+            ],
+            5,
+        );
+        assert_eq!(added, 2);
+        assert!(!t.has_older);
+        assert_eq!(t.oldest_sent_at(), Some("2026-01-01T10:00:01.000Z"));
+        assert_eq!(t.newest_server_message().unwrap().message_id.as_deref(), Some("3"));
+    }
+
+    #[test]
+    fn inbox_follows_chat_unread_and_typing_changes() {
+        let mut i = inbox(vec![
+            chat("a", ChatStatus::Pending, None, "2026-01-01T10:00:00.000Z"),
+            chat("b", ChatStatus::InProgress, Some("me"), "2026-01-01T09:00:00.000Z"),
+        ]);
+        assert_eq!(i.tab_count(InboxTab::Queue), 1);
+        assert_eq!(i.tab_count(InboxTab::Mine), 1);
+        // b gets newer activity: it moves to the top.
+        let mut b = i.chat("b").unwrap().clone();
+        b.updated_at = "2026-01-01T11:00:00.000Z".into();
+        assert!(i.apply(&Change::Chat { chat: Box::new(b.clone()) }));
+        assert_eq!(i.chats[0].chat_id, "b");
+        assert!(!i.apply(&Change::Chat { chat: Box::new(b) }), "no change, no render");
+        // Accepted by me: a leaves the queue for Mine.
+        let mut a = i.chat("a").unwrap().clone();
+        a.status = ChatStatus::InProgress;
+        a.assignee_id = Some("me".into());
+        i.apply(&Change::Chat { chat: Box::new(a) });
+        assert_eq!(i.tab_count(InboxTab::Queue), 0);
+        assert_eq!(i.tab_count(InboxTab::Mine), 2);
+        i.apply(&Change::Unread {
+            chat_id: "a".into(),
+            unread: 3,
+            total: 5,
+        });
+        assert_eq!(i.chat("a").unwrap().unread, 3);
+        assert_eq!(i.total_unread, 5);
+        i.apply(&Change::Typing {
+            chat_id: "a".into(),
+            user_id: "v-a".into(),
+            typing: true,
+        });
+        assert!(i.someone_typing("a"));
+        // Their message ends the hint.
+        let mut m = msg("m", "2026-01-01T12:00:00.000Z", "v-a");
+        m.chat_id = "a".into();
+        i.apply(&Change::Message { message: Box::new(m) });
+        assert!(!i.someone_typing("a"));
+        // My own typing never shows.
+        i.apply(&Change::Typing {
+            chat_id: "a".into(),
+            user_id: "me".into(),
+            typing: true,
+        });
+        assert!(!i.someone_typing("a"));
+    }
+
+    #[test]
+    fn losing_the_link_clears_typing_hints() {
+        let mut i = inbox(vec![chat("a", ChatStatus::Pending, None, "1")]);
+        i.apply(&Change::Typing {
+            chat_id: "a".into(),
+            user_id: "v".into(),
+            typing: true,
+        });
+        i.apply(&Change::Connection {
+            state: ConnectionState::Reconnecting {
+                attempt: 1,
+                next_in_ms: 1000,
+            },
+        });
+        assert!(!i.someone_typing("a"));
+    }
+
+    #[test]
+    fn the_window_renders_at_most_its_size() {
+        assert_eq!(visible_window(10_000, None, 80), 9_920..10_000);
+        assert_eq!(visible_window(10_000, Some(500), 80), 420..500);
+        assert_eq!(visible_window(30, None, 80), 0..30);
+        assert_eq!(visible_window(30, Some(99), 80), 0..30);
+    }
+}
