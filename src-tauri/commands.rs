@@ -136,7 +136,10 @@ pub async fn send_file(
     }
     .await;
     if let Err(e) = result {
-        return Err(CommandError::new("invalid", format!("could not keep the file: {e}")));
+        return Err(CommandError::new(
+            "invalid",
+            format!("could not keep the file: {e}"),
+        ));
     }
     let sent = engine.send_file(&chat_id, &path, &caption, internal);
     let _ = tokio::fs::remove_dir_all(&dir).await;

@@ -44,8 +44,7 @@ fn environment_ready() -> bool {
 }
 
 fn which(bin: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(bin).is_file()))
+    std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(bin).is_file()))
 }
 
 fn free_port() -> u16 {
@@ -197,7 +196,10 @@ impl Visitor {
     async fn sees(&self) -> Vec<Value> {
         let page: Value = self
             .http
-            .get(format!("{}/v2/messages/chat/{}?limit=500", self.url, self.chat_id))
+            .get(format!(
+                "{}/v2/messages/chat/{}?limit=500",
+                self.url, self.chat_id
+            ))
             .send()
             .await
             .expect("history")
@@ -262,7 +264,7 @@ impl App {
         let mut last = String::new();
         while Instant::now() < deadline {
             if let Some(e) = self.last(css).await
-                && let Ok(t) = e.text().await
+                && let Ok(Some(t)) = e.prop("textContent").await
             {
                 if pred(&t) {
                     return t;
@@ -271,7 +273,8 @@ impl App {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("{css}: {what}; last text {last:?}");
+        self.screenshot("e2e-failure.png").await;
+        panic!("{css}: {what}; last text {last:?} (screenshot: e2e-failure.png in CARGO_TARGET_TMPDIR)");
     }
 
     /// Waits until `css` matches exactly `n` elements.
@@ -279,13 +282,21 @@ impl App {
         let deadline = Instant::now() + TIMEOUT;
         let mut last = 0;
         while Instant::now() < deadline {
-            last = self.driver.find_all(By::Css(css)).await.map(|v| v.len()).unwrap_or(0);
+            last = self
+                .driver
+                .find_all(By::Css(css))
+                .await
+                .map(|v| v.len())
+                .unwrap_or(0);
             if last == n {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("{css}: expected {n} elements, found {last}");
+        self.screenshot("e2e-failure.png").await;
+        panic!(
+            "{css}: expected {n} elements, found {last} (screenshot: e2e-failure.png in CARGO_TARGET_TMPDIR)"
+        );
     }
 
     async fn attr_until(&self, css: &str, attr: &str, want: &str) {
@@ -300,7 +311,10 @@ impl App {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("{css}[{attr}]: expected {want:?}, last {last:?}");
+        self.screenshot("e2e-failure.png").await;
+        panic!(
+            "{css}[{attr}]: expected {want:?}, last {last:?} (screenshot: e2e-failure.png in CARGO_TARGET_TMPDIR)"
+        );
     }
 
     async fn sign_in(&self, server: &str) {
@@ -357,12 +371,22 @@ async fn an_agent_signs_in_accepts_replies_and_writes_a_note() {
 
     // Wrong password: a clear error, still on the sign-in screen.
     app.el("#server").await.clear().await.expect("clear");
-    app.el("#server").await.send_keys(hub.url()).await.expect("server");
-    app.el("#email").await.send_keys("agent@example.com").await.expect("email");
+    app.el("#server")
+        .await
+        .send_keys(hub.url())
+        .await
+        .expect("server");
+    app.el("#email")
+        .await
+        .send_keys("agent@example.com")
+        .await
+        .expect("email");
     app.el("#password").await.send_keys("wrong").await.expect("pw");
     app.el("#signin").await.click().await.expect("click");
-    app.text_until("#signin-error", "a wrong-password error", |t| t.contains("Wrong e-mail or password"))
-        .await;
+    app.text_until("#signin-error", "a wrong-password error", |t| {
+        t.contains("Wrong e-mail or password")
+    })
+    .await;
     app.el("#password").await.clear().await.expect("clear");
     app.el("#email").await.clear().await.expect("clear");
     app.sign_in(&hub.url()).await;
@@ -371,10 +395,15 @@ async fn an_agent_signs_in_accepts_replies_and_writes_a_note() {
 
     // A visitor's chat appears in the queue with a badge.
     let lucia = Visitor::opens_chat(&hub.url(), "Lucía Fernández", "Hola, no puedo pagar").await;
-    app.text_until("#tab-queue .count", "one queued chat", |t| t == "1").await;
-    app.el("#tab-queue").await.click().await.expect("queue tab");
-    app.text_until(&format!("{} .unread-badge", row(&lucia.chat_id)), "a badge of 1", |t| t == "1")
+    app.text_until("#tab-queue .count", "one queued chat", |t| t == "1")
         .await;
+    app.el("#tab-queue").await.click().await.expect("queue tab");
+    app.text_until(
+        &format!("{} .unread-badge", row(&lucia.chat_id)),
+        "a badge of 1",
+        |t| t == "1",
+    )
+    .await;
     app.text_until(&format!("{} .preview", row(&lucia.chat_id)), "the preview", |t| {
         t.contains("Hola, no puedo pagar")
     })
@@ -386,8 +415,10 @@ async fn an_agent_signs_in_accepts_replies_and_writes_a_note() {
         .click()
         .await
         .expect("accept");
-    app.text_until("#tab-mine .count", "one chat of mine", |t| t == "1").await;
-    app.text_until("#tab-queue .count", "an empty queue", |t| t == "0").await;
+    app.text_until("#tab-mine .count", "one chat of mine", |t| t == "1")
+        .await;
+    app.text_until("#tab-queue .count", "an empty queue", |t| t == "0")
+        .await;
     app.text_until("#conversation-title", "the chat open", |t| t == "Lucía Fernández")
         .await;
     app.attr_until(&row(&lucia.chat_id), "data-unread", "0").await;
@@ -399,12 +430,18 @@ async fn an_agent_signs_in_accepts_replies_and_writes_a_note() {
     app.el("#mode-note").await.click().await.expect("note mode");
     app.attr_until("#composer", "data-mode", "note").await;
     app.write("Cliente VIP: revisar pasarela").await;
-    app.text_until(".bubble.internal .content", "the note", |t| t == "Cliente VIP: revisar pasarela")
+    app.text_until(".bubble.internal .content", "the note", |t| {
+        t == "Cliente VIP: revisar pasarela"
+    })
+    .await;
+    app.attr_until(".bubble.internal", "data-status", "status-sent")
         .await;
-    app.attr_until(".bubble.internal", "data-status", "status-sent").await;
     let seen = lucia.sees().await;
     let contents: Vec<&str> = seen.iter().filter_map(|m| m["content"].as_str()).collect();
-    assert!(contents.contains(&"Hola Lucía, ¿qué tarjeta usas?"), "{contents:?}");
+    assert!(
+        contents.contains(&"Hola Lucía, ¿qué tarjeta usas?"),
+        "{contents:?}"
+    );
     assert!(
         !contents.iter().any(|c| c.contains("VIP")),
         "the visitor must never get a note: {contents:?}"
@@ -439,10 +476,16 @@ async fn an_agent_signs_in_accepts_replies_and_writes_a_note() {
         .await;
     app.attr_until(&row(&lucia.chat_id), "data-unread", "0").await;
     app.text_until("#total-unread", "still two", |t| t == "2").await;
-    // Opening Marco's chat reads it.
-    app.el(&row(&marco.chat_id)).await.click().await.expect("open marco");
+    // Opening Marco's chat reads it; the note mode of Lucía's chat does not follow.
+    app.el(&row(&marco.chat_id))
+        .await
+        .click()
+        .await
+        .expect("open marco");
+    app.attr_until("#composer", "data-mode", "reply").await;
     app.attr_until(&row(&marco.chat_id), "data-unread", "0").await;
-    app.text_until("#total-unread", "nothing unread", |t| t == "0").await;
+    app.text_until("#total-unread", "nothing unread", |t| t == "0")
+        .await;
     app.screenshot("e2e-console.png").await;
 
     app.quit().await;
@@ -490,7 +533,7 @@ async fn the_hub_restarts_and_the_app_catches_up_with_no_duplicate() {
             .await
             .expect("bubbles")
         {
-            out.push(e.text().await.expect("text"));
+            out.push(e.prop("textContent").await.expect("text").unwrap_or_default());
         }
         out
     };

@@ -107,7 +107,10 @@ impl World {
     fn visitor_chat(&self, name: &str, text: &str) -> (reqwest::Client, String) {
         let url = self.url();
         self.rt.block_on(async {
-            let http = reqwest::Client::builder().cookie_store(true).build().expect("client");
+            let http = reqwest::Client::builder()
+                .cookie_store(true)
+                .build()
+                .expect("client");
             http.post(format!("{url}/v2/visitors"))
                 .json(&json!({"name": name}))
                 .send()
@@ -198,7 +201,10 @@ fn sign_in_errors_are_codes_the_ui_can_match() {
     assert_eq!(not_ours["code"], "incompatible", "{not_ours}");
 
     let bad = w
-        .invoke("sign_in", json!({"server": "ftp://x", "email": "a@b", "password": "p"}))
+        .invoke(
+            "sign_in",
+            json!({"server": "ftp://x", "email": "a@b", "password": "p"}),
+        )
         .unwrap_err();
     assert_eq!(bad["code"], "invalid");
     assert!(bad["message"].as_str().is_some_and(|m| !m.is_empty()));
@@ -248,7 +254,9 @@ fn commands_drive_the_engine_and_changes_reach_the_webview() {
     assert_eq!(note["status"], "sending");
     let cmid = note["clientMessageId"].as_str().expect("cmid").to_owned();
     let sent = w.wait_change("the note sent", |c| {
-        c["type"] == "message" && c["message"]["clientMessageId"] == cmid.as_str() && c["message"]["status"] == "sent"
+        c["type"] == "message"
+            && c["message"]["clientMessageId"] == cmid.as_str()
+            && c["message"]["status"] == "sent"
     });
     assert_eq!(sent["message"]["isInternal"], true);
 
@@ -288,7 +296,9 @@ fn commands_drive_the_engine_and_changes_reach_the_webview() {
         )
         .unwrap_err();
     assert_eq!(too_long["code"], "invalid", "{too_long}");
-    let offline_presence = w.invoke("set_presence", json!({"status": "offline"})).unwrap_err();
+    let offline_presence = w
+        .invoke("set_presence", json!({"status": "offline"}))
+        .unwrap_err();
     assert_eq!(offline_presence["code"], "invalid");
     let locale = w.invoke("set_locale", json!({"locale": "fr"})).unwrap_err();
     assert_eq!(locale["code"], "invalid");
@@ -296,9 +306,18 @@ fn commands_drive_the_engine_and_changes_reach_the_webview() {
 
     // Agents and notifications come from the server.
     let agents = w.invoke("agents", json!({})).expect("agents");
-    assert!(agents.as_array().expect("agents").iter().any(|a| a["id"] == me.as_str()));
+    assert!(
+        agents
+            .as_array()
+            .expect("agents")
+            .iter()
+            .any(|a| a["id"] == me.as_str())
+    );
     let notes = w.invoke("notifications", json!({})).expect("notifications");
-    assert!(notes["unread"].as_u64().expect("unread") >= 1, "a new chat raised one: {notes}");
+    assert!(
+        notes["unread"].as_u64().expect("unread") >= 1,
+        "a new chat raised one: {notes}"
+    );
 
     // Closing: the chat turns CLOSED, and a reply is refused for good.
     let closed = w.invoke("close", json!({"chatId": chat_id})).expect("close");
@@ -306,7 +325,10 @@ fn commands_drive_the_engine_and_changes_reach_the_webview() {
 
     // Sign out: the next start shows the sign-in (prefilled), not the inbox.
     w.invoke("sign_out", json!({})).expect("sign out");
-    assert_eq!(w.invoke("snapshot", json!({})).unwrap_err()["code"], "not_signed_in");
+    assert_eq!(
+        w.invoke("snapshot", json!({})).unwrap_err()["code"],
+        "not_signed_in"
+    );
     let prefs = std::fs::read_to_string(w.data_dir.join("prefs.json")).expect("prefs");
     let prefs: Value = serde_json::from_str(&prefs).expect("prefs json");
     assert_eq!(prefs["signedIn"], false);
@@ -319,12 +341,15 @@ fn attachments_come_over_ipc_and_only_from_the_server() {
     let w = World::new();
     w.sign_in();
     let (_visitor, chat_id) = w.visitor_chat("Ana", "mira");
-    w.wait_change("the chat", |c| c["type"] == "chat" && c["chat"]["chatId"] == chat_id.as_str());
+    w.wait_change("the chat", |c| {
+        c["type"] == "chat" && c["chat"]["chatId"] == chat_id.as_str()
+    });
     // 1x1 PNG.
     let png: Vec<u8> = vec![
-        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0,
-        1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89, 0, 0, 0, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0, 1, 0,
-        0, 5, 0, 1, 0x0d, 0x0a, 0x2d, 0xb4, 0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0,
+        0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89, 0, 0, 0, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c,
+        0x63, 0, 1, 0, 0, 5, 0, 1, 0x0d, 0x0a, 0x2d, 0xb4, 0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42,
+        0x60, 0x82,
     ];
     let sending = w
         .invoke(
@@ -335,9 +360,14 @@ fn attachments_come_over_ipc_and_only_from_the_server() {
     assert_eq!(sending["type"], "image");
     let cmid = sending["clientMessageId"].as_str().expect("cmid").to_owned();
     let sent = w.wait_change("the image sent", |c| {
-        c["type"] == "message" && c["message"]["clientMessageId"] == cmid.as_str() && c["message"]["status"] == "sent"
+        c["type"] == "message"
+            && c["message"]["clientMessageId"] == cmid.as_str()
+            && c["message"]["status"] == "sent"
     });
-    let url = sent["message"]["attachment"]["url"].as_str().expect("url").to_owned();
+    let url = sent["message"]["attachment"]["url"]
+        .as_str()
+        .expect("url")
+        .to_owned();
     let bytes = w.invoke("attachment", json!({"url": url}));
     // The raw bytes cross as an IPC response body (an array of numbers in JSON).
     let got: Vec<u8> = serde_json::from_value(bytes.expect("downloaded")).expect("bytes");

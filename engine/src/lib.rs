@@ -745,7 +745,10 @@ impl Engine {
             Err(ApiError::Unreachable(_)) => {
                 let notifications = store::notifications(self.inner.store().conn(), 50)?;
                 let unread = notifications.iter().filter(|n| n.read == Some(false)).count() as u64;
-                Ok(switchboard_protocol::NotificationList { notifications, unread })
+                Ok(switchboard_protocol::NotificationList {
+                    notifications,
+                    unread,
+                })
             }
             Err(e) => Err(self.inner.api_error(e)),
         }

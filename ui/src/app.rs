@@ -1,7 +1,7 @@
 //! The root component: boots from the shell, shows sign-in or the console,
 //! and drains the engine's change events into the state signals.
 
-use dioxus::prelude::*;
+use dioxus::{core::spawn_forever, prelude::*};
 use serde::{Deserialize, Serialize};
 use switchboard_model::{Change, InboxTab};
 use switchboard_protocol::{AgentPresence, NotificationList};
@@ -52,6 +52,9 @@ pub struct Ctx {
     pub now: Signal<i64>,
     /// Where the sign-in form starts.
     pub boot: Signal<Option<Boot>>,
+    /// When the next reconnect attempt is due (ms since the epoch), for a
+    /// live countdown in the header.
+    pub reconnect_at: Signal<Option<i64>>,
 }
 
 /// Page size of a timeline.
@@ -90,11 +93,16 @@ pub async fn reload(mut ctx: Ctx) {
     match ipc::call::<Snapshot>("snapshot", NoArgs {}).await {
         Ok(s) => {
             let mut inbox = Inbox::from_snapshot(s);
+            let first = ctx.inbox.peek().is_none();
             if let Some(old) = ctx.inbox.peek().as_ref() {
                 inbox.agents = old.agents.clone();
             }
+            // Start where the work is: the queue, when nothing is mine yet.
+            if first && inbox.tab_count(InboxTab::Mine) == 0 && inbox.tab_count(InboxTab::Queue) > 0 {
+                ctx.tab.set(InboxTab::Queue);
+            }
             ctx.inbox.set(Some(inbox));
-            spawn(load_lists(ctx));
+            spawn_forever(load_lists(ctx));
             let open = ctx.selected.peek().clone();
             if let Some(chat_id) = open {
                 open_chat(ctx, chat_id).await;
@@ -157,7 +165,9 @@ pub async fn mark_read(ctx: Ctx) {
     let (chat_id, message_id) = {
         let t = ctx.timeline.peek();
         let Some(t) = t.as_ref() else { return };
-        let Some(m) = t.newest_server_message() else { return };
+        let Some(m) = t.newest_server_message() else {
+            return;
+        };
         let unread = ctx
             .inbox
             .peek()
@@ -205,7 +215,10 @@ pub async fn load_older(mut ctx: Ctx) -> usize {
     };
     if page.is_empty() {
         // Nothing older in the cache: ask the server, then read the cache again.
-        if ipc::call::<usize>("load_older", ChatArgs { chat_id: &chat_id }).await.unwrap_or(0) > 0
+        if ipc::call::<usize>("load_older", ChatArgs { chat_id: &chat_id })
+            .await
+            .unwrap_or(0)
+            > 0
             && let Ok(p) = ipc::call::<Page>(
                 "messages",
                 PageArgs {
@@ -239,6 +252,16 @@ pub async fn load_older(mut ctx: Ctx) -> usize {
 
 fn apply_changes(mut ctx: Ctx, changes: &[Change]) {
     let mut open_touched = false;
+    for c in changes {
+        if let Change::Connection { state } = c {
+            ctx.reconnect_at.set(match state {
+                switchboard_model::ConnectionState::Reconnecting { next_in_ms, .. } => {
+                    Some(ipc::now_ms() + *next_in_ms as i64)
+                }
+                _ => None,
+            });
+        }
+    }
     {
         let mut inbox = ctx.inbox.write();
         let Some(inbox) = inbox.as_mut() else { return };
@@ -264,7 +287,7 @@ fn apply_changes(mut ctx: Ctx, changes: &[Change]) {
         ctx.toast.set(Some(text));
     }
     if open_touched {
-        spawn(mark_read(ctx));
+        spawn_forever(mark_read(ctx));
     }
 }
 
@@ -281,6 +304,7 @@ pub fn App() -> Element {
         toast: Signal::new(None),
         now: Signal::new(ipc::now_ms()),
         boot: Signal::new(None),
+        reconnect_at: Signal::new(None),
     });
 
     // Boot, then follow the engine.

@@ -2,7 +2,7 @@
 //! conversation in the centre, the visitor panel on the right, the quick
 //! switcher and the notification list; and the keyboard shortcuts.
 
-use dioxus::prelude::*;
+use dioxus::{core::spawn_forever, prelude::*};
 use serde::Serialize;
 use switchboard_model::{ChatEntry, ConnectionState, InboxTab};
 use switchboard_protocol::{ChatStatus, MessageType, Presence, SenderType};
@@ -11,6 +11,7 @@ use crate::{
     app::{Ctx, open_chat},
     conversation::{Conversation, VisitorPanel},
     i18n::Lang,
+    icons::{Icon, Svg},
     ipc::{self, NoArgs},
     state::Inbox,
 };
@@ -33,7 +34,9 @@ struct LocaleArgs {
 
 /// Accepts a queued chat and opens it.
 pub(crate) fn accept(mut ctx: Ctx, chat_id: String) {
-    spawn(async move {
+    // Not tied to the row that asked: the row leaves the queue as soon as
+    // the chat is accepted.
+    spawn_forever(async move {
         match ipc::call::<ChatEntry>("accept", ChatArgs { chat_id: &chat_id }).await {
             Ok(_) => {
                 ctx.tab.set(InboxTab::Mine);
@@ -50,8 +53,8 @@ pub fn preview(lang: Lang, chat: &ChatEntry) -> String {
         return chat.subject.clone().unwrap_or_default();
     };
     let text = match (m.kind, m.content.trim().is_empty(), &m.attachment) {
-        (MessageType::Image, true, _) => format!("📷 {}", lang.pick("Image", "Imagen")),
-        (MessageType::File, true, Some(a)) => format!("📎 {}", a.file_name),
+        (MessageType::Image, true, _) => format!("[{}]", lang.pick("Image", "Imagen")),
+        (MessageType::File, true, Some(a)) => format!("[{}]", a.file_name),
         _ => m.content.lines().next().unwrap_or_default().to_owned(),
     };
     let prefix = match (m.is_internal, m.sender_type) {
@@ -105,11 +108,13 @@ pub fn Console() -> Element {
         } else if mods.alt() && (key == Key::ArrowUp || key == Key::ArrowDown) {
             e.prevent_default();
             let step = if key == Key::ArrowUp { -1 } else { 1 };
-            let next = ctx.inbox.peek().as_ref().and_then(|i| {
-                moved(i, *ctx.tab.peek(), ctx.selected.peek().as_deref(), step)
-            });
+            let next = ctx
+                .inbox
+                .peek()
+                .as_ref()
+                .and_then(|i| moved(i, *ctx.tab.peek(), ctx.selected.peek().as_deref(), step));
             if let Some(id) = next {
-                spawn(open_chat(ctx, id));
+                spawn_forever(open_chat(ctx, id));
             }
         } else if key == Key::Escape {
             switcher.set(false);
@@ -140,6 +145,16 @@ pub fn Console() -> Element {
 #[component]
 fn Header(bell: Signal<bool>, panel: Signal<bool>) -> Element {
     let mut ctx = use_context::<Ctx>();
+    // A one-second clock for the reconnect countdown (only this header reads it).
+    let mut tick = use_signal(ipc::now_ms);
+    use_future(move || async move {
+        loop {
+            ipc::sleep(1_000).await;
+            if ctx.reconnect_at.peek().is_some() {
+                tick.set(ipc::now_ms());
+            }
+        }
+    });
     let lang = *ctx.lang.read();
     let guard = ctx.inbox.read();
     let Some(inbox) = guard.as_ref() else {
@@ -152,9 +167,22 @@ fn Header(bell: Signal<bool>, panel: Signal<bool>) -> Element {
         ConnectionState::Offline => "conn offline",
         ConnectionState::NeedsLogin => "conn needs-login",
     };
-    let conn_text = lang.connection(&conn);
+    let conn_text = match (&conn, *ctx.reconnect_at.read()) {
+        (ConnectionState::Reconnecting { attempt, .. }, Some(at)) => {
+            lang.connection(&ConnectionState::Reconnecting {
+                attempt: *attempt,
+                next_in_ms: (at - *tick.read()).max(0) as u64,
+            })
+        }
+        _ => lang.connection(&conn),
+    };
     let presence = inbox.my_presence();
-    let me = inbox.account.me.as_ref().map(|a| a.name.clone()).unwrap_or_default();
+    let me = inbox
+        .account
+        .me
+        .as_ref()
+        .map(|a| a.name.clone())
+        .unwrap_or_default();
     let total = inbox.total_unread;
     let notes = inbox.notification_count;
     let demo = inbox.account.demo;
@@ -163,7 +191,7 @@ fn Header(bell: Signal<bool>, panel: Signal<bool>) -> Element {
     drop(guard);
 
     let sign_out = move |_| {
-        spawn(async move {
+        spawn_forever(async move {
             if let Err(e) = ipc::call::<()>("sign_out", NoArgs {}).await {
                 ctx.toast.set(Some(e.message));
             }
@@ -183,7 +211,7 @@ fn Header(bell: Signal<bool>, panel: Signal<bool>) -> Element {
             }
             if let Some(s) = stats {
                 span { class: "muted small", title: lang.pick("Waiting in the queue / agents online", "En cola / agentes conectados"),
-                    "⏳ {s.pending} · 👥 {s.agents_online}"
+                    {lang.pick("Waiting", "En cola")} " {s.pending} · " {lang.pick("Agents", "Agentes")} " {s.agents_online}"
                 }
             }
             div { class: "spacer" }
@@ -199,7 +227,7 @@ fn Header(bell: Signal<bool>, panel: Signal<bool>) -> Element {
                     let open = !*bell.peek();
                     bell.set(open);
                 },
-                "🔔"
+                Svg { icon: Icon::Bell }
                 if notes > 0 {
                     span { class: "badge", "{notes}" }
                 }
@@ -248,7 +276,7 @@ fn Header(bell: Signal<bool>, panel: Signal<bool>) -> Element {
                     let v = !*panel.peek();
                     panel.set(v);
                 },
-                "ⓘ"
+                Svg { icon: Icon::Info }
             }
             span { class: "me", title: "{me}", "{me}" }
             button { id: "sign-out", class: "link", onclick: sign_out, {lang.pick("Sign out", "Salir")} }
@@ -267,10 +295,11 @@ fn InboxList() -> Element {
     let Some(inbox) = guard.as_ref() else {
         return rsx! {};
     };
-    let tabs: Vec<(InboxTab, usize, u64)> = [InboxTab::Mine, InboxTab::Queue, InboxTab::All, InboxTab::Closed]
-        .into_iter()
-        .map(|t| (t, inbox.tab_count(t), inbox.tab(t).map(|c| c.unread).sum()))
-        .collect();
+    let tabs: Vec<(InboxTab, usize, u64)> =
+        [InboxTab::Mine, InboxTab::Queue, InboxTab::All, InboxTab::Closed]
+            .into_iter()
+            .map(|t| (t, inbox.tab_count(t), inbox.tab(t).map(|c| c.unread).sum()))
+            .collect();
     let rows: Vec<(ChatEntry, bool, Option<String>)> = inbox
         .tab(tab)
         .map(|c| {
@@ -381,7 +410,7 @@ pub fn ChatRow(
             "data-unread": "{chat.unread}",
             onclick: move |_| {
                 if let Some(ctx) = ctx {
-                    spawn(open_chat(ctx, open_id.clone()));
+                    spawn_forever(open_chat(ctx, open_id.clone()));
                 }
             },
             div { class: "avatar", {initials(&chat.visitor.name)} }
@@ -436,11 +465,22 @@ fn QuickSwitcher(open: Signal<bool>) -> Element {
                 .filter(|c| {
                     q.is_empty()
                         || c.visitor.name.to_lowercase().contains(&q)
-                        || c.visitor.email.as_deref().unwrap_or("").to_lowercase().contains(&q)
+                        || c.visitor
+                            .email
+                            .as_deref()
+                            .unwrap_or("")
+                            .to_lowercase()
+                            .contains(&q)
                         || c.subject.as_deref().unwrap_or("").to_lowercase().contains(&q)
                 })
                 .take(12)
-                .map(|c| (c.chat_id.clone(), c.visitor.name.clone(), lang.status(c.status).to_owned()))
+                .map(|c| {
+                    (
+                        c.chat_id.clone(),
+                        c.visitor.name.clone(),
+                        lang.status(c.status).to_owned(),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -463,7 +503,7 @@ fn QuickSwitcher(open: Signal<bool>) -> Element {
                             Key::ArrowUp => cursor.set(at.saturating_sub(1)),
                             Key::Enter => {
                                 if let Some(id) = ids.get(at) {
-                                    spawn(open_chat(ctx, id.clone()));
+                                    spawn_forever(open_chat(ctx, id.clone()));
                                     open.set(false);
                                 }
                             }
@@ -477,7 +517,7 @@ fn QuickSwitcher(open: Signal<bool>) -> Element {
                             key: "{id}",
                             class: if i == at { "active" } else { "" },
                             onclick: move |_| {
-                                spawn(open_chat(ctx, id.clone()));
+                                spawn_forever(open_chat(ctx, id.clone()));
                                 open.set(false);
                             },
                             span { "{name}" }
@@ -511,7 +551,7 @@ fn NotificationList(open: Signal<bool>) -> Element {
                         if let Some(i) = ctx.inbox.write().as_mut() {
                             i.notification_count = 0;
                         }
-                        spawn(async move {
+                        spawn_forever(async move {
                             let _ = ipc::call::<()>("read_notifications", NoArgs {}).await;
                         });
                     },

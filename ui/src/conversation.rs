@@ -2,7 +2,7 @@
 //! visible window of it is rendered), the composer with the reply / internal
 //! note switch, and the visitor panel.
 
-use dioxus::prelude::*;
+use dioxus::{core::spawn_forever, prelude::*};
 use serde::Serialize;
 use switchboard_model::{ChatEntry, DeliveryStatus, LocalMessage};
 use switchboard_protocol::{ChatStatus, MessageType, SenderType};
@@ -11,6 +11,7 @@ use crate::{
     app::{Ctx, load_older},
     console::{ChatArgs, accept},
     i18n::{CivilDay, Lang, clock},
+    icons::{Icon, Svg},
     ipc,
     state::visible_window,
 };
@@ -176,7 +177,8 @@ pub fn Bubble(message: LocalMessage, author: Author, name: String, offset: i64) 
             div { class: "bubble-head",
                 if m.is_internal {
                     span { class: "note-label", title: lang.pick("Only agents see internal notes", "Solo los agentes ven las notas internas"),
-                        "🔒 " {lang.pick("Internal note", "Nota interna")}
+                        Svg { icon: Icon::Lock }
+                        " " {lang.pick("Internal note", "Nota interna")}
                     }
                 }
                 span { class: "author", "{name}" }
@@ -188,7 +190,7 @@ pub fn Bubble(message: LocalMessage, author: Author, name: String, offset: i64) 
                 if m.kind == MessageType::Image && a.mime_type.starts_with("image/") {
                     ImagePreview { url: a.url.clone(), mime: a.mime_type.clone(), name: a.file_name.clone() }
                 } else {
-                    div { class: "file", "📎 {a.file_name} · {lang.size(a.file_size)}" }
+                    div { class: "file", Svg { icon: Icon::Clip } " {a.file_name} · {lang.size(a.file_size)}" }
                 }
             }
             div { class: "bubble-foot",
@@ -204,7 +206,7 @@ pub fn Bubble(message: LocalMessage, author: Author, name: String, offset: i64) 
                         class: "link retry",
                         onclick: move |_| {
                             let cmid = cmid.clone();
-                            spawn(async move {
+                            spawn_forever(async move {
                                 if let Err(e) = ipc::call::<()>("retry", RetryArgs { client_message_id: &cmid }).await
                                     && let Some(mut ctx) = ctx
                                 {
@@ -224,11 +226,15 @@ pub fn Bubble(message: LocalMessage, author: Author, name: String, offset: i64) 
 fn ImagePreview(url: String, mime: String, name: String) -> Element {
     let src = use_resource(move || {
         let (url, mime) = (url.clone(), mime.clone());
-        async move { ipc::blob_url("attachment", UrlArgs { url: &url }, &mime).await.ok() }
+        async move {
+            ipc::blob_url("attachment", UrlArgs { url: &url }, &mime)
+                .await
+                .ok()
+        }
     });
     match src.read().as_ref() {
         Some(Some(src)) => rsx! { img { class: "preview", src: "{src}", alt: "{name}" } },
-        _ => rsx! { div { class: "preview loading", "🖼 {name}" } },
+        _ => rsx! { div { class: "preview loading", Svg { icon: Icon::Image } " {name}" } },
     }
 }
 
@@ -273,7 +279,9 @@ pub fn Conversation() -> Element {
     };
     let (chat, me, typing_name) = {
         let inbox = ctx.inbox.read();
-        let Some(inbox) = inbox.as_ref() else { return rsx! {} };
+        let Some(inbox) = inbox.as_ref() else {
+            return rsx! {};
+        };
         let chat = inbox.chat(&chat_id).cloned();
         let typing_name = inbox.typing.get(&chat_id).and_then(|s| {
             s.iter().find(|u| *u != inbox.me()).map(|u| {
@@ -401,7 +409,7 @@ pub fn Conversation() -> Element {
                         class: "secondary",
                         onclick: move |_| {
                             let id = close_id.clone();
-                            spawn(async move {
+                            spawn_forever(async move {
                                 if let Err(e) = ipc::call::<ChatEntry>("close", ChatArgs { chat_id: &id }).await {
                                     ctx.toast.set(Some(e.message));
                                 }
@@ -454,6 +462,14 @@ pub fn Composer(chat_id: String, status: ChatStatus) -> Element {
     let mut error = use_signal(|| None::<String>);
     let mut typing_sent_at = use_signal(|| 0i64);
     let mut typing_gen = use_signal(|| 0u64);
+    // A draft and its mode belong to one chat: switching chats starts afresh.
+    let mut drafted_for = use_signal(|| chat_id.clone());
+    if *drafted_for.peek() != chat_id {
+        drafted_for.set(chat_id.clone());
+        text.set(String::new());
+        note.set(false);
+        error.set(None);
+    }
     let closed = status == ChatStatus::Closed;
     let chars = text.read().chars().count();
     let too_long = chars > MAX_CHARS;
@@ -513,7 +529,14 @@ pub fn Composer(chat_id: String, status: ChatStatus) -> Element {
             typing_sent_at.set(now);
             let id = chat_id.clone();
             spawn(async move {
-                let _ = ipc::call::<()>("typing", TypingArgs { chat_id: &id, typing: true }).await;
+                let _ = ipc::call::<()>(
+                    "typing",
+                    TypingArgs {
+                        chat_id: &id,
+                        typing: true,
+                    },
+                )
+                .await;
             });
         }
         let generation = *typing_gen.peek() + 1;
@@ -522,7 +545,14 @@ pub fn Composer(chat_id: String, status: ChatStatus) -> Element {
             ipc::sleep(TYPING_IDLE_MS).await;
             if *typing_gen.peek() == generation && *typing_sent_at.peek() != 0 {
                 typing_sent_at.set(0);
-                let _ = ipc::call::<()>("typing", TypingArgs { chat_id: &chat_id, typing: false }).await;
+                let _ = ipc::call::<()>(
+                    "typing",
+                    TypingArgs {
+                        chat_id: &chat_id,
+                        typing: false,
+                    },
+                )
+                .await;
             }
         });
     };
@@ -594,7 +624,8 @@ pub fn Composer(chat_id: String, status: ChatStatus) -> Element {
                     "aria-checked": !*note.read(),
                     disabled: closed,
                     onclick: move |_| note.set(false),
-                    "💬 " {lang.pick("Reply", "Respuesta")}
+                    Svg { icon: Icon::Chat }
+                    " " {lang.pick("Reply", "Respuesta")}
                 }
                 button {
                     id: "mode-note",
@@ -603,7 +634,8 @@ pub fn Composer(chat_id: String, status: ChatStatus) -> Element {
                     "aria-checked": *note.read(),
                     disabled: closed,
                     onclick: move |_| note.set(true),
-                    "🔒 " {lang.pick("Internal note", "Nota interna")}
+                    Svg { icon: Icon::Lock }
+                    " " {lang.pick("Internal note", "Nota interna")}
                 }
                 if *note.read() {
                     span { class: "note-warning", {lang.pick("Only agents see this. The visitor does not.", "Solo lo ven los agentes. El visitante no.")} }
@@ -629,7 +661,7 @@ pub fn Composer(chat_id: String, status: ChatStatus) -> Element {
                     }
                     div { class: "composer-actions",
                         label { class: "icon-button attach", title: lang.pick("Attach a file (up to 10 MB)", "Adjuntar un archivo (hasta 10 MB)"),
-                            "📎"
+                            Svg { icon: Icon::Clip }
                             input { id: "attach", r#type: "file", class: "hidden", onchange: onfile }
                         }
                         button {
@@ -789,7 +821,7 @@ mod tests {
             Bubble { message: note, author: Author::Me, name: "You".to_owned(), offset: 0i64 }
         });
         assert!(html.contains("bubble me internal"), "{html}");
-        assert!(html.contains("🔒"), "{html}");
+        assert!(html.contains("<svg"), "the lock icon: {html}");
         assert!(html.contains("Internal note"), "{html}");
     }
 

@@ -320,7 +320,13 @@ mod tests {
             }),
             "Reconnecting in 3 s"
         );
-        assert_eq!(Lang::Es.caught_up(7, 3), "7 mensajes nuevos en 3 chats mientras no estabas");
-        assert_eq!(Lang::En.caught_up(1, 1), "1 new message in 1 chat while you were away");
+        assert_eq!(
+            Lang::Es.caught_up(7, 3),
+            "7 mensajes nuevos en 3 chats mientras no estabas"
+        );
+        assert_eq!(
+            Lang::En.caught_up(1, 1),
+            "1 new message in 1 chat while you were away"
+        );
     }
 }

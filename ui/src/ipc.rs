@@ -53,18 +53,20 @@ pub async fn call<T: DeserializeOwned>(cmd: &str, args: impl Serialize) -> Resul
         match imp::invoke(cmd, args).await {
             Ok(v) => serde_wasm_bindgen::from_value(v)
                 .map_err(|e| CmdError::new("incompatible", format!("unexpected answer to {cmd}: {e}"))),
-            Err(e) => Err(serde_wasm_bindgen::from_value::<CmdError>(e.clone()).unwrap_or_else(|_| {
-                CmdError::new(
-                    "shell",
-                    e.as_string().unwrap_or_else(|| format!("{cmd} failed")),
-                )
-            })),
+            Err(e) => Err(
+                serde_wasm_bindgen::from_value::<CmdError>(e.clone()).unwrap_or_else(|_| {
+                    CmdError::new("shell", e.as_string().unwrap_or_else(|| format!("{cmd} failed")))
+                }),
+            ),
         }
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
         let _ = args;
-        Err(CmdError::new("no_shell", format!("{cmd}: not running in the app")))
+        Err(CmdError::new(
+            "no_shell",
+            format!("{cmd}: not running in the app"),
+        ))
     }
 }
 
@@ -93,7 +95,10 @@ pub async fn blob_url(cmd: &str, args: impl Serialize, mime: &str) -> Result<Str
     #[cfg(not(target_arch = "wasm32"))]
     {
         let _ = (args, mime);
-        Err(CmdError::new("no_shell", format!("{cmd}: not running in the app")))
+        Err(CmdError::new(
+            "no_shell",
+            format!("{cmd}: not running in the app"),
+        ))
     }
 }
 

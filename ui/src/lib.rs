@@ -7,6 +7,7 @@ pub mod app;
 pub mod console;
 pub mod conversation;
 pub mod i18n;
+pub mod icons;
 pub mod ipc;
 pub mod signin;
 pub mod state;

@@ -1,7 +1,7 @@
 //! The sign-in screen: server, e-mail, password, clear errors, and the
 //! one-click demo.
 
-use dioxus::prelude::*;
+use dioxus::{core::spawn_forever, prelude::*};
 use serde::Serialize;
 
 use crate::{
@@ -56,7 +56,11 @@ pub fn SignIn() -> Element {
             .and_then(|b| b.last_server.clone())
             .unwrap_or_else(|| "http://127.0.0.1:4800".to_owned())
     });
-    let mut email = use_signal(|| boot.as_ref().and_then(|b| b.last_email.clone()).unwrap_or_default());
+    let mut email = use_signal(|| {
+        boot.as_ref()
+            .and_then(|b| b.last_email.clone())
+            .unwrap_or_default()
+    });
     let mut password = use_signal(String::new);
     let mut error = use_signal(|| None::<String>);
     let mut busy = use_signal(|| false);
@@ -76,13 +80,15 @@ pub fn SignIn() -> Element {
                 password: password.peek().clone(),
             };
             match ipc::call::<Account>("sign_in", args).await {
+                // This screen goes away with the reload: nothing local is touched after it.
                 Ok(_) => {
-                    password.set(String::new());
-                    reload(ctx).await;
+                    spawn_forever(reload(ctx));
                 }
-                Err(e) => error.set(Some(sign_in_error(*ctx.lang.peek(), &e))),
+                Err(e) => {
+                    error.set(Some(sign_in_error(*ctx.lang.peek(), &e)));
+                    busy.set(false);
+                }
             }
-            busy.set(false);
         });
     };
 
@@ -94,10 +100,14 @@ pub fn SignIn() -> Element {
         error.set(None);
         spawn(async move {
             match ipc::call::<Account>("start_demo", NoArgs {}).await {
-                Ok(_) => reload(ctx).await,
-                Err(e) => error.set(Some(e.message)),
+                Ok(_) => {
+                    spawn_forever(reload(ctx));
+                }
+                Err(e) => {
+                    error.set(Some(e.message));
+                    busy.set(false);
+                }
             }
-            busy.set(false);
         });
     };
 
@@ -115,6 +125,7 @@ pub fn SignIn() -> Element {
                         autocomplete: "url",
                         value: "{server}",
                         oninput: move |e| server.set(e.value()),
+                        onchange: move |e| server.set(e.value()),
                     }
                     label { r#for: "email", {lang.pick("E-mail", "Correo")} }
                     input {
@@ -124,6 +135,7 @@ pub fn SignIn() -> Element {
                         autocomplete: "username",
                         value: "{email}",
                         oninput: move |e| email.set(e.value()),
+                        onchange: move |e| email.set(e.value()),
                     }
                     label { r#for: "password", {lang.pick("Password", "Contraseña")} }
                     input {
@@ -133,6 +145,7 @@ pub fn SignIn() -> Element {
                         autocomplete: "current-password",
                         value: "{password}",
                         oninput: move |e| password.set(e.value()),
+                        onchange: move |e| password.set(e.value()),
                     }
                     if let Some(err) = error.read().as_ref() {
                         p { class: "error", id: "signin-error", role: "alert", "{err}" }

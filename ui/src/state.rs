@@ -5,7 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Deserialize;
-use switchboard_model::{Change, ChatEntry, ConnectionState, DeliveryStatus, InboxTab, LocalMessage, sort_inbox};
+use switchboard_model::{
+    Change, ChatEntry, ConnectionState, DeliveryStatus, InboxTab, LocalMessage, sort_inbox,
+};
 use switchboard_protocol::{Agent, AgentPresence, Notification, Presence, Stats};
 
 /// Who is signed in, where (the shell's `Account`).
@@ -82,7 +84,11 @@ impl Inbox {
 
     /// My agent id.
     pub fn me(&self) -> &str {
-        self.account.me.as_ref().map(|a| a.id.as_str()).unwrap_or_default()
+        self.account
+            .me
+            .as_ref()
+            .map(|a| a.id.as_str())
+            .unwrap_or_default()
     }
 
     /// My presence, as the server last told.
@@ -121,7 +127,9 @@ impl Inbox {
 
     /// Whether someone other than me types in a chat.
     pub fn someone_typing(&self, chat_id: &str) -> bool {
-        self.typing.get(chat_id).is_some_and(|s| s.iter().any(|u| u != self.me()))
+        self.typing
+            .get(chat_id)
+            .is_some_and(|s| s.iter().any(|u| u != self.me()))
     }
 
     /// Replaces the agents list (names and presence).
@@ -200,7 +208,11 @@ impl Inbox {
                 self.notification_count = *count;
                 changed
             }
-            Change::Unread { chat_id, unread, total } => {
+            Change::Unread {
+                chat_id,
+                unread,
+                total,
+            } => {
                 if let Some(c) = self.chats.iter_mut().find(|c| c.chat_id == *chat_id) {
                     c.unread = *unread;
                 }
@@ -244,7 +256,12 @@ fn order_key(m: &LocalMessage) -> (u8, &str) {
 
 impl Timeline {
     /// A timeline from its newest page.
-    pub fn new(chat_id: &str, page: Vec<LocalMessage>, read_marker: Option<String>, page_size: usize) -> Self {
+    pub fn new(
+        chat_id: &str,
+        page: Vec<LocalMessage>,
+        read_marker: Option<String>,
+        page_size: usize,
+    ) -> Self {
         let mut t = Self {
             chat_id: chat_id.to_owned(),
             messages: Vec::with_capacity(page.len()),
@@ -436,23 +453,36 @@ mod tests {
         assert_eq!(added, 2);
         assert!(!t.has_older);
         assert_eq!(t.oldest_sent_at(), Some("2026-01-01T10:00:01.000Z"));
-        assert_eq!(t.newest_server_message().unwrap().message_id.as_deref(), Some("3"));
+        assert_eq!(
+            t.newest_server_message().unwrap().message_id.as_deref(),
+            Some("3")
+        );
     }
 
     #[test]
     fn inbox_follows_chat_unread_and_typing_changes() {
         let mut i = inbox(vec![
             chat("a", ChatStatus::Pending, None, "2026-01-01T10:00:00.000Z"),
-            chat("b", ChatStatus::InProgress, Some("me"), "2026-01-01T09:00:00.000Z"),
+            chat(
+                "b",
+                ChatStatus::InProgress,
+                Some("me"),
+                "2026-01-01T09:00:00.000Z",
+            ),
         ]);
         assert_eq!(i.tab_count(InboxTab::Queue), 1);
         assert_eq!(i.tab_count(InboxTab::Mine), 1);
         // b gets newer activity: it moves to the top.
         let mut b = i.chat("b").unwrap().clone();
         b.updated_at = "2026-01-01T11:00:00.000Z".into();
-        assert!(i.apply(&Change::Chat { chat: Box::new(b.clone()) }));
+        assert!(i.apply(&Change::Chat {
+            chat: Box::new(b.clone())
+        }));
         assert_eq!(i.chats[0].chat_id, "b");
-        assert!(!i.apply(&Change::Chat { chat: Box::new(b) }), "no change, no render");
+        assert!(
+            !i.apply(&Change::Chat { chat: Box::new(b) }),
+            "no change, no render"
+        );
         // Accepted by me: a leaves the queue for Mine.
         let mut a = i.chat("a").unwrap().clone();
         a.status = ChatStatus::InProgress;
