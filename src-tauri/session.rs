@@ -248,10 +248,10 @@ impl Shell {
                     tracing::error!(error = %e, "the demo could not start");
                     error = Some(e);
                 }
-            } else if prefs.signed_in {
-                if let Err(e) = self.resume(app, &prefs).await {
-                    tracing::info!(error = %e, "the last account needs a new sign-in");
-                }
+            } else if prefs.signed_in
+                && let Err(e) = self.resume(app, &prefs).await
+            {
+                tracing::info!(error = %e, "the last account needs a new sign-in");
             }
         }
         Boot {

@@ -7,7 +7,6 @@
 use std::{
     path::PathBuf,
     process::{Child, Command, Stdio},
-    sync::Mutex,
     time::{Duration, Instant},
 };
 
@@ -15,7 +14,7 @@ use serde_json::{Value, json};
 use thirtyfour::prelude::*;
 
 /// One app at a time: two cores, one display.
-static SERIAL: Mutex<()> = Mutex::new(());
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -363,7 +362,7 @@ async fn an_agent_signs_in_accepts_replies_and_writes_a_note() {
     if !environment_ready() {
         return;
     }
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let dir = std::env::temp_dir().join(format!("sb-e2e-hub-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("dir");
     let hub = Hub::start(dir.join("hub.db"), "127.0.0.1:0".parse().expect("addr")).await;
@@ -499,7 +498,7 @@ async fn the_hub_restarts_and_the_app_catches_up_with_no_duplicate() {
     if !environment_ready() {
         return;
     }
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let dir = std::env::temp_dir().join(format!("sb-e2e-hub-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("dir");
     let mut hub = Hub::start(dir.join("hub.db"), "127.0.0.1:0".parse().expect("addr")).await;

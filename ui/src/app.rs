@@ -250,6 +250,7 @@ pub async fn load_older(mut ctx: Ctx) -> usize {
     }
 }
 
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 fn apply_changes(mut ctx: Ctx, changes: &[Change]) {
     let mut open_touched = false;
     for c in changes {

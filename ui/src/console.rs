@@ -187,7 +187,7 @@ fn Header(bell: Signal<bool>, panel: Signal<bool>) -> Element {
     let notes = inbox.notification_count;
     let demo = inbox.account.demo;
     let needs_login = conn == ConnectionState::NeedsLogin;
-    let stats = inbox.stats.clone();
+    let stats = inbox.stats;
     drop(guard);
 
     let sign_out = move |_| {
@@ -642,7 +642,7 @@ mod tests {
         assert!(html.contains(">3<"), "{html}");
         assert!(html.contains("Accept"), "{html}");
         assert!(html.contains("Pending"), "{html}");
-        assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"), "{html}");
+        assert!(html.contains("&#60;img src=x onerror=alert(1)&#62;"), "{html}");
         assert!(!html.contains("<img src=x"), "{html}");
     }
 

@@ -94,7 +94,7 @@ pub enum Row {
     /// Where I had read up to.
     NewMarker,
     /// A message.
-    Message(LocalMessage),
+    Message(Box<LocalMessage>),
 }
 
 /// The rows of a window of messages: day separators before each new local
@@ -128,7 +128,7 @@ pub fn rows(
         if read_marker.is_some() && m.message_id.as_deref() == read_marker {
             after_marker = true;
         }
-        out.push(Row::Message(m.clone()));
+        out.push(Row::Message(Box::new(m.clone())));
     }
     out
 }
@@ -430,7 +430,7 @@ pub fn Conversation() -> Element {
                     match row {
                         Row::Day(label) => rsx! { div { key: "day-{label}", class: "day-separator", span { "{label}" } } },
                         Row::NewMarker => rsx! { div { key: "new-marker-{chat_id}", class: "new-marker", span { {lang.pick("New", "Nuevos")} } } },
-                        Row::Message(m) => rsx! { Bubble { key: "{m.key()}", message: m.clone(), author: a, name, offset } },
+                        Row::Message(m) => rsx! { Bubble { key: "{m.key()}", message: *m.clone(), author: a, name, offset } },
                     }
                 }
             }
@@ -810,7 +810,7 @@ mod tests {
         assert!(!html.contains("<img"), "{html}");
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("<b>"), "{html}");
-        assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"), "{html}");
+        assert!(html.contains("&#60;img src=x onerror=alert(1)&#62;"), "{html}");
     }
 
     #[test]

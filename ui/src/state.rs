@@ -220,7 +220,7 @@ impl Inbox {
                 true
             }
             Change::Stats { stats } => {
-                self.stats = Some(stats.clone());
+                self.stats = Some(*stats);
                 true
             }
             Change::CaughtUp { messages, chats } => {
