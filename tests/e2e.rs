@@ -542,3 +542,42 @@ async fn the_hub_restarts_and_the_app_catches_up_with_no_duplicate() {
     hub.stop().await;
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn switchboard_demo_starts_signed_in_with_simulated_visitors() {
+    if !environment_ready() {
+        return;
+    }
+    let _serial = SERIAL.lock().await;
+    let app = App::launch(&["--demo"]).await;
+    app.attr_until("#connection", "data-state", "online").await;
+    app.text_until(".pill.demo", "the demo badge", |t| t == "DEMO")
+        .await;
+    // The demo hub opens chats straight away: the app starts in the queue.
+    app.text_until("#tab-queue .count", "visitors waiting", |t| {
+        t.parse::<u32>().is_ok_and(|n| n >= 1)
+    })
+    .await;
+    app.el("#tab-queue").await.click().await.expect("queue tab");
+    let first = app.el(".chat-row").await;
+    let chat_id = first.attr("data-chat-id").await.expect("attr").expect("chat id");
+    app.el(&format!("{} .accept", row(&chat_id)))
+        .await
+        .click()
+        .await
+        .expect("accept");
+    app.text_until("#tab-mine .count", "one chat of mine", |t| t == "1")
+        .await;
+    // The simulated visitor asks first.
+    app.el(".bubble.visitor").await;
+    app.write("¡Hola! Soy Alex, ¿en qué puedo ayudarte?").await;
+    app.attr_until(".bubble.me", "data-status", "status-sent").await;
+    app.el("#mode-note").await.click().await.expect("note mode");
+    app.write("Cliente habitual: ofrecer envío gratis").await;
+    app.attr_until(".bubble.internal", "data-status", "status-sent")
+        .await;
+    app.el("#mode-reply").await.click().await.expect("reply mode");
+    // For README: scripts/screenshot copies it to docs/screenshot.png.
+    app.screenshot("demo.png").await;
+    app.quit().await;
+}

@@ -192,8 +192,10 @@ async fn visitor(core: &Arc<Core>, cfg: DemoConfig) -> Result<(), crate::error::
     let chat = core.open_chat(&who, Some(script.subject))?;
     let chat_id = chat.chat_id;
     let mut answered = false;
-    for line in script.lines {
-        tokio::time::sleep(secs(cfg.pace, 4.0, 14.0)).await;
+    for (i, line) in script.lines.iter().enumerate() {
+        // Visitors open the chat to ask: the first line comes quickly.
+        let (lo, hi) = if i == 0 { (0.3, 2.0) } else { (4.0, 14.0) };
+        tokio::time::sleep(secs(cfg.pace, lo, hi)).await;
         if !say(core, &who, &chat_id, line, cfg.pace).await? {
             return Ok(());
         }
