@@ -216,14 +216,18 @@ struct App {
 }
 
 impl App {
+    /// The app with a fresh data directory and the token in memory only.
     async fn launch(extra: &[&str]) -> Self {
-        let tauri_driver = Driver::start().await;
         let data_dir = std::env::temp_dir().join(format!("sb-e2e-{}", uuid::Uuid::new_v4()));
-        let mut args = vec![
-            "--no-keychain".to_owned(),
-            "--data-dir".to_owned(),
-            data_dir.display().to_string(),
-        ];
+        let mut args = vec!["--no-keychain"];
+        args.extend_from_slice(extra);
+        Self::launch_in(data_dir, &args).await
+    }
+
+    /// The app on a given data directory (a second run of the same install).
+    async fn launch_in(data_dir: PathBuf, extra: &[&str]) -> Self {
+        let tauri_driver = Driver::start().await;
+        let mut args = vec!["--data-dir".to_owned(), data_dir.display().to_string()];
         args.extend(extra.iter().map(|s| s.to_string()));
         let mut caps = Capabilities::new();
         caps.set(
@@ -240,6 +244,12 @@ impl App {
             _tauri_driver: tauri_driver,
             data_dir,
         }
+    }
+
+    /// Ends the app, keeping its data directory.
+    async fn close(self) -> PathBuf {
+        let _ = self.driver.quit().await;
+        self.data_dir
     }
 
     async fn el(&self, css: &str) -> WebElement {
@@ -347,9 +357,10 @@ impl App {
         }
     }
 
+    /// Ends the app and removes its data directory.
     async fn quit(self) {
-        let _ = self.driver.quit().await;
-        let _ = std::fs::remove_dir_all(&self.data_dir);
+        let dir = self.close().await;
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
 
@@ -580,4 +591,110 @@ async fn switchboard_demo_starts_signed_in_with_simulated_visitors() {
     // For README: scripts/screenshot copies it to docs/screenshot.png.
     app.screenshot("demo.png").await;
     app.quit().await;
+}
+
+/// Starts a Secret Service (gnome-keyring) on this test's private D-Bus
+/// session, unlocked, with its files in a temporary directory.
+fn start_keychain() -> bool {
+    use std::io::Write;
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() || !which("gnome-keyring-daemon") {
+        return false;
+    }
+    let home = std::env::temp_dir().join(format!("sb-e2e-keyring-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&home).expect("keyring dir");
+    let mut child = Command::new("gnome-keyring-daemon")
+        .args(["--unlock", "--components=secrets"])
+        .env("XDG_DATA_HOME", &home)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("gnome-keyring-daemon");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"test-keyring-password")
+        .expect("unlock password");
+    child.wait().is_ok_and(|s| s.success())
+}
+
+fn keychain_lookup(account: &str) -> Option<String> {
+    let out = Command::new("secret-tool")
+        .args(["lookup", "service", "switchboard", "username", account])
+        .output()
+        .ok()?;
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    (out.status.success() && !token.is_empty()).then_some(token)
+}
+
+fn files_containing(dir: &std::path::Path, needle: &[u8]) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        if path.is_dir() {
+            found.extend(files_containing(&path, needle));
+        } else if std::fs::read(&path).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle)) {
+            found.push(path);
+        }
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_lives_in_the_keychain_and_the_next_start_goes_straight_to_the_inbox() {
+    if !environment_ready() {
+        return;
+    }
+    let _serial = SERIAL.lock().await;
+    if !start_keychain() {
+        assert!(
+            !std::env::var("CI").is_ok_and(|v| v == "true"),
+            "no Secret Service could be started for this test"
+        );
+        eprintln!("skipped: no gnome-keyring-daemon / D-Bus session");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("sb-e2e-hub-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let mut hub = Hub::start(dir.join("hub.db"), "127.0.0.1:0".parse().expect("addr")).await;
+    let data_dir = dir.join("app");
+
+    let app = App::launch_in(data_dir.clone(), &[]).await;
+    app.sign_in(&hub.url()).await;
+    let account = format!("{}|agent@example.com", hub.url());
+    let token = keychain_lookup(&account).expect("the token is in the keychain");
+    assert!(token.len() > 20, "a JWT: {token}");
+    let data_dir = app.close().await;
+    assert!(
+        files_containing(&data_dir, token.as_bytes()).is_empty(),
+        "the token must not be written outside the keychain"
+    );
+
+    // Next start: straight to the inbox, no sign-in.
+    let app = App::launch_in(data_dir.clone(), &[]).await;
+    app.attr_until("#connection", "data-state", "online").await;
+    assert!(
+        app.driver
+            .find_all(By::Css("#password"))
+            .await
+            .expect("query")
+            .is_empty()
+    );
+    // Sign out: the token leaves the keychain; the next start asks again, prefilled.
+    app.el("#sign-out").await.click().await.expect("sign out");
+    app.el("#password").await;
+    assert_eq!(keychain_lookup(&account), None, "signing out removes the token");
+    let data_dir = app.close().await;
+    let app = App::launch_in(data_dir, &[]).await;
+    let email = app.el("#email").await;
+    assert_eq!(
+        email.prop("value").await.expect("value").as_deref(),
+        Some("agent@example.com")
+    );
+    app.quit().await;
+    hub.stop().await;
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -122,8 +122,12 @@ pub fn Console() -> Element {
         }
     };
 
+    // Keys reach the console wherever the agent clicked: it takes the focus
+    // when it appears, and clicks on plain text inside it keep it there.
+    use_effect(|| ipc::scroll::focus("console"));
+
     rsx! {
-        div { class: "console", tabindex: "-1", onkeydown,
+        div { id: "console", class: "console", tabindex: "-1", onkeydown,
             Header { bell, panel }
             div { class: if *panel.read() { "columns with-panel" } else { "columns" },
                 InboxList {}
