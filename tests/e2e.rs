@@ -61,11 +61,12 @@ struct Driver {
 }
 
 impl Driver {
-    async fn start() -> Self {
+    async fn start(env: &[(String, String)]) -> Self {
         let port = free_port();
         let native = free_port();
         let child = Command::new("tauri-driver")
             .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -221,12 +222,13 @@ impl App {
         let data_dir = std::env::temp_dir().join(format!("sb-e2e-{}", uuid::Uuid::new_v4()));
         let mut args = vec!["--no-keychain"];
         args.extend_from_slice(extra);
-        Self::launch_in(data_dir, &args).await
+        Self::launch_in(data_dir, &args, &[]).await
     }
 
-    /// The app on a given data directory (a second run of the same install).
-    async fn launch_in(data_dir: PathBuf, extra: &[&str]) -> Self {
-        let tauri_driver = Driver::start().await;
+    /// The app on a given data directory (a second run of the same install),
+    /// with extra environment (a private D-Bus session, say).
+    async fn launch_in(data_dir: PathBuf, extra: &[&str], env: &[(String, String)]) -> Self {
+        let tauri_driver = Driver::start(env).await;
         let mut args = vec!["--data-dir".to_owned(), data_dir.display().to_string()];
         args.extend(extra.iter().map(|s| s.to_string()));
         let mut caps = Capabilities::new();
@@ -593,38 +595,73 @@ async fn switchboard_demo_starts_signed_in_with_simulated_visitors() {
     app.quit().await;
 }
 
-/// Starts a Secret Service (gnome-keyring) on this test's private D-Bus
-/// session, unlocked, with its files in a temporary directory.
-fn start_keychain() -> bool {
-    use std::io::Write;
-    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() || !which("gnome-keyring-daemon") {
-        return false;
-    }
-    let home = std::env::temp_dir().join(format!("sb-e2e-keyring-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&home).expect("keyring dir");
-    let mut child = Command::new("gnome-keyring-daemon")
-        .args(["--unlock", "--components=secrets"])
-        .env("XDG_DATA_HOME", &home)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("gnome-keyring-daemon");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(b"test-keyring-password")
-        .expect("unlock password");
-    child.wait().is_ok_and(|s| s.success())
+/// A D-Bus session of one test's own with an unlocked Secret Service
+/// (gnome-keyring, its files in a temporary directory). Nothing else on the
+/// machine (a portal that activated another keyring, say) can interfere.
+struct PrivateKeychain {
+    address: String,
+    bus_pid: u32,
+    home: PathBuf,
 }
 
-fn keychain_lookup(account: &str) -> Option<String> {
-    let out = Command::new("secret-tool")
-        .args(["lookup", "service", "switchboard", "username", account])
-        .output()
-        .ok()?;
-    let token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    (out.status.success() && !token.is_empty()).then_some(token)
+impl PrivateKeychain {
+    fn start() -> Option<Self> {
+        use std::io::Write;
+        if !which("dbus-daemon") || !which("gnome-keyring-daemon") || !which("secret-tool") {
+            return None;
+        }
+        let home = std::env::temp_dir().join(format!("sb-e2e-keyring-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&home).ok()?;
+        let out = Command::new("dbus-daemon")
+            .args(["--session", "--fork", "--print-address=1", "--print-pid=1"])
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut lines = text.lines();
+        let address = lines.next()?.trim().to_owned();
+        let bus_pid = lines.next()?.trim().parse().ok()?;
+        let me = Self {
+            address,
+            bus_pid,
+            home,
+        };
+        let mut child = Command::new("gnome-keyring-daemon")
+            .args(["--unlock", "--components=secrets"])
+            .env("DBUS_SESSION_BUS_ADDRESS", &me.address)
+            .env("XDG_DATA_HOME", &me.home)
+            .env("XDG_RUNTIME_DIR", &me.home)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .ok()?;
+        child.stdin.take()?.write_all(b"test-keyring-password").ok()?;
+        // It returns once the daemon it forked is serving and unlocked.
+        child.wait().ok()?.success().then_some(me)
+    }
+
+    fn env(&self) -> Vec<(String, String)> {
+        vec![("DBUS_SESSION_BUS_ADDRESS".to_owned(), self.address.clone())]
+    }
+
+    fn lookup(&self, account: &str) -> Option<String> {
+        let out = Command::new("secret-tool")
+            .args(["lookup", "service", "switchboard", "username", account])
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .output()
+            .ok()?;
+        let token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        (out.status.success() && !token.is_empty()).then_some(token)
+    }
+}
+
+impl Drop for PrivateKeychain {
+    fn drop(&mut self) {
+        // The keyring daemon leaves with its bus.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.bus_pid.to_string()])
+            .status();
+        let _ = std::fs::remove_dir_all(&self.home);
+    }
 }
 
 fn files_containing(dir: &std::path::Path, needle: &[u8]) -> Vec<PathBuf> {
@@ -649,23 +686,24 @@ async fn the_token_lives_in_the_keychain_and_the_next_start_goes_straight_to_the
         return;
     }
     let _serial = SERIAL.lock().await;
-    if !start_keychain() {
+    let Some(keychain) = PrivateKeychain::start() else {
         assert!(
             !std::env::var("CI").is_ok_and(|v| v == "true"),
             "no Secret Service could be started for this test"
         );
-        eprintln!("skipped: no gnome-keyring-daemon / D-Bus session");
+        eprintln!("skipped: no dbus-daemon / gnome-keyring-daemon / secret-tool");
         return;
-    }
+    };
+    let env = keychain.env();
     let dir = std::env::temp_dir().join(format!("sb-e2e-hub-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("dir");
     let mut hub = Hub::start(dir.join("hub.db"), "127.0.0.1:0".parse().expect("addr")).await;
     let data_dir = dir.join("app");
 
-    let app = App::launch_in(data_dir.clone(), &[]).await;
+    let app = App::launch_in(data_dir.clone(), &[], &env).await;
     app.sign_in(&hub.url()).await;
     let account = format!("{}|agent@example.com", hub.url());
-    let token = keychain_lookup(&account).expect("the token is in the keychain");
+    let token = keychain.lookup(&account).expect("the token is in the keychain");
     assert!(token.len() > 20, "a JWT: {token}");
     let data_dir = app.close().await;
     assert!(
@@ -674,7 +712,7 @@ async fn the_token_lives_in_the_keychain_and_the_next_start_goes_straight_to_the
     );
 
     // Next start: straight to the inbox, no sign-in.
-    let app = App::launch_in(data_dir.clone(), &[]).await;
+    let app = App::launch_in(data_dir.clone(), &[], &env).await;
     app.attr_until("#connection", "data-state", "online").await;
     assert!(
         app.driver
@@ -686,9 +724,9 @@ async fn the_token_lives_in_the_keychain_and_the_next_start_goes_straight_to_the
     // Sign out: the token leaves the keychain; the next start asks again, prefilled.
     app.el("#sign-out").await.click().await.expect("sign out");
     app.el("#password").await;
-    assert_eq!(keychain_lookup(&account), None, "signing out removes the token");
+    assert_eq!(keychain.lookup(&account), None, "signing out removes the token");
     let data_dir = app.close().await;
-    let app = App::launch_in(data_dir, &[]).await;
+    let app = App::launch_in(data_dir, &[], &env).await;
     let email = app.el("#email").await;
     assert_eq!(
         email.prop("value").await.expect("value").as_deref(),

@@ -232,7 +232,12 @@ impl Default for LinkTimings {
             backoff_base: Duration::from_millis(500),
             backoff_cap: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(15),
-            health_interval: Duration::from_secs(20),
+            // rust_socketio fires no event when the connection simply ends
+            // (a server that exits, a cut without a DISCONNECT packet); the
+            // next emit fails at once. So the watchdog is what notices: often
+            // enough that a lost link shows within seconds, and each probe is
+            // one tiny packet.
+            health_interval: Duration::from_secs(4),
             ack_timeout: Duration::from_secs(10),
         }
     }

@@ -55,6 +55,30 @@ pub struct Ctx {
     /// When the next reconnect attempt is due (ms since the epoch), for a
     /// live countdown in the header.
     pub reconnect_at: Signal<Option<i64>>,
+    /// Loads of a snapshot or a page under way: changes that arrive
+    /// meanwhile wait in `held` and are applied on top once it lands (a
+    /// change is never lost between a snapshot and its diffs).
+    pub holds: Signal<u32>,
+    /// Changes waiting for the loads to land.
+    pub held: Signal<Vec<Change>>,
+}
+
+fn hold(mut ctx: Ctx) {
+    *ctx.holds.write() += 1;
+}
+
+fn release(mut ctx: Ctx) {
+    let left = {
+        let mut h = ctx.holds.write();
+        *h = h.saturating_sub(1);
+        *h
+    };
+    if left == 0 {
+        let held = std::mem::take(&mut *ctx.held.write());
+        if !held.is_empty() {
+            apply_changes(ctx, &held);
+        }
+    }
 }
 
 /// Page size of a timeline.
@@ -89,7 +113,13 @@ struct MarkArgs<'a> {
 }
 
 /// Reloads the inbox from the shell (after sign-in, or when it fell behind).
-pub async fn reload(mut ctx: Ctx) {
+pub async fn reload(ctx: Ctx) {
+    hold(ctx);
+    load_snapshot(ctx).await;
+    release(ctx);
+}
+
+async fn load_snapshot(mut ctx: Ctx) {
     match ipc::call::<Snapshot>("snapshot", NoArgs {}).await {
         Ok(s) => {
             let mut inbox = Inbox::from_snapshot(s);
@@ -105,7 +135,7 @@ pub async fn reload(mut ctx: Ctx) {
             spawn_forever(load_lists(ctx));
             let open = ctx.selected.peek().clone();
             if let Some(chat_id) = open {
-                open_chat(ctx, chat_id).await;
+                load_page(ctx, chat_id).await;
             }
         }
         Err(e) if e.code == "not_signed_in" => {
@@ -133,7 +163,14 @@ async fn load_lists(mut ctx: Ctx) {
 }
 
 /// Opens a chat: its newest page from the local cache, marked read.
-pub async fn open_chat(mut ctx: Ctx, chat_id: String) {
+pub async fn open_chat(ctx: Ctx, chat_id: String) {
+    hold(ctx);
+    load_page(ctx, chat_id).await;
+    release(ctx);
+    mark_read(ctx).await;
+}
+
+async fn load_page(mut ctx: Ctx, chat_id: String) {
     ctx.selected.set(Some(chat_id.clone()));
     match ipc::call::<Page>(
         "messages",
@@ -151,7 +188,6 @@ pub async fn open_chat(mut ctx: Ctx, chat_id: String) {
             }
             let t = Timeline::new(&chat_id, page.messages, page.read_marker, PAGE);
             ctx.timeline.set(Some(t));
-            mark_read(ctx).await;
         }
         Err(e) => ctx.toast.set(Some(e.message)),
     }
@@ -250,8 +286,11 @@ pub async fn load_older(mut ctx: Ctx) -> usize {
     }
 }
 
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 fn apply_changes(mut ctx: Ctx, changes: &[Change]) {
+    if *ctx.holds.peek() > 0 {
+        ctx.held.write().extend_from_slice(changes);
+        return;
+    }
     let mut open_touched = false;
     for c in changes {
         if let Change::Connection { state } = c {
@@ -306,6 +345,8 @@ pub fn App() -> Element {
         now: Signal::new(ipc::now_ms()),
         boot: Signal::new(None),
         reconnect_at: Signal::new(None),
+        holds: Signal::new(0),
+        held: Signal::new(Vec::new()),
     });
 
     // Boot, then follow the engine.
