@@ -97,9 +97,14 @@ struct Hub {
 
 impl Hub {
     async fn start(db: PathBuf, addr: std::net::SocketAddr) -> Self {
+        Self::start_with(db, addr, switchboard_hub::Limits::default()).await
+    }
+
+    async fn start_with(db: PathBuf, addr: std::net::SocketAddr, limits: switchboard_hub::Limits) -> Self {
         let hub = switchboard_hub::start(switchboard_hub::HubConfig {
             bind: addr,
             db: Some(db.clone()),
+            limits,
             ..Default::default()
         })
         .await
@@ -732,6 +737,138 @@ async fn the_token_lives_in_the_keychain_and_the_next_start_goes_straight_to_the
         email.prop("value").await.expect("value").as_deref(),
         Some("agent@example.com")
     );
+    app.quit().await;
+    hub.stop().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Whether a message with exactly this text is in the page, and how many
+/// message bubbles the page holds.
+async fn in_page(app: &App, text: &str) -> (bool, usize) {
+    let ret = app
+        .driver
+        .execute(
+            "const b = [...document.querySelectorAll('.bubble .content')];
+             return [b.some(e => e.textContent === arguments[0]), document.querySelectorAll('.bubble').length];",
+            vec![json!(text)],
+        )
+        .await
+        .expect("script");
+    let v = ret.json();
+    (
+        v[0].as_bool().unwrap_or(false),
+        v[1].as_u64().unwrap_or(0) as usize,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_chat_keeps_a_window_of_messages_and_scrolls_back_to_its_start() {
+    if !environment_ready() {
+        return;
+    }
+    let _serial = SERIAL.lock().await;
+    let dir = std::env::temp_dir().join(format!("sb-e2e-hub-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let mut hub = Hub::start_with(
+        dir.join("hub.db"),
+        "127.0.0.1:0".parse().expect("addr"),
+        switchboard_hub::Limits {
+            rate_limit_per_sec: 0,
+            ..Default::default()
+        },
+    )
+    .await;
+    const N: usize = 400;
+    let v = Visitor::opens_chat(&hub.url(), "Long Talker", "m0").await;
+    for i in 1..N {
+        v.says(&format!("m{i}")).await;
+    }
+    let app = App::launch(&[]).await;
+    app.sign_in(&hub.url()).await;
+    app.el("#tab-all").await.click().await.expect("all");
+    app.el(&row(&v.chat_id)).await.click().await.expect("open");
+    let newest = format!("m{}", N - 1);
+    app.text_until(".bubble.visitor .content", "the newest message", |t| t == newest)
+        .await;
+    let (_, rendered) = in_page(&app, &newest).await;
+    assert!(
+        rendered > 0 && rendered <= 80,
+        "a window, not the chat: {rendered} bubbles"
+    );
+
+    // Scroll up to the start, one screen at a time: the window follows and
+    // never holds more than its size.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut most = 0;
+    loop {
+        let (found, n) = in_page(&app, "m0").await;
+        most = most.max(n);
+        if found {
+            break;
+        }
+        if Instant::now() >= deadline {
+            app.screenshot("e2e-failure.png").await;
+            let first = app
+                .driver
+                .execute(
+                    "const b = document.querySelectorAll('.bubble .content'); return [b[0] && b[0].textContent, b.length, document.getElementById('timeline').scrollTop];",
+                    vec![],
+                )
+                .await
+                .expect("script");
+            panic!(
+                "never reached the first message; first in page, count, scrollTop: {}",
+                first.json()
+            );
+        }
+        app.driver
+            .execute("document.getElementById('timeline').scrollTop = 0", vec![])
+            .await
+            .expect("scroll");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    assert!(most <= 80, "at most 80 bubbles in the page, saw {most}");
+    // One more turn up finds nothing older, and says so.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let started = app
+            .driver
+            .execute(
+                "const s = document.querySelector('.timeline-start'); return !!s && s.textContent.includes('Start of the conversation');",
+                vec![],
+            )
+            .await
+            .expect("script");
+        if started.json().as_bool() == Some(true) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no start-of-conversation marker");
+        app.driver
+            .execute(
+                "const t = document.getElementById('timeline'); t.scrollTop = 1; t.scrollTop = 0;",
+                vec![],
+            )
+            .await
+            .expect("scroll");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    assert!(in_page(&app, "m0").await.0);
+    // And back down to the newest.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if in_page(&app, &newest).await.0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never came back to the newest message");
+        app.driver
+            .execute(
+                "const t = document.getElementById('timeline'); t.scrollTop = t.scrollHeight",
+                vec![],
+            )
+            .await
+            .expect("scroll");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
     app.quit().await;
     hub.stop().await;
     let _ = std::fs::remove_dir_all(dir);

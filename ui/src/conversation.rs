@@ -246,13 +246,19 @@ pub fn Conversation() -> Element {
     let now = *ctx.now.read();
     // `None`: pinned to the newest message.
     let mut window_end = use_signal(|| None::<usize>);
-    let mut anchor = use_signal(|| None::<(String, f64)>);
+    // The row to keep in place when the window moves: (key, its offsetTop
+    // before, its distance from the top of the view).
+    let mut anchor = use_signal(|| None::<(String, f64, f64)>);
     let mut loading = use_signal(|| false);
+    // Whether the agent is at the newest message: new ones then scroll into
+    // view; someone reading further up is left where they are.
+    let mut stick = use_signal(|| true);
     let selected = ctx.selected.read().clone();
     let mut last_selected = use_signal(|| None::<String>);
     if *last_selected.peek() != selected {
         last_selected.set(selected.clone());
         window_end.set(None);
+        stick.set(true);
     }
 
     // After each render: keep the newest message in view when pinned, or
@@ -261,13 +267,29 @@ pub fn Conversation() -> Element {
         let _ = ctx.timeline.read();
         let pinned = window_end.read().is_none();
         let pending = anchor.write().take();
-        if let Some((key, offset)) = pending {
-            if let Some(top) = ipc::scroll::offset_top(&format!("msg-{key}")) {
-                ipc::scroll::set_top("timeline", top - offset);
+        // Effects run as the render is diffed; the page gets the new rows a
+        // frame later. Measure and scroll once it has them.
+        spawn(async move {
+            if let Some((key, before, offset)) = pending {
+                let id = format!("msg-{key}");
+                for _ in 0..30 {
+                    ipc::sleep(16).await;
+                    match ipc::scroll::offset_top(&id) {
+                        Some(top) if (top - before).abs() > 0.5 => {
+                            ipc::scroll::set_top("timeline", top - offset);
+                            return;
+                        }
+                        Some(_) => {}
+                        None => return,
+                    }
+                }
+            } else if pinned && *stick.peek() {
+                ipc::sleep(16).await;
+                if let Some((_, height, _)) = ipc::scroll::metrics("timeline") {
+                    ipc::scroll::set_top("timeline", height);
+                }
             }
-        } else if pinned && let Some((_, height, _)) = ipc::scroll::metrics("timeline") {
-            ipc::scroll::set_top("timeline", height);
-        }
+        });
     });
 
     let Some(chat_id) = selected else {
@@ -342,43 +364,89 @@ pub fn Conversation() -> Element {
         Row::Message(m) => Some(m.key().to_owned()),
         _ => None,
     });
+    let last_key = bubbles.iter().rev().find_map(|(r, _, _)| match r {
+        Row::Message(m) => Some(m.key().to_owned()),
+        _ => None,
+    });
 
+    // Near the top: move the window up within what is held, or load the
+    // page before it and move into it. Either way the row the agent looks at
+    // stays in place and the view keeps room to scroll further up.
+    let go_up = move |top: f64| {
+        if *loading.peek() {
+            return;
+        }
+        if start > 0 {
+            if let Some(k) = &first_key
+                && let Some(off) = ipc::scroll::offset_top(&format!("msg-{k}"))
+            {
+                anchor.set(Some((k.clone(), off, off - top)));
+            }
+            window_end.set(Some(end.saturating_sub(STEP).max(WINDOW.min(len))));
+        } else if has_older {
+            loading.set(true);
+            let key = first_key.clone();
+            spawn(async move {
+                let before = key
+                    .as_ref()
+                    .and_then(|k| ipc::scroll::offset_top(&format!("msg-{k}")))
+                    .zip(ipc::scroll::metrics("timeline"))
+                    .map(|(off, (top, _, _))| (off, off - top));
+                let added = load_older(ctx).await;
+                if added > 0 {
+                    if let (Some(k), Some((off, rel))) = (key, before) {
+                        anchor.set(Some((k, off, rel)));
+                    }
+                    // The window shifts with the prepend, then STEP rows up
+                    // into the new page.
+                    let shifted = end + added;
+                    window_end.set(Some(shifted.saturating_sub(STEP).max(WINDOW.min(len + added))));
+                }
+                loading.set(false);
+            });
+        }
+    };
+    // Near the bottom of a window that is not the newest: move it down,
+    // keeping the last row in place.
+    let go_down = move |top: f64| {
+        if window_end.peek().is_none() {
+            return;
+        }
+        if let Some(k) = &last_key
+            && let Some(off) = ipc::scroll::offset_top(&format!("msg-{k}"))
+        {
+            anchor.set(Some((k.clone(), off, off - top)));
+        }
+        let next = end + STEP;
+        window_end.set(if next >= len { None } else { Some(next) });
+    };
+    let mut go_up_wheel = go_up.clone();
+    let mut go_up_scroll = go_up;
+    let mut go_down_wheel = go_down.clone();
+    let mut go_down_scroll = go_down;
     let onscroll = move |e: ScrollEvent| {
         let top = e.scroll_top();
         let bottom_gap = f64::from(e.scroll_height()) - top - f64::from(e.client_height());
-        if top < 150.0 && !*loading.peek() {
-            if start > 0 {
-                // Move the window up within what is held.
-                if let Some(k) = &first_key
-                    && let Some(off) = ipc::scroll::offset_top(&format!("msg-{k}"))
-                {
-                    anchor.set(Some((k.clone(), off - top)));
-                }
-                window_end.set(Some(end.saturating_sub(STEP).max(WINDOW.min(len))));
-            } else if has_older {
-                loading.set(true);
-                let key = first_key.clone();
-                spawn(async move {
-                    let before = key
-                        .as_ref()
-                        .and_then(|k| ipc::scroll::offset_top(&format!("msg-{k}")))
-                        .zip(ipc::scroll::metrics("timeline"))
-                        .map(|(off, (top, _, _))| off - top);
-                    let added = load_older(ctx).await;
-                    if added > 0 {
-                        if let (Some(k), Some(off)) = (key, before) {
-                            anchor.set(Some((k, off)));
-                        }
-                        // Keep the same rows in view: the window's end moves with the prepend.
-                        let e = (*window_end.peek()).map(|e| e + added);
-                        window_end.set(e.or(Some(end + added)).filter(|e| *e < len + added));
-                    }
-                    loading.set(false);
-                });
-            }
-        } else if bottom_gap < 120.0 && window_end.peek().is_some() {
-            let next = end + STEP;
-            window_end.set(if next >= len { None } else { Some(next) });
+        let at_bottom = bottom_gap < 60.0;
+        if *stick.peek() != at_bottom {
+            stick.set(at_bottom);
+        }
+        if top < 150.0 {
+            go_up_scroll(top);
+        } else if bottom_gap < 120.0 {
+            go_down_scroll(top);
+        }
+    };
+    // At the very top a wheel turn scrolls nothing, so no scroll event comes.
+    let onwheel = move |e: WheelEvent| {
+        let dy = e.delta().strip_units().y;
+        let Some((top, height, view)) = ipc::scroll::metrics("timeline") else {
+            return;
+        };
+        if dy < 0.0 && top < 150.0 {
+            go_up_wheel(top);
+        } else if dy > 0.0 && height - top - view < 120.0 {
+            go_down_wheel(top);
         }
     };
 
@@ -419,11 +487,11 @@ pub fn Conversation() -> Element {
                     }
                 }
             }
-            div { id: "timeline", class: "timeline", onscroll,
+            div { id: "timeline", class: "timeline", onscroll, onwheel,
                 if start == 0 && !has_older && len > 0 {
                     div { class: "timeline-start muted small", {lang.pick("Start of the conversation", "Inicio de la conversación")} }
                 }
-                if *loading.read() || (start == 0 && has_older) {
+                if *loading.read() {
                     div { class: "timeline-start muted small", {lang.pick("Loading older messages…", "Cargando mensajes anteriores…")} }
                 }
                 for (row, a, name) in bubbles {
