@@ -197,6 +197,35 @@ impl Visitor {
             .expect("visitor message");
     }
 
+    /// Uploads an image and sends it as an image message.
+    async fn sends_image(&self, name: &str, bytes: Vec<u8>) {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(name.to_owned())
+            .mime_str("image/png")
+            .expect("mime");
+        let form = reqwest::multipart::Form::new()
+            .text("chatId", self.chat_id.clone())
+            .part("file", part);
+        let attachment: Value = self
+            .http
+            .post(format!("{}/v2/files/upload", self.url))
+            .multipart(form)
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .expect("upload")
+            .json()
+            .await
+            .expect("upload json");
+        self.http
+            .post(format!("{}/v2/messages", self.url))
+            .json(&json!({"chatId": self.chat_id, "content": "", "type": "image", "attachment": attachment}))
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .expect("image message");
+    }
+
     /// Everything the visitor can see of the chat.
     async fn sees(&self) -> Vec<Value> {
         let page: Value = self
@@ -479,6 +508,22 @@ async fn an_agent_signs_in_accepts_replies_and_writes_a_note() {
         .expect("query");
     assert!(imgs.is_empty(), "no element was made from message text");
     assert!(app.driver.get_alert_text().await.is_err(), "no script ran");
+
+    // An image shows as a preview (its bytes come over IPC; the CSP allows
+    // no remote image).
+    lucia.sends_image("ticket.png", red_square_png()).await;
+    app.attr_until(".bubble.visitor img.preview", "alt", "ticket.png")
+        .await;
+    let loaded = app
+        .driver
+        .execute(
+            "const i = document.querySelector('.bubble.visitor img.preview');
+             return i && i.src.startsWith('blob:') && i.complete && i.naturalWidth === 8;",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(loaded.json().as_bool(), Some(true), "the preview is the image");
 
     // Unread counts move for a chat that is not open.
     let marco = Visitor::opens_chat(&hub.url(), "Marco Rossi", "Buongiorno").await;
@@ -872,4 +917,60 @@ async fn a_long_chat_keeps_a_window_of_messages_and_scrolls_back_to_its_start() 
     app.quit().await;
     hub.stop().await;
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// An 8x8 red PNG.
+fn red_square_png() -> Vec<u8> {
+    fn crc(data: &[u8]) -> u32 {
+        let mut c = 0xffff_ffffu32;
+        for &b in data {
+            c ^= u32::from(b);
+            for _ in 0..8 {
+                c = if c & 1 != 0 {
+                    0xedb8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+            }
+        }
+        !c
+    }
+    fn adler(data: &[u8]) -> u32 {
+        let (mut a, mut b) = (1u32, 0u32);
+        for &d in data {
+            a = (a + u32::from(d)) % 65521;
+            b = (b + a) % 65521;
+        }
+        (b << 16) | a
+    }
+    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&crc(&body).to_be_bytes());
+    }
+    let (w, h) = (8u32, 8u32);
+    let mut raw = Vec::new();
+    for _ in 0..h {
+        raw.push(0u8);
+        for _ in 0..w {
+            raw.extend_from_slice(&[220, 40, 40]);
+        }
+    }
+    // A stored (uncompressed) deflate block inside a zlib stream.
+    let mut z = vec![0x78, 0x01, 0x01];
+    z.extend_from_slice(&(raw.len() as u16).to_le_bytes());
+    z.extend_from_slice(&(!(raw.len() as u16)).to_le_bytes());
+    z.extend_from_slice(&raw);
+    z.extend_from_slice(&adler(&raw).to_be_bytes());
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&w.to_be_bytes());
+    ihdr.extend_from_slice(&h.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut png = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
+    chunk(&mut png, b"IHDR", &ihdr);
+    chunk(&mut png, b"IDAT", &z);
+    chunk(&mut png, b"IEND", &[]);
+    png
 }
