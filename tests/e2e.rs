@@ -951,13 +951,11 @@ fn red_square_png() -> Vec<u8> {
         out.extend_from_slice(&crc(&body).to_be_bytes());
     }
     let (w, h) = (8u32, 8u32);
-    let mut raw = Vec::new();
-    for _ in 0..h {
-        raw.push(0u8);
-        for _ in 0..w {
-            raw.extend_from_slice(&[220, 40, 40]);
-        }
-    }
+    // Each row: filter type 0, then RGB pixels.
+    let row: Vec<u8> = std::iter::once(0u8)
+        .chain((0..w).flat_map(|_| [220u8, 40, 40]))
+        .collect();
+    let raw: Vec<u8> = (0..h).flat_map(|_| row.iter().copied()).collect();
     // A stored (uncompressed) deflate block inside a zlib stream.
     let mut z = vec![0x78, 0x01, 0x01];
     z.extend_from_slice(&(raw.len() as u16).to_le_bytes());
