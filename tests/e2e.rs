@@ -972,3 +972,24 @@ fn red_square_png() -> Vec<u8> {
     chunk(&mut png, b"IEND", &[]);
     png
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn try_the_demo_is_one_click_from_the_sign_in_screen() {
+    if !environment_ready() {
+        return;
+    }
+    let _serial = SERIAL.lock().await;
+    let app = App::launch(&[]).await;
+    app.el("#demo").await.click().await.expect("try the demo");
+    app.attr_until("#connection", "data-state", "online").await;
+    app.text_until(".pill.demo", "the demo badge", |t| t == "DEMO")
+        .await;
+    app.text_until("#tab-all .count", "simulated visitors", |t| {
+        t.parse::<u32>().is_ok_and(|n| n >= 1)
+    })
+    .await;
+    // Signing out of the demo stops it and returns to the sign-in screen.
+    app.el("#sign-out").await.click().await.expect("sign out");
+    app.el("#signin").await;
+    app.quit().await;
+}
