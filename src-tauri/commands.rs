@@ -9,6 +9,7 @@ use tauri::{AppHandle, Runtime, State};
 use crate::{
     error::{CommandError, CommandResult},
     session::{Account, Boot, Shell, Snapshot},
+    settings::DesktopSettings,
 };
 
 /// A page of a chat's timeline.
@@ -184,6 +185,53 @@ pub async fn set_presence(shell: State<'_, Shell>, status: Presence) -> CommandR
         return Err(CommandError::new("invalid", "presence is online, away or busy"));
     }
     shell.engine().await?.set_presence(status);
+    shell.desk().attend(|a| a.presence = Some(status));
+    Ok(())
+}
+
+/// The desktop settings.
+#[tauri::command]
+pub async fn settings(shell: State<'_, Shell>) -> CommandResult<DesktopSettings> {
+    Ok(shell.desk().settings())
+}
+
+/// Changes the desktop settings (saved at once).
+#[tauri::command]
+pub async fn set_settings(shell: State<'_, Shell>, settings: DesktopSettings) -> CommandResult<()> {
+    settings.validate().map_err(|m| CommandError::new("invalid", m))?;
+    store_settings(&shell, settings)
+}
+
+fn store_settings(shell: &Shell, settings: DesktopSettings) -> CommandResult<()> {
+    settings
+        .save(&shell.options().data_dir)
+        .map_err(|e| CommandError::new("invalid", format!("could not save the settings: {e}")))?;
+    *shell
+        .desk()
+        .settings
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = settings;
+    Ok(())
+}
+
+/// Mutes or unmutes a chat's notifications.
+#[tauri::command]
+pub async fn mute(shell: State<'_, Shell>, chat_id: String, muted: bool) -> CommandResult<DesktopSettings> {
+    let mut s = shell.desk().settings();
+    if muted {
+        s.alerts.muted.insert(chat_id);
+    } else {
+        s.alerts.muted.remove(&chat_id);
+    }
+    store_settings(&shell, s.clone())?;
+    Ok(s)
+}
+
+/// Tells the shell which chat is on screen (`null`: none), so that chat's
+/// messages do not ring while the window has the focus.
+#[tauri::command]
+pub async fn viewing(shell: State<'_, Shell>, chat_id: Option<String>) -> CommandResult<()> {
+    shell.desk().attend(|a| a.open_chat = chat_id);
     Ok(())
 }
 

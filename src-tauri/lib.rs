@@ -5,7 +5,9 @@
 
 pub mod commands;
 pub mod error;
+pub mod notify;
 pub mod session;
+pub mod settings;
 
 pub use session::{Options, Shell};
 use tauri::{Manager, Runtime};
@@ -13,8 +15,19 @@ use tauri::{Manager, Runtime};
 /// Installs the shell's state and commands on a builder (the real runtime in
 /// [`run`], the mock runtime in tests).
 pub fn builder<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> tauri::Builder<R> {
+    with_shell(builder, Shell::new(options))
+}
+
+/// Installs a given shell (tests give one with their own notifier).
+pub fn with_shell<R: Runtime>(builder: tauri::Builder<R>, shell: Shell) -> tauri::Builder<R> {
     builder
-        .manage(Shell::new(options))
+        .manage(shell)
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::Focused(focused) = event {
+                let shell = window.state::<Shell>();
+                shell.desk().attend(|a| a.focused = *focused);
+            }
+        })
         .invoke_handler(tauri::generate_handler![
             commands::boot,
             commands::sign_in,
@@ -38,6 +51,10 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> taur
             commands::search,
             commands::attachment,
             commands::set_locale,
+            commands::settings,
+            commands::set_settings,
+            commands::mute,
+            commands::viewing,
         ])
 }
 

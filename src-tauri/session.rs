@@ -4,6 +4,7 @@
 
 use std::{
     path::{Path, PathBuf},
+    sync::Arc,
     time::Duration,
 };
 
@@ -15,7 +16,11 @@ use tauri::{AppHandle, Emitter, Runtime};
 use tokio::sync::{Mutex, broadcast};
 use url::Url;
 
-use crate::error::{CommandError, CommandResult};
+use crate::{
+    error::{CommandError, CommandResult},
+    notify::{Desk, Notifier, SystemNotifier},
+    settings::DesktopSettings,
+};
 
 /// The event that carries a batch of engine changes to the webview.
 pub const CHANGES_EVENT: &str = "engine:changes";
@@ -38,6 +43,8 @@ pub struct Options {
     pub demo: bool,
     /// Link timings (tests shorten them).
     pub timings: LinkTimings,
+    /// The application name desktop notifications carry.
+    pub notify_app_name: String,
 }
 
 impl Options {
@@ -61,6 +68,7 @@ impl Options {
             keychain,
             demo,
             timings: LinkTimings::default(),
+            notify_app_name: "Switchboard".to_owned(),
         }
     }
 }
@@ -169,6 +177,7 @@ struct Active {
     account: Account,
     hub: Option<switchboard_hub::RunningHub>,
     forwarder: tauri::async_runtime::JoinHandle<()>,
+    alerts: tauri::async_runtime::JoinHandle<()>,
 }
 
 /// The app's state: at most one account signed in at a time.
@@ -176,6 +185,7 @@ pub struct Shell {
     options: Options,
     active: Mutex<Option<Active>>,
     boot_done: Mutex<bool>,
+    desk: Arc<Desk>,
 }
 
 impl std::fmt::Debug for Shell {
@@ -211,11 +221,33 @@ pub fn parse_server(input: &str) -> CommandResult<Url> {
 impl Shell {
     /// A shell with nobody signed in yet.
     pub fn new(options: Options) -> Self {
+        let notifier = Arc::new(SystemNotifier::new(&options.notify_app_name));
+        Self::with_notifier(options, notifier)
+    }
+
+    /// A shell whose notifications go to `notifier`.
+    pub fn with_notifier(options: Options, notifier: Arc<dyn Notifier>) -> Self {
+        let prefs = Prefs::load(&options.data_dir);
+        let spanish = prefs
+            .locale
+            .or_else(|| std::env::var("LANG").ok())
+            .is_some_and(|l| l.to_ascii_lowercase().starts_with("es"));
+        let desk = Arc::new(Desk::new(
+            DesktopSettings::load(&options.data_dir),
+            notifier,
+            spanish,
+        ));
         Self {
             options,
             active: Mutex::new(None),
             boot_done: Mutex::new(false),
+            desk,
         }
+    }
+
+    /// The desktop side: settings, attention, notifications.
+    pub fn desk(&self) -> &Arc<Desk> {
+        &self.desk
     }
 
     /// The options it runs with.
@@ -376,12 +408,19 @@ impl Shell {
         hub: Option<switchboard_hub::RunningHub>,
     ) {
         let forwarder = tauri::async_runtime::spawn(forward(app.clone(), engine.subscribe()));
+        let alerts = tauri::async_runtime::spawn(crate::notify::run(
+            app.clone(),
+            engine.clone(),
+            self.desk.clone(),
+            engine.subscribe(),
+        ));
         engine.start();
         let previous = self.active.lock().await.replace(Active {
             engine,
             account,
             hub,
             forwarder,
+            alerts,
         });
         if let Some(p) = previous {
             stop(p).await;
@@ -445,6 +484,7 @@ impl Shell {
 
 async fn stop(a: Active) {
     a.forwarder.abort();
+    a.alerts.abort();
     a.engine.shutdown().await;
     if let Some(hub) = a.hub {
         hub.shutdown().await;

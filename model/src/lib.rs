@@ -5,6 +5,8 @@
 
 #![cfg_attr(not(test), warn(missing_docs))]
 
+pub mod alerts;
+
 use serde::{Deserialize, Serialize};
 use switchboard_protocol::{
     Attachment, ChatStatus, ChatSummary, Message, MessageType, Notification, Presence, SenderType, Stats,

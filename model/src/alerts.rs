@@ -1,0 +1,702 @@
+//! Which desktop notifications to raise, and when: a pure state machine fed
+//! with the engine's changes and a clock. It decides; the shell shows.
+//!
+//! - a new chat in the queue rings, and keeps ringing every `repeat` until
+//!   someone accepts it or it closes;
+//! - a message from someone else in a chat assigned to me rings, unless that
+//!   chat is on screen in a focused window;
+//! - a server notification rings (unless it only repeats a new chat);
+//! - never for my own messages or notes, a muted chat, while paused, or
+//!   while busy with do-not-disturb on;
+//! - each message at most once, however often it is published; messages
+//!   that arrive while catching up after a (re)connect make one summary.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
+
+use serde::{Deserialize, Serialize};
+use switchboard_protocol::{ChatStatus, Presence};
+
+use crate::{Change, ChatEntry, ConnectionState, DeliveryStatus, LocalMessage, counts_as_unread};
+
+/// What the agent chose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AlertSettings {
+    /// Notifications paused (nothing rings).
+    pub paused: bool,
+    /// Play the notification sound.
+    pub sound: bool,
+    /// Ring a queued chat again every this many seconds (`0`: once).
+    pub repeat_queue_secs: u64,
+    /// Nothing rings while my presence is busy.
+    pub quiet_when_busy: bool,
+    /// Chats that never ring.
+    pub muted: BTreeSet<String>,
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        Self {
+            paused: false,
+            sound: true,
+            repeat_queue_secs: 60,
+            quiet_when_busy: true,
+            muted: BTreeSet::new(),
+        }
+    }
+}
+
+/// Where the agent's attention is.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Attention {
+    /// My agent id.
+    pub me: String,
+    /// The app's window has the focus.
+    pub focused: bool,
+    /// The chat on screen.
+    pub open_chat: Option<String>,
+    /// My presence.
+    pub presence: Option<Presence>,
+}
+
+/// A notification to raise.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Alert {
+    /// A visitor is waiting in the queue (`repeat` > 0: still waiting).
+    #[serde(rename_all = "camelCase")]
+    Queued {
+        /// The chat.
+        chat_id: String,
+        /// Who waits.
+        visitor: String,
+        /// What they wrote last, if anything.
+        preview: Option<String>,
+        /// How many times it rang before.
+        repeat: u32,
+    },
+    /// A message in one of my chats.
+    #[serde(rename_all = "camelCase")]
+    Message {
+        /// The chat.
+        chat_id: String,
+        /// The message.
+        message_id: String,
+        /// The visitor's name, or `None` for another agent.
+        from: Option<String>,
+        /// The text (or the file's name).
+        text: String,
+        /// An internal note by another agent.
+        note: bool,
+    },
+    /// A notification from the server.
+    #[serde(rename_all = "camelCase")]
+    Server {
+        /// Its id.
+        id: String,
+        /// Title.
+        title: String,
+        /// Body.
+        body: String,
+        /// The chat it is about, if any.
+        chat_id: Option<String>,
+    },
+    /// What arrived while catching up: one summary.
+    #[serde(rename_all = "camelCase")]
+    Summary {
+        /// Messages.
+        messages: u64,
+        /// In how many chats.
+        chats: u64,
+        /// The chat, when there is exactly one.
+        chat_id: Option<String>,
+    },
+}
+
+impl Alert {
+    /// The chat a click on it should open.
+    pub fn chat_id(&self) -> Option<&str> {
+        match self {
+            Self::Queued { chat_id, .. } | Self::Message { chat_id, .. } => Some(chat_id),
+            Self::Server { chat_id, .. } | Self::Summary { chat_id, .. } => chat_id.as_deref(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Queued {
+    visitor: String,
+    preview: Option<String>,
+    /// When it last rang (`None`: not yet).
+    rang_at: Option<i64>,
+    rings: u32,
+}
+
+#[derive(Debug, Clone)]
+struct ChatInfo {
+    status: ChatStatus,
+    assignee: Option<String>,
+    visitor_id: String,
+    visitor: String,
+}
+
+/// Remembers the last this many alerted ids (plenty for a session; bounded).
+const REMEMBERED: usize = 20_000;
+
+/// The alert state machine.
+#[derive(Debug, Default)]
+pub struct Alerter {
+    chats: BTreeMap<String, ChatInfo>,
+    queued: BTreeMap<String, Queued>,
+    /// Between (re)connecting and the end of its catch-up.
+    catching_up: bool,
+    summary_messages: u64,
+    summary_chats: BTreeSet<String>,
+    seen: HashSet<String>,
+    seen_order: VecDeque<String>,
+}
+
+impl Alerter {
+    /// An alerter that knows the inbox as it is at start (pending chats
+    /// ring once the link is up).
+    pub fn new(chats: &[ChatEntry]) -> Self {
+        let mut a = Self {
+            catching_up: true,
+            ..Self::default()
+        };
+        for c in chats {
+            a.track(c);
+            // Whatever is held already counts as seen: a restart rings nothing twice.
+            if let Some(m) = &c.last_message
+                && let Some(id) = &m.message_id
+            {
+                a.remember(id.clone());
+            }
+        }
+        a
+    }
+
+    fn remember(&mut self, id: String) -> bool {
+        if !self.seen.insert(id.clone()) {
+            return false;
+        }
+        self.seen_order.push_back(id);
+        if self.seen_order.len() > REMEMBERED
+            && let Some(old) = self.seen_order.pop_front()
+        {
+            self.seen.remove(&old);
+        }
+        true
+    }
+
+    fn track(&mut self, c: &ChatEntry) {
+        self.chats.insert(
+            c.chat_id.clone(),
+            ChatInfo {
+                status: c.status,
+                assignee: c.assignee_id.clone(),
+                visitor_id: c.visitor.id.clone(),
+                visitor: c.visitor.name.clone(),
+            },
+        );
+        if c.status == ChatStatus::Pending {
+            let preview = c.last_message.as_ref().map(preview);
+            self.queued
+                .entry(c.chat_id.clone())
+                .and_modify(|q| {
+                    if preview.is_some() {
+                        q.preview = preview.clone();
+                    }
+                })
+                .or_insert(Queued {
+                    visitor: c.visitor.name.clone(),
+                    preview,
+                    rang_at: None,
+                    rings: 0,
+                });
+        } else {
+            self.queued.remove(&c.chat_id);
+        }
+    }
+
+    /// Whether a chat is waiting in the queue (and so may still ring).
+    pub fn is_queued(&self, chat_id: &str) -> bool {
+        self.queued.contains_key(chat_id)
+    }
+
+    fn quiet(settings: &AlertSettings, attention: &Attention, chat_id: Option<&str>) -> bool {
+        settings.paused
+            || (settings.quiet_when_busy && attention.presence == Some(Presence::Busy))
+            || chat_id.is_some_and(|c| settings.muted.contains(c))
+    }
+
+    /// Feeds one change; returns what to raise now.
+    pub fn on_change(
+        &mut self,
+        change: &Change,
+        settings: &AlertSettings,
+        attention: &Attention,
+    ) -> Vec<Alert> {
+        match change {
+            Change::Connection { state } => {
+                if *state != ConnectionState::Online {
+                    // Whatever comes until the next catch-up ends is a summary.
+                    self.catching_up = true;
+                }
+                Vec::new()
+            }
+            Change::CaughtUp { .. } => {
+                self.catching_up = false;
+                let messages = std::mem::take(&mut self.summary_messages);
+                let chats = std::mem::take(&mut self.summary_chats);
+                if messages == 0 || settings.paused {
+                    return Vec::new();
+                }
+                if settings.quiet_when_busy && attention.presence == Some(Presence::Busy) {
+                    return Vec::new();
+                }
+                vec![Alert::Summary {
+                    messages,
+                    chats: chats.len() as u64,
+                    chat_id: (chats.len() == 1).then(|| chats.into_iter().next()).flatten(),
+                }]
+            }
+            Change::Chat { chat } => {
+                self.track(chat);
+                Vec::new()
+            }
+            Change::Message { message } => self.on_message(message, settings, attention),
+            Change::Notification { notification } => {
+                if !self.remember(format!("notification:{}", notification.id)) {
+                    return Vec::new();
+                }
+                let chat_id = notification
+                    .data
+                    .as_ref()
+                    .and_then(|d| d.get("chatId"))
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned);
+                // "A new chat" notifications repeat what the queue already
+                // rings (the chat itself may come right after, in the same batch).
+                if chat_id
+                    .as_deref()
+                    .is_some_and(|c| self.chats.get(c).is_none_or(|i| i.status == ChatStatus::Pending))
+                {
+                    return Vec::new();
+                }
+                if self.catching_up || Self::quiet(settings, attention, chat_id.as_deref()) {
+                    return Vec::new();
+                }
+                vec![Alert::Server {
+                    id: notification.id.clone(),
+                    title: notification.title.clone(),
+                    body: notification.message.clone(),
+                    chat_id,
+                }]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn on_message(
+        &mut self,
+        m: &LocalMessage,
+        settings: &AlertSettings,
+        attention: &Attention,
+    ) -> Vec<Alert> {
+        if m.status != DeliveryStatus::Sent {
+            return Vec::new();
+        }
+        let Some(id) = m.message_id.clone() else {
+            return Vec::new();
+        };
+        if !self.remember(id.clone()) {
+            return Vec::new();
+        }
+        if !counts_as_unread(m.sender_type, &m.sender_id, &attention.me) {
+            return Vec::new();
+        }
+        let Some(chat) = self.chats.get(&m.chat_id).cloned() else {
+            return Vec::new();
+        };
+        if chat.status == ChatStatus::Pending {
+            // The queue ring shows what they wrote.
+            if let Some(q) = self.queued.get_mut(&m.chat_id) {
+                q.preview = Some(preview(m));
+            }
+            return Vec::new();
+        }
+        let mine =
+            chat.status == ChatStatus::InProgress && chat.assignee.as_deref() == Some(attention.me.as_str());
+        if !mine {
+            return Vec::new();
+        }
+        if attention.focused && attention.open_chat.as_deref() == Some(m.chat_id.as_str()) {
+            return Vec::new();
+        }
+        if Self::quiet(settings, attention, Some(&m.chat_id)) {
+            return Vec::new();
+        }
+        if self.catching_up {
+            self.summary_messages += 1;
+            self.summary_chats.insert(m.chat_id.clone());
+            return Vec::new();
+        }
+        let from = (m.sender_id == chat.visitor_id).then_some(chat.visitor);
+        vec![Alert::Message {
+            chat_id: m.chat_id.clone(),
+            message_id: id,
+            from,
+            text: preview(m),
+            note: m.is_internal,
+        }]
+    }
+
+    /// What is due at `now_ms` (queued chats ringing, first time or again).
+    /// Call it after each batch of changes and on a timer.
+    pub fn due(&mut self, now_ms: i64, settings: &AlertSettings, attention: &Attention) -> Vec<Alert> {
+        let mut out = Vec::new();
+        let repeat_ms = (settings.repeat_queue_secs as i64).saturating_mul(1000);
+        for (chat_id, q) in &mut self.queued {
+            let ring = match q.rang_at {
+                None => true,
+                Some(at) => repeat_ms > 0 && now_ms - at >= repeat_ms,
+            };
+            if !ring {
+                continue;
+            }
+            // Quiet or not, the clock moves: a muted chat does not ring
+            // the moment it is unmuted.
+            q.rang_at = Some(now_ms);
+            if settings.paused
+                || (settings.quiet_when_busy && attention.presence == Some(Presence::Busy))
+                || settings.muted.contains(chat_id)
+            {
+                continue;
+            }
+            out.push(Alert::Queued {
+                chat_id: chat_id.clone(),
+                visitor: q.visitor.clone(),
+                preview: q.preview.clone(),
+                repeat: q.rings,
+            });
+            q.rings += 1;
+        }
+        out
+    }
+}
+
+fn preview(m: &LocalMessage) -> String {
+    let text = m.content.trim();
+    if text.is_empty() {
+        return m
+            .attachment
+            .as_ref()
+            .map(|a| a.file_name.clone())
+            .unwrap_or_default();
+    }
+    let mut t: String = text.chars().take(160).collect();
+    if text.chars().count() > 160 {
+        t.push('…');
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use switchboard_protocol::{MessageType, Notification, NotificationType, SenderType, VisitorInfo};
+
+    fn chat(id: &str, status: ChatStatus, assignee: Option<&str>) -> ChatEntry {
+        ChatEntry {
+            chat_id: id.into(),
+            visitor: VisitorInfo {
+                id: format!("v-{id}"),
+                name: format!("Visitor {id}"),
+                email: None,
+            },
+            status,
+            assignee_id: assignee.map(str::to_owned),
+            subject: None,
+            last_message: None,
+            created_at: "t".into(),
+            updated_at: "t".into(),
+            unread: 0,
+        }
+    }
+
+    fn msg(id: &str, chat: &str, sender: &str, kind: SenderType) -> Change {
+        Change::Message {
+            message: Box::new(LocalMessage {
+                message_id: Some(id.into()),
+                chat_id: chat.into(),
+                sender_id: sender.into(),
+                sender_type: kind,
+                content: format!("text {id}"),
+                kind: MessageType::Text,
+                is_internal: false,
+                is_first_response: false,
+                sent_at: Some("t".into()),
+                client_message_id: None,
+                attachment: None,
+                status: DeliveryStatus::Sent,
+                error: None,
+            }),
+        }
+    }
+
+    fn attention() -> Attention {
+        Attention {
+            me: "me".into(),
+            focused: false,
+            open_chat: None,
+            presence: Some(Presence::Online),
+        }
+    }
+
+    fn online(a: &mut Alerter, s: &AlertSettings) {
+        a.on_change(
+            &Change::Connection {
+                state: ConnectionState::Online,
+            },
+            s,
+            &attention(),
+        );
+        a.on_change(
+            &Change::CaughtUp {
+                messages: 0,
+                chats: 0,
+            },
+            s,
+            &attention(),
+        );
+    }
+
+    #[test]
+    fn one_alert_per_message_however_often_it_is_published() {
+        let s = AlertSettings::default();
+        let mut a = Alerter::new(&[chat("c", ChatStatus::InProgress, Some("me"))]);
+        online(&mut a, &s);
+        let m = msg("m1", "c", "v-c", SenderType::Visitor);
+        let first = a.on_change(&m, &s, &attention());
+        assert!(matches!(&first[..], [Alert::Message { from: Some(f), .. }] if f == "Visitor c"));
+        assert!(a.on_change(&m, &s, &attention()).is_empty());
+    }
+
+    #[test]
+    fn never_for_my_own_messages_or_system_ones_or_chats_not_mine() {
+        let s = AlertSettings::default();
+        let mut a = Alerter::new(&[
+            chat("mine", ChatStatus::InProgress, Some("me")),
+            chat("theirs", ChatStatus::InProgress, Some("ana")),
+        ]);
+        online(&mut a, &s);
+        let at = attention();
+        assert!(
+            a.on_change(&msg("1", "mine", "me", SenderType::Agent), &s, &at)
+                .is_empty()
+        );
+        assert!(
+            a.on_change(&msg("2", "mine", "c", SenderType::System), &s, &at)
+                .is_empty()
+        );
+        assert!(
+            a.on_change(&msg("3", "theirs", "v-theirs", SenderType::Visitor), &s, &at)
+                .is_empty()
+        );
+        // Another agent's note in my chat does ring.
+        let note = a.on_change(&msg("4", "mine", "ana", SenderType::Agent), &s, &at);
+        assert!(matches!(&note[..], [Alert::Message { from: None, .. }]));
+    }
+
+    #[test]
+    fn the_chat_on_screen_in_a_focused_window_stays_quiet() {
+        let s = AlertSettings::default();
+        let mut a = Alerter::new(&[chat("c", ChatStatus::InProgress, Some("me"))]);
+        online(&mut a, &s);
+        let mut at = attention();
+        at.focused = true;
+        at.open_chat = Some("c".into());
+        assert!(
+            a.on_change(&msg("1", "c", "v-c", SenderType::Visitor), &s, &at)
+                .is_empty()
+        );
+        // Same chat, window in the background: it rings.
+        at.focused = false;
+        assert_eq!(
+            a.on_change(&msg("2", "c", "v-c", SenderType::Visitor), &s, &at)
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn muted_paused_and_busy_are_quiet() {
+        let mut a = Alerter::new(&[chat("c", ChatStatus::InProgress, Some("me"))]);
+        let mut s = AlertSettings::default();
+        online(&mut a, &s);
+        s.muted.insert("c".into());
+        assert!(
+            a.on_change(&msg("1", "c", "v-c", SenderType::Visitor), &s, &attention())
+                .is_empty()
+        );
+        s.muted.clear();
+        s.paused = true;
+        assert!(
+            a.on_change(&msg("2", "c", "v-c", SenderType::Visitor), &s, &attention())
+                .is_empty()
+        );
+        s.paused = false;
+        let mut busy = attention();
+        busy.presence = Some(Presence::Busy);
+        assert!(
+            a.on_change(&msg("3", "c", "v-c", SenderType::Visitor), &s, &busy)
+                .is_empty()
+        );
+        s.quiet_when_busy = false;
+        assert_eq!(
+            a.on_change(&msg("4", "c", "v-c", SenderType::Visitor), &s, &busy)
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_catch_up_makes_one_summary() {
+        let s = AlertSettings::default();
+        let mut a = Alerter::new(&[
+            chat("a", ChatStatus::InProgress, Some("me")),
+            chat("b", ChatStatus::InProgress, Some("me")),
+        ]);
+        online(&mut a, &s);
+        a.on_change(
+            &Change::Connection {
+                state: ConnectionState::Reconnecting {
+                    attempt: 1,
+                    next_in_ms: 500,
+                },
+            },
+            &s,
+            &attention(),
+        );
+        a.on_change(
+            &Change::Connection {
+                state: ConnectionState::Online,
+            },
+            &s,
+            &attention(),
+        );
+        for (i, c) in ["a", "a", "b", "a", "b", "a", "b"].iter().enumerate() {
+            let m = msg(&format!("m{i}"), c, &format!("v-{c}"), SenderType::Visitor);
+            assert!(a.on_change(&m, &s, &attention()).is_empty());
+        }
+        let done = a.on_change(
+            &Change::CaughtUp {
+                messages: 7,
+                chats: 2,
+            },
+            &s,
+            &attention(),
+        );
+        assert_eq!(
+            done,
+            [Alert::Summary {
+                messages: 7,
+                chats: 2,
+                chat_id: None
+            }]
+        );
+        // Live again: one each.
+        let live = a.on_change(&msg("m9", "a", "v-a", SenderType::Visitor), &s, &attention());
+        assert_eq!(live.len(), 1);
+    }
+
+    #[test]
+    fn a_queued_chat_rings_until_accepted() {
+        let s = AlertSettings {
+            repeat_queue_secs: 30,
+            ..Default::default()
+        };
+        let mut a = Alerter::new(&[]);
+        online(&mut a, &s);
+        let at = attention();
+        a.on_change(
+            &Change::Chat {
+                chat: Box::new(chat("q", ChatStatus::Pending, None)),
+            },
+            &s,
+            &at,
+        );
+        a.on_change(&msg("1", "q", "v-q", SenderType::Visitor), &s, &at);
+        let first = a.due(1_000, &s, &at);
+        assert!(
+            matches!(&first[..], [Alert::Queued { repeat: 0, preview: Some(p), .. }] if p == "text 1"),
+            "{first:?}"
+        );
+        assert!(a.due(20_000, &s, &at).is_empty(), "not yet");
+        assert!(matches!(
+            &a.due(31_000, &s, &at)[..],
+            [Alert::Queued { repeat: 1, .. }]
+        ));
+        // The hub's "new chat" notification repeats the ring: not shown.
+        let n = Change::Notification {
+            notification: Box::new(Notification {
+                id: "n1".into(),
+                kind: NotificationType::Info,
+                title: "New chat".into(),
+                message: "Visitor q".into(),
+                data: Some(serde_json::json!({"chatId": "q"})),
+                created_at: "t".into(),
+                read: Some(false),
+            }),
+        };
+        assert!(a.on_change(&n, &s, &at).is_empty());
+        // Accepted (by anyone): it stops.
+        a.on_change(
+            &Change::Chat {
+                chat: Box::new(chat("q", ChatStatus::InProgress, Some("ana"))),
+            },
+            &s,
+            &at,
+        );
+        assert!(a.due(100_000, &s, &at).is_empty());
+        assert!(!a.is_queued("q"));
+    }
+
+    #[test]
+    fn repeat_off_rings_once_and_a_muted_queue_chat_stays_quiet() {
+        let mut s = AlertSettings {
+            repeat_queue_secs: 0,
+            ..Default::default()
+        };
+        let mut a = Alerter::new(&[
+            chat("q", ChatStatus::Pending, None),
+            chat("m", ChatStatus::Pending, None),
+        ]);
+        s.muted.insert("m".into());
+        let at = attention();
+        let first = a.due(0, &s, &at);
+        assert_eq!(first.len(), 1, "the muted one is quiet: {first:?}");
+        assert!(a.due(1_000_000, &s, &at).is_empty());
+    }
+
+    #[test]
+    fn server_notifications_ring_once() {
+        let s = AlertSettings::default();
+        let mut a = Alerter::new(&[]);
+        online(&mut a, &s);
+        let n = Change::Notification {
+            notification: Box::new(Notification {
+                id: "n1".into(),
+                kind: NotificationType::Warning,
+                title: "Queue is long".into(),
+                message: "12 waiting".into(),
+                data: None,
+                created_at: "t".into(),
+                read: Some(false),
+            }),
+        };
+        assert_eq!(a.on_change(&n, &s, &attention()).len(), 1);
+        assert!(a.on_change(&n, &s, &attention()).is_empty());
+    }
+}
