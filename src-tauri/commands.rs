@@ -199,6 +199,9 @@ pub async fn settings(shell: State<'_, Shell>) -> CommandResult<DesktopSettings>
 #[tauri::command]
 pub async fn set_settings(shell: State<'_, Shell>, settings: DesktopSettings) -> CommandResult<()> {
     settings.validate().map_err(|m| CommandError::new("invalid", m))?;
+    if settings.start_at_login != shell.desk().settings().start_at_login {
+        crate::autostart::apply(settings.start_at_login).map_err(|m| CommandError::new("unsupported", m))?;
+    }
     store_settings(&shell, settings)
 }
 

@@ -3,11 +3,13 @@
 //! webview as batched events ([`session`]); errors cross as `{code, message}`
 //! ([`error`]). The UI is the Dioxus crate in `ui/`, built to `ui/dist`.
 
+pub mod autostart;
 pub mod commands;
 pub mod error;
 pub mod notify;
 pub mod session;
 pub mod settings;
+pub mod tray;
 
 pub use session::{Options, Shell};
 use tauri::{Manager, Runtime};
@@ -22,11 +24,24 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> taur
 pub fn with_shell<R: Runtime>(builder: tauri::Builder<R>, shell: Shell) -> tauri::Builder<R> {
     builder
         .manage(shell)
-        .on_window_event(|window, event| {
-            if let tauri::WindowEvent::Focused(focused) = event {
+        .on_window_event(|window, event| match event {
+            tauri::WindowEvent::Focused(focused) => {
                 let shell = window.state::<Shell>();
                 shell.desk().attend(|a| a.focused = *focused);
             }
+            tauri::WindowEvent::CloseRequested { api, .. } => {
+                let shell = window.state::<Shell>();
+                let has_tray = window.app_handle().try_state::<tray::Tray<R>>().is_some();
+                if has_tray && shell.desk().settings().close_to_tray {
+                    // Keep running in the tray; Quit in its menu quits.
+                    api.prevent_close();
+                    let _ = window.hide();
+                } else {
+                    tray::quit(window.app_handle());
+                    api.prevent_close();
+                }
+            }
+            _ => {}
         })
         .invoke_handler(tauri::generate_handler![
             commands::boot,
@@ -58,23 +73,54 @@ pub fn with_shell<R: Runtime>(builder: tauri::Builder<R>, shell: Shell) -> tauri
         ])
 }
 
-fn init_tracing() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        EnvFilter::new("info,switchboard_engine=info,switchboard_hub=warn,rust_socketio=warn")
-    });
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+/// Logs to stderr and to a daily file (seven kept) in the log directory.
+/// Nothing logged carries a token or a password.
+fn init_tracing(log_dir: &std::path::Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    use tracing_subscriber::{EnvFilter, Layer, layer::SubscriberExt, util::SubscriberInitExt};
+    let filter = || {
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+            EnvFilter::new("info,switchboard_engine=info,switchboard_hub=warn,rust_socketio=warn")
+        })
+    };
+    let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
-        .try_init();
+        .with_filter(filter());
+    let file = std::fs::create_dir_all(log_dir).ok().and_then(|()| {
+        tracing_appender::rolling::Builder::new()
+            .rotation(tracing_appender::rolling::Rotation::DAILY)
+            .max_log_files(7)
+            .filename_prefix("switchboard")
+            .filename_suffix("log")
+            .build(log_dir)
+            .ok()
+    });
+    match file {
+        Some(appender) => {
+            let (writer, guard) = tracing_appender::non_blocking(appender);
+            let file = tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(writer)
+                .with_filter(filter());
+            let _ = tracing_subscriber::registry().with(stderr).with(file).try_init();
+            Some(guard)
+        }
+        None => {
+            let _ = tracing_subscriber::registry().with(stderr).try_init();
+            None
+        }
+    }
 }
 
 /// Runs the desktop app.
 pub fn run() {
-    init_tracing();
     let options = Options::from_args(std::env::args());
-    tracing::info!(data_dir = %options.data_dir.display(), demo = options.demo, keychain = options.keychain, "starting Switchboard");
+    let _log_guard = init_tracing(&options.log_dir);
+    tracing::info!(data_dir = %options.data_dir.display(), logs = %options.log_dir.display(), demo = options.demo, keychain = options.keychain, "starting Switchboard");
     let app = builder(tauri::Builder::default(), options)
+        .setup(|app| {
+            tray::install(app.handle());
+            Ok(())
+        })
         .build(tauri::generate_context!())
         .unwrap_or_else(|e| {
             tracing::error!(error = %e, "the app could not start");

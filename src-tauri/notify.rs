@@ -137,6 +137,11 @@ impl Desk {
         }
     }
 
+    /// Whether the desktop texts are Spanish.
+    pub fn spanish(&self) -> bool {
+        self.spanish
+    }
+
     /// The settings now.
     pub fn settings(&self) -> DesktopSettings {
         lock(&self.settings).clone()
@@ -275,6 +280,7 @@ pub async fn run<R: Runtime>(
                         && *user_id == me
                     {
                         desk.attend(|a| a.presence = Some(*status));
+                        crate::tray::show_presence(&app, *status);
                     }
                     let (settings, attention) = (desk.settings(), desk.attention());
                     alerts.extend(alerter.on_change(&change, &settings.alerts, &attention));

@@ -45,6 +45,9 @@ pub struct Options {
     pub timings: LinkTimings,
     /// The application name desktop notifications carry.
     pub notify_app_name: String,
+    /// Where the log files go (`<data dir>/logs` for a `--data-dir`, else
+    /// the OS's log directory).
+    pub log_dir: PathBuf,
 }
 
 impl Options {
@@ -63,14 +66,34 @@ impl Options {
                 _ => {}
             }
         }
+        let log_dir = match &data_dir {
+            Some(d) => d.join("logs"),
+            None => default_log_dir(),
+        };
         Self {
             data_dir: data_dir.unwrap_or_else(default_data_dir),
             keychain,
             demo,
             timings: LinkTimings::default(),
             notify_app_name: "Switchboard".to_owned(),
+            log_dir,
         }
     }
+}
+
+/// The OS's place for logs: `~/.local/state/switchboard/logs` on Linux,
+/// `~/Library/Logs/Switchboard` on macOS, `%LOCALAPPDATA%\Switchboard\logs`
+/// on Windows.
+pub fn default_log_dir() -> PathBuf {
+    #[cfg(target_os = "macos")]
+    if let Some(home) = dirs::home_dir() {
+        return home.join("Library/Logs/Switchboard");
+    }
+    dirs::state_dir()
+        .or_else(dirs::data_local_dir)
+        .unwrap_or_else(std::env::temp_dir)
+        .join("switchboard")
+        .join("logs")
 }
 
 /// `~/.local/share/switchboard` (or the OS's equivalent).
@@ -407,7 +430,9 @@ impl Shell {
         account: Account,
         hub: Option<switchboard_hub::RunningHub>,
     ) {
-        let forwarder = tauri::async_runtime::spawn(forward(app.clone(), engine.subscribe()));
+        let total = engine.total_unread().unwrap_or_default();
+        crate::tray::update(app, total, &ConnectionState::Connecting);
+        let forwarder = tauri::async_runtime::spawn(forward(app.clone(), engine.subscribe(), total));
         let alerts = tauri::async_runtime::spawn(crate::notify::run(
             app.clone(),
             engine.clone(),
@@ -495,8 +520,13 @@ async fn stop(a: Active) {
 /// up while the last batch was emitted goes in the next one, so a burst of
 /// thousands of messages is a few dozen IPC events, not thousands. A
 /// receiver that fell behind asks the UI to reload its snapshot.
-async fn forward<R: Runtime>(app: AppHandle<R>, mut changes: broadcast::Receiver<switchboard_model::Change>) {
+async fn forward<R: Runtime>(
+    app: AppHandle<R>,
+    mut changes: broadcast::Receiver<switchboard_model::Change>,
+    mut total: u64,
+) {
     const MAX_BATCH: usize = 512;
+    let mut state = ConnectionState::Connecting;
     loop {
         let first = match changes.recv().await {
             Ok(c) => c,
@@ -518,6 +548,18 @@ async fn forward<R: Runtime>(app: AppHandle<R>, mut changes: broadcast::Receiver
                 }
                 Err(_) => break,
             }
+        }
+        // The tray shows the engine's total, the same number as the inbox.
+        let (before_total, before_state) = (total, state.clone());
+        for c in &batch {
+            match c {
+                switchboard_model::Change::Unread { total: t, .. } => total = *t,
+                switchboard_model::Change::Connection { state: s } => state = s.clone(),
+                _ => {}
+            }
+        }
+        if total != before_total || state != before_state {
+            crate::tray::update(&app, total, &state);
         }
         if let Err(e) = app.emit(CHANGES_EVENT, &batch) {
             tracing::warn!(error = %e, "could not forward changes to the webview");

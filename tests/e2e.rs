@@ -756,9 +756,14 @@ async fn the_token_lives_in_the_keychain_and_the_next_start_goes_straight_to_the
     let token = keychain.lookup(&account).expect("the token is in the keychain");
     assert!(token.len() > 20, "a JWT: {token}");
     let data_dir = app.close().await;
+    // The logs are in the data directory here (`--data-dir`): searched too.
+    assert!(
+        !files_containing(&data_dir.join("logs"), b"signed in").is_empty(),
+        "the app logs to a file"
+    );
     assert!(
         files_containing(&data_dir, token.as_bytes()).is_empty(),
-        "the token must not be written outside the keychain"
+        "the token must not be written outside the keychain (data or logs)"
     );
 
     // Next start: straight to the inbox, no sign-in.

@@ -61,6 +61,35 @@ pub struct Ctx {
     pub holds: Signal<u32>,
     /// Changes waiting for the loads to land.
     pub held: Signal<Vec<Change>>,
+    /// The desktop settings (notifications, tray), as the shell holds them.
+    pub settings: Signal<Option<DesktopSettings>>,
+}
+
+/// The shell's desktop settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DesktopSettings {
+    /// Notifications paused.
+    pub paused: bool,
+    /// Sound.
+    pub sound: bool,
+    /// Queue repeat, seconds (0: once).
+    pub repeat_queue_secs: u64,
+    /// Quiet while busy.
+    pub quiet_when_busy: bool,
+    /// Muted chats.
+    pub muted: Vec<String>,
+    /// Close to tray.
+    pub close_to_tray: bool,
+    /// Start at login.
+    pub start_at_login: bool,
+}
+
+/// Reloads the desktop settings from the shell.
+pub async fn load_settings(mut ctx: Ctx) {
+    if let Ok(s) = ipc::call::<DesktopSettings>("settings", NoArgs {}).await {
+        ctx.settings.set(Some(s));
+    }
 }
 
 fn hold(mut ctx: Ctx) {
@@ -133,6 +162,7 @@ async fn load_snapshot(mut ctx: Ctx) {
             }
             ctx.inbox.set(Some(inbox));
             spawn_forever(load_lists(ctx));
+            spawn_forever(load_settings(ctx));
             let open = ctx.selected.peek().clone();
             if let Some(chat_id) = open {
                 load_page(ctx, chat_id).await;
@@ -170,8 +200,22 @@ pub async fn open_chat(ctx: Ctx, chat_id: String) {
     mark_read(ctx).await;
 }
 
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ViewingArgs<'a> {
+    chat_id: Option<&'a str>,
+}
+
 async fn load_page(mut ctx: Ctx, chat_id: String) {
     ctx.selected.set(Some(chat_id.clone()));
+    // The shell keeps the chat on screen quiet while the window has the focus.
+    let _ = ipc::call::<()>(
+        "viewing",
+        ViewingArgs {
+            chat_id: Some(&chat_id),
+        },
+    )
+    .await;
     match ipc::call::<Page>(
         "messages",
         PageArgs {
@@ -347,6 +391,7 @@ pub fn App() -> Element {
         reconnect_at: Signal::new(None),
         holds: Signal::new(0),
         held: Signal::new(Vec::new()),
+        settings: Signal::new(None),
     });
 
     // Boot, then follow the engine.
@@ -362,6 +407,24 @@ pub fn App() -> Element {
                     spawn(async move {
                         while let Some(batch) = changes.next().await {
                             apply_changes(ctx, &batch);
+                        }
+                    });
+                }
+                // A clicked notification opens its chat.
+                if let Ok(mut opens) = ipc::subscribe::<String>(crate::OPEN_CHAT_EVENT).await {
+                    spawn(async move {
+                        while let Some(chat_id) = opens.next().await {
+                            let mut ctx = ctx;
+                            ctx.tab.set(InboxTab::All);
+                            spawn_forever(open_chat(ctx, chat_id));
+                        }
+                    });
+                }
+                // The tray changed a setting (pause).
+                if let Ok(mut changed) = ipc::subscribe::<serde_json::Value>(crate::SETTINGS_EVENT).await {
+                    spawn(async move {
+                        while changed.next().await.is_some() {
+                            load_settings(ctx).await;
                         }
                     });
                 }

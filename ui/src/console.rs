@@ -13,6 +13,7 @@ use crate::{
     i18n::Lang,
     icons::{Icon, Svg},
     ipc::{self, NoArgs},
+    settings::SettingsPanel,
     state::Inbox,
 };
 
@@ -97,6 +98,7 @@ pub fn Console() -> Element {
     let ctx = use_context::<Ctx>();
     let mut switcher = use_signal(|| false);
     let mut bell = use_signal(|| false);
+    let mut settings = use_signal(|| false);
     let panel = use_signal(|| true);
 
     let onkeydown = move |e: KeyboardEvent| {
@@ -119,6 +121,7 @@ pub fn Console() -> Element {
         } else if key == Key::Escape {
             switcher.set(false);
             bell.set(false);
+            settings.set(false);
         }
     };
 
@@ -128,7 +131,7 @@ pub fn Console() -> Element {
 
     rsx! {
         div { id: "console", class: "console", tabindex: "-1", onkeydown,
-            Header { bell, panel }
+            Header { bell, panel, settings }
             div { class: if *panel.read() { "columns with-panel" } else { "columns" },
                 InboxList {}
                 Conversation {}
@@ -142,12 +145,15 @@ pub fn Console() -> Element {
             if *bell.read() {
                 NotificationList { open: bell }
             }
+            if *settings.read() {
+                SettingsPanel { open: settings }
+            }
         }
     }
 }
 
 #[component]
-fn Header(bell: Signal<bool>, panel: Signal<bool>) -> Element {
+fn Header(bell: Signal<bool>, panel: Signal<bool>, settings: Signal<bool>) -> Element {
     let mut ctx = use_context::<Ctx>();
     // A one-second clock for the reconnect countdown (only this header reads it).
     let mut tick = use_signal(ipc::now_ms);
@@ -281,6 +287,16 @@ fn Header(bell: Signal<bool>, panel: Signal<bool>) -> Element {
                     panel.set(v);
                 },
                 Svg { icon: Icon::Info }
+            }
+            button {
+                id: "open-settings",
+                class: "icon-button",
+                title: lang.pick("Settings", "Ajustes"),
+                onclick: move |_| {
+                    let v = !*settings.peek();
+                    settings.set(v);
+                },
+                Svg { icon: Icon::Gear }
             }
             span { class: "me", title: "{me}", "{me}" }
             button { id: "sign-out", class: "link", onclick: sign_out, {lang.pick("Sign out", "Salir")} }

@@ -13,6 +13,7 @@ use crate::{
     i18n::{CivilDay, Lang, clock},
     icons::{Icon, Svg},
     ipc,
+    settings::MuteButton,
     state::visible_window,
 };
 
@@ -466,6 +467,7 @@ pub fn Conversation() -> Element {
                 }
                 div { class: "spacer" }
                 span { class: "status {status_class(status)}", {lang.status(status)} }
+                MuteButton { chat_id: chat_id.clone() }
                 if status == ChatStatus::Pending {
                     button { id: "accept", class: "primary", onclick: move |_| accept(ctx, accept_id.clone()),
                         {lang.pick("Accept", "Aceptar")}

@@ -9,6 +9,7 @@ pub mod conversation;
 pub mod i18n;
 pub mod icons;
 pub mod ipc;
+pub mod settings;
 pub mod signin;
 pub mod state;
 
@@ -16,3 +17,7 @@ pub mod state;
 pub const CHANGES_EVENT: &str = "engine:changes";
 /// The shell's event asking for a fresh snapshot.
 pub const RESYNC_EVENT: &str = "engine:resync";
+/// The shell's event asking to open a chat (a notification was clicked).
+pub const OPEN_CHAT_EVENT: &str = "app:open-chat";
+/// The shell's event saying the desktop settings changed (from the tray).
+pub const SETTINGS_EVENT: &str = "app:settings";

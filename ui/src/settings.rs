@@ -1,0 +1,167 @@
+//! The Settings screen (notifications, tray, start at login) and the
+//! per-chat mute switch. The shell holds and saves the settings.
+
+use dioxus::{core::spawn_forever, prelude::*};
+use serde::Serialize;
+
+use crate::{
+    app::{Ctx, DesktopSettings, load_settings},
+    i18n::Lang,
+    ipc,
+};
+
+#[derive(Serialize)]
+struct SettingsArgs<'a> {
+    settings: &'a DesktopSettings,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MuteArgs<'a> {
+    chat_id: &'a str,
+    muted: bool,
+}
+
+/// Saves a change; on refusal the shell's settings come back.
+fn save(mut ctx: Ctx, next: DesktopSettings) {
+    ctx.settings.set(Some(next.clone()));
+    spawn_forever(async move {
+        if let Err(e) = ipc::call::<()>("set_settings", SettingsArgs { settings: &next }).await {
+            ctx.toast.set(Some(e.message));
+            load_settings(ctx).await;
+        }
+    });
+}
+
+/// The choices of the queue repeat, in seconds (0: ring once).
+pub const REPEATS: [u64; 5] = [0, 30, 60, 120, 300];
+
+/// How a repeat interval reads.
+pub fn repeat_label(lang: Lang, secs: u64) -> String {
+    match (secs, lang) {
+        (0, _) => lang.pick("Ring once", "Sonar una vez").to_owned(),
+        (s, Lang::En) if s < 60 => format!("Every {s} s"),
+        (s, Lang::Es) if s < 60 => format!("Cada {s} s"),
+        (s, Lang::En) => format!("Every {} min", s / 60),
+        (s, Lang::Es) => format!("Cada {} min", s / 60),
+    }
+}
+
+/// The Settings screen.
+#[component]
+pub fn SettingsPanel(open: Signal<bool>) -> Element {
+    let ctx = use_context::<Ctx>();
+    let lang = *ctx.lang.read();
+    let Some(s) = ctx.settings.read().clone() else {
+        return rsx! {
+            div { class: "popover settings", p { class: "muted", {lang.pick("Loading…", "Cargando…")} } }
+        };
+    };
+    let base = s.clone();
+    let toggle = move |f: fn(&mut DesktopSettings)| {
+        let s = base.clone();
+        move |_| {
+            let mut next = s.clone();
+            f(&mut next);
+            save(ctx, next);
+        }
+    };
+    let s2 = s.clone();
+    rsx! {
+        div { class: "popover settings", id: "settings", role: "dialog",
+            div { class: "popover-head",
+                strong { {lang.pick("Settings", "Ajustes")} }
+                button { class: "link", onclick: move |_| open.set(false), "✕" }
+            }
+            h4 { {lang.pick("Notifications", "Notificaciones")} }
+            label { class: "check",
+                input { id: "set-paused", r#type: "checkbox", checked: s.paused, onchange: toggle(|n| n.paused = !n.paused) }
+                {lang.pick("Pause notifications", "Pausar notificaciones")}
+            }
+            label { class: "check",
+                input { id: "set-sound", r#type: "checkbox", checked: s.sound, onchange: toggle(|n| n.sound = !n.sound) }
+                {lang.pick("Play a sound", "Reproducir un sonido")}
+            }
+            label { class: "check",
+                input { id: "set-quiet-busy", r#type: "checkbox", checked: s.quiet_when_busy, onchange: toggle(|n| n.quiet_when_busy = !n.quiet_when_busy) }
+                {lang.pick("Do not disturb while I am busy", "No molestar mientras estoy ocupado")}
+            }
+            label { class: "row",
+                span { {lang.pick("A waiting visitor rings", "Un visitante en espera suena")} }
+                select {
+                    id: "set-repeat",
+                    value: "{s.repeat_queue_secs}",
+                    onchange: move |e| {
+                        if let Ok(v) = e.value().parse::<u64>() {
+                            let mut next = s2.clone();
+                            next.repeat_queue_secs = v;
+                            save(ctx, next);
+                        }
+                    },
+                    for r in REPEATS {
+                        option { value: "{r}", selected: r == s.repeat_queue_secs, {repeat_label(lang, r)} }
+                    }
+                }
+            }
+            if !s.muted.is_empty() {
+                p { class: "muted small",
+                    {match lang {
+                        Lang::En => format!("{} muted chat(s): unmute them from the chat.", s.muted.len()),
+                        Lang::Es => format!("{} chat(s) silenciado(s): reactívalos desde el chat.", s.muted.len()),
+                    }}
+                }
+            }
+            h4 { {lang.pick("Window", "Ventana")} }
+            label { class: "check",
+                input { id: "set-close-to-tray", r#type: "checkbox", checked: s.close_to_tray, onchange: toggle(|n| n.close_to_tray = !n.close_to_tray) }
+                {lang.pick("Closing the window keeps Switchboard in the tray", "Al cerrar la ventana, Switchboard sigue en la bandeja")}
+            }
+            label { class: "check",
+                input { id: "set-autostart", r#type: "checkbox", checked: s.start_at_login, onchange: toggle(|n| n.start_at_login = !n.start_at_login) }
+                {lang.pick("Start Switchboard when I log in", "Abrir Switchboard al iniciar sesión")}
+            }
+        }
+    }
+}
+
+/// Mutes or unmutes one chat's notifications.
+#[component]
+pub fn MuteButton(chat_id: String) -> Element {
+    let mut ctx = use_context::<Ctx>();
+    let lang = *ctx.lang.read();
+    let muted = ctx
+        .settings
+        .read()
+        .as_ref()
+        .is_some_and(|s| s.muted.contains(&chat_id));
+    rsx! {
+        button {
+            id: "mute",
+            class: if muted { "secondary muted-on" } else { "secondary" },
+            "aria-pressed": muted,
+            title: if muted { lang.pick("Notifications for this chat are off", "Las notificaciones de este chat están desactivadas") } else { lang.pick("Turn off notifications for this chat", "Desactivar las notificaciones de este chat") },
+            onclick: move |_| {
+                let id = chat_id.clone();
+                spawn_forever(async move {
+                    match ipc::call::<DesktopSettings>("mute", MuteArgs { chat_id: &id, muted: !muted }).await {
+                        Ok(s) => ctx.settings.set(Some(s)),
+                        Err(e) => ctx.toast.set(Some(e.message)),
+                    }
+                });
+            },
+            if muted { {lang.pick("Muted", "Silenciado")} } else { {lang.pick("Mute", "Silenciar")} }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeat_choices_read_in_both_languages() {
+        assert_eq!(repeat_label(Lang::En, 0), "Ring once");
+        assert_eq!(repeat_label(Lang::En, 30), "Every 30 s");
+        assert_eq!(repeat_label(Lang::Es, 120), "Cada 2 min");
+    }
+}
