@@ -58,8 +58,37 @@ pub fn label(total: u64, state: &ConnectionState, spanish: bool) -> (Option<Stri
     (count, format!("Switchboard — {unread} — {link}"))
 }
 
-/// Builds the tray; `None` (and a log line) where the platform has none.
+/// Whether something shows tray icons. On Linux that is a
+/// StatusNotifierWatcher on the session bus (building an icon succeeds even
+/// when nothing will show it); macOS and Windows always have one.
+pub async fn host_present() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        let ask = async {
+            let conn = zbus::Connection::session().await.ok()?;
+            let dbus = zbus::fdo::DBusProxy::new(&conn).await.ok()?;
+            let name = zbus::names::BusName::try_from("org.kde.StatusNotifierWatcher").ok()?;
+            dbus.name_has_owner(name).await.ok()
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(3), ask)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or(false)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        true
+    }
+}
+
+/// Builds the tray where something will show it; otherwise the app runs
+/// without one (closing the window then quits) and says so in its log.
 pub fn install<R: Runtime>(app: &AppHandle<R>) -> Option<()> {
+    if !tauri::async_runtime::block_on(host_present()) {
+        tracing::info!("no system tray here (no StatusNotifierWatcher); running without one");
+        return None;
+    }
     match build(app) {
         Ok(tray) => {
             app.manage(tray);

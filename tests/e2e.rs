@@ -998,3 +998,90 @@ async fn try_the_demo_is_one_click_from_the_sign_in_screen() {
     app.el("#signin").await;
     app.quit().await;
 }
+
+/// A D-Bus session with no services at all: no notification daemon, no
+/// keychain, nothing to activate (a bare Linux session).
+struct BareBus {
+    address: String,
+    pid: u32,
+    dir: PathBuf,
+}
+
+impl BareBus {
+    fn start() -> Option<Self> {
+        let dir = std::env::temp_dir().join(format!("sb-e2e-barebus-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).ok()?;
+        let config = dir.join("session.conf");
+        std::fs::write(
+            &config,
+            format!(
+                "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n\
+                 <busconfig><type>session</type><listen>unix:dir={}</listen>\
+                 <policy context=\"default\"><allow send_destination=\"*\" eavesdrop=\"true\"/><allow eavesdrop=\"true\"/><allow own=\"*\"/></policy></busconfig>\n",
+                dir.display()
+            ),
+        )
+        .ok()?;
+        let out = Command::new("dbus-daemon")
+            .arg(format!("--config-file={}", config.display()))
+            .args(["--fork", "--print-address=1", "--print-pid=1"])
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut lines = text.lines();
+        Some(Self {
+            address: lines.next()?.trim().to_owned(),
+            pid: lines.next()?.trim().parse().ok()?,
+            dir,
+        })
+    }
+}
+
+impl Drop for BareBus {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.pid.to_string()])
+            .status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_notification_service_the_app_works_and_says_so_once() {
+    if !environment_ready() {
+        return;
+    }
+    let _serial = SERIAL.lock().await;
+    let bus = BareBus::start().expect("a bare D-Bus session");
+    let dir = std::env::temp_dir().join(format!("sb-e2e-hub-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let mut hub = Hub::start(dir.join("hub.db"), "127.0.0.1:0".parse().expect("addr")).await;
+    let env = vec![("DBUS_SESSION_BUS_ADDRESS".to_owned(), bus.address.clone())];
+    let app = App::launch_in(dir.join("app"), &["--no-keychain"], &env).await;
+    app.sign_in(&hub.url()).await;
+    // Two chats: two rings that cannot be shown.
+    let a = Visitor::opens_chat(&hub.url(), "Ana", "hola").await;
+    let b = Visitor::opens_chat(&hub.url(), "Bea", "hola").await;
+    app.el("#tab-queue").await.click().await.expect("queue");
+    app.el(&row(&a.chat_id)).await;
+    app.el(&row(&b.chat_id)).await;
+    // The app goes on: accept and reply.
+    app.el(&format!("{} .accept", row(&a.chat_id)))
+        .await
+        .click()
+        .await
+        .expect("accept");
+    app.write("¿En qué te ayudo?").await;
+    app.attr_until(".bubble.me", "data-status", "status-sent").await;
+    let data_dir = app.close().await;
+    let logs = files_containing(&data_dir.join("logs"), b"no desktop notification service");
+    assert_eq!(logs.len(), 1, "said in the log file");
+    let text = std::fs::read_to_string(&logs[0]).expect("log");
+    assert_eq!(
+        text.matches("no desktop notification service").count(),
+        1,
+        "said once, not per notification"
+    );
+    hub.stop().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
