@@ -6,6 +6,7 @@
 pub mod autostart;
 pub mod commands;
 pub mod error;
+pub mod instance;
 pub mod notify;
 pub mod session;
 pub mod settings;
@@ -31,6 +32,7 @@ pub fn with_shell<R: Runtime>(builder: tauri::Builder<R>, shell: Shell) -> tauri
             }
             tauri::WindowEvent::CloseRequested { api, .. } => {
                 let shell = window.state::<Shell>();
+                instance::save_geometry(window, &shell.options().data_dir);
                 let has_tray = window.app_handle().try_state::<tray::Tray<R>>().is_some();
                 if has_tray && shell.desk().settings().close_to_tray {
                     // Keep running in the tray; Quit in its menu quits.
@@ -115,10 +117,26 @@ fn init_tracing(log_dir: &std::path::Path) -> Option<tracing_appender::non_block
 pub fn run() {
     let options = Options::from_args(std::env::args());
     let _log_guard = init_tracing(&options.log_dir);
+    let guard = match instance::acquire(&options.data_dir) {
+        Ok(instance::Instance::First(guard)) => Some(guard),
+        Ok(instance::Instance::Second) => {
+            tracing::info!("Switchboard is already running with this data directory: showed it instead");
+            return;
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not check for another instance; starting anyway");
+            None
+        }
+    };
+    let data_dir = options.data_dir.clone();
     tracing::info!(data_dir = %options.data_dir.display(), logs = %options.log_dir.display(), demo = options.demo, keychain = options.keychain, "starting Switchboard");
     let app = builder(tauri::Builder::default(), options)
-        .setup(|app| {
+        .setup(move |app| {
+            instance::restore_main(app.handle(), &data_dir);
             tray::install(app.handle());
+            if let Some(guard) = guard {
+                guard.serve(app.handle().clone());
+            }
             Ok(())
         })
         .build(tauri::generate_context!())

@@ -223,6 +223,10 @@ pub fn show_presence<R: Runtime>(app: &AppHandle<R>, p: Presence) {
 /// Quits for real: stops the account (its outbox is on disk at every step),
 /// then exits.
 pub fn quit<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(w) = app.get_webview_window("main") {
+        let data_dir = app.state::<Shell>().options().data_dir.clone();
+        crate::instance::save_geometry(&w.as_ref().window(), &data_dir);
+    }
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         app.state::<Shell>().stop_active().await;

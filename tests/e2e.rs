@@ -282,9 +282,19 @@ impl App {
         }
     }
 
-    /// Ends the app, keeping its data directory.
+    /// Ends the app, keeping its data directory; returns once the app has
+    /// let go of it (its single-instance lock is free).
     async fn close(self) -> PathBuf {
         let _ = self.driver.quit().await;
+        let lock = self.data_dir.join("instance.lock");
+        let deadline = Instant::now() + TIMEOUT;
+        while let Ok(f) = std::fs::File::options().write(true).open(&lock) {
+            if f.try_lock().is_ok() {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the app did not exit");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         self.data_dir
     }
 
@@ -1084,4 +1094,34 @@ async fn without_a_notification_service_the_app_works_and_says_so_once() {
     );
     hub.stop().await;
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_launch_shows_the_first_instead_of_starting_again() {
+    if !environment_ready() {
+        return;
+    }
+    let _serial = SERIAL.lock().await;
+    let app = App::launch(&[]).await;
+    app.el("#signin").await;
+    let mut second = tokio::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["--no-keychain", "--data-dir"])
+        .arg(&app.data_dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("a second launch");
+    let status = tokio::time::timeout(TIMEOUT, second.wait())
+        .await
+        .expect("the second launch ends by itself")
+        .expect("status");
+    assert!(status.success(), "{status}");
+    assert_eq!(
+        files_containing(&app.data_dir.join("logs"), b"a second launch").len(),
+        1,
+        "the first instance was asked to show itself"
+    );
+    // The first goes on.
+    app.el("#signin").await;
+    app.quit().await;
 }
