@@ -407,9 +407,26 @@ fn notifications_ring_right() {
         .expect("mute");
 
     // One notification per message in my chat; none for my own reply or note.
+    let (open_tx, opened) = mpsc::channel();
+    w.app
+        .listen_any(switchboard_app::notify::OPEN_CHAT_EVENT, move |e| {
+            let _ = open_tx.send(e.payload().to_owned());
+        });
+    dunstctl(&["close-all"]);
     w.says(&ana, "uno");
     let n = monitor.next("Ana's message");
     assert_eq!((n.title.as_str(), n.body.as_str()), ("Ana Torres", "uno"));
+    // Clicking it opens the app at that chat.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while dunstctl(&["count", "displayed"]).trim() != "1" {
+        assert!(Instant::now() < deadline, "dunst never showed it");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    dunstctl(&["action", "0"]);
+    let chat = opened
+        .recv_timeout(Duration::from_secs(20))
+        .expect("a click opens the chat");
+    assert_eq!(chat, format!("\"{}\"", ana.chat_id));
     w.invoke(
         "send",
         json!({"chatId": ana.chat_id, "content": "Hola Ana", "internal": false}),
@@ -453,4 +470,12 @@ fn notifications_ring_right() {
     let n = monitor.next("a live message after the catch-up");
     assert_eq!(n.body, "siete");
     drop(monitor);
+}
+
+fn dunstctl(args: &[&str]) -> String {
+    Command::new("dunstctl")
+        .args(args)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default()
 }
