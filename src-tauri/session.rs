@@ -115,6 +115,9 @@ pub struct Account {
     pub me: Option<Agent>,
     /// Signed in to the in-process demo hub.
     pub demo: bool,
+    /// The token is in the OS keychain (else in memory for this session).
+    #[serde(default)]
+    pub keychain: bool,
 }
 
 /// What the UI needs first.
@@ -333,6 +336,7 @@ impl Shell {
             email: email.clone(),
             me: engine.me(),
             demo: false,
+            keychain: engine.token_in_keychain(),
         };
         self.activate(app, engine, account, None).await;
         Ok(())
@@ -369,6 +373,7 @@ impl Shell {
             email: email.to_owned(),
             me: Some(me),
             demo: false,
+            keychain: engine.token_in_keychain(),
         };
         let mut prefs = Prefs::load(&self.options.data_dir);
         prefs.last_server = Some(account.server.clone());
@@ -418,6 +423,7 @@ impl Shell {
             email: DEMO_EMAIL.to_owned(),
             me: Some(me),
             demo: true,
+            keychain: engine.token_in_keychain(),
         };
         self.activate(app, engine, account.clone(), Some(hub)).await;
         Ok(account)

@@ -1125,3 +1125,77 @@ async fn a_second_launch_shows_the_first_instead_of_starting_again() {
     app.el("#signin").await;
     app.quit().await;
 }
+
+/// Waits until the app's settings file satisfies `pred`.
+async fn settings_until(data_dir: &std::path::Path, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        if let Ok(bytes) = std::fs::read(data_dir.join("settings.json"))
+            && let Ok(v) = serde_json::from_slice::<Value>(&bytes)
+            && pred(&v)
+        {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "settings.json never showed {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_settings_screen_and_the_mute_switch_are_saved() {
+    if !environment_ready() {
+        return;
+    }
+    let _serial = SERIAL.lock().await;
+    let dir = std::env::temp_dir().join(format!("sb-e2e-hub-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let mut hub = Hub::start(dir.join("hub.db"), "127.0.0.1:0".parse().expect("addr")).await;
+    let app = App::launch(&[]).await;
+    app.sign_in(&hub.url()).await;
+    // --no-keychain: the header says the session is not saved.
+    app.text_until("#no-keychain", "the no-keychain notice", |t| {
+        t == "Session not saved"
+    })
+    .await;
+
+    app.el("#open-settings").await.click().await.expect("settings");
+    app.el("#set-paused").await.click().await.expect("pause");
+    settings_until(&app.data_dir, "paused", |v| v["paused"] == true).await;
+    let repeat = app.el("#set-repeat").await;
+    repeat
+        .find(By::Css("option[value='120']"))
+        .await
+        .expect("option")
+        .click()
+        .await
+        .expect("pick");
+    settings_until(&app.data_dir, "a 2-minute repeat", |v| {
+        v["repeatQueueSecs"] == 120
+    })
+    .await;
+    app.screenshot("settings.png").await;
+    app.driver
+        .active_element()
+        .await
+        .expect("focus")
+        .send_keys(Key::Escape)
+        .await
+        .expect("esc");
+    app.count_until("#settings", 0).await;
+
+    let v = Visitor::opens_chat(&hub.url(), "Mia", "hola").await;
+    app.el("#tab-all").await.click().await.expect("all");
+    app.el(&row(&v.chat_id)).await.click().await.expect("open");
+    app.el("#mute").await.click().await.expect("mute");
+    app.text_until("#mute", "muted", |t| t == "Muted").await;
+    let chat_id = v.chat_id.clone();
+    settings_until(&app.data_dir, "the chat muted", move |s| {
+        s["muted"]
+            .as_array()
+            .is_some_and(|m| m.iter().any(|c| c == chat_id.as_str()))
+    })
+    .await;
+    app.quit().await;
+    hub.stop().await;
+    let _ = std::fs::remove_dir_all(dir);
+}

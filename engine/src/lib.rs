@@ -146,6 +146,8 @@ pub(crate) struct Inner {
     pub(crate) api: Api,
     store: Mutex<Store>,
     secrets: TokenStore,
+    /// The keychain refused the token: it is kept in memory for this session.
+    keychain_failed: AtomicBool,
     token: RwLock<Option<String>>,
     me: RwLock<Option<Agent>>,
     changes: broadcast::Sender<Change>,
@@ -234,6 +236,7 @@ impl Engine {
                 db_path,
                 store: Mutex::new(store),
                 secrets,
+                keychain_failed: AtomicBool::new(false),
                 token: RwLock::new(token),
                 me: RwLock::new(me),
                 changes,
@@ -265,6 +268,13 @@ impl Engine {
             .clone()
     }
 
+    /// Whether the token lives in the OS keychain (else in memory only,
+    /// for this session: asked for, or no usable keychain).
+    pub fn token_in_keychain(&self) -> bool {
+        matches!(self.inner.secrets, TokenStore::Keychain)
+            && !self.inner.keychain_failed.load(Ordering::SeqCst)
+    }
+
     /// Whether a token is held.
     pub fn has_session(&self) -> bool {
         self.inner.token().is_some()
@@ -279,6 +289,7 @@ impl Engine {
         };
         if let Err(e) = self.inner.secrets.set(&self.inner.account_key, &res.token).await {
             tracing::warn!(error = %e, "could not store the token in the keychain; keeping it in memory");
+            self.inner.keychain_failed.store(true, Ordering::SeqCst);
         }
         {
             let store = self.inner.store();

@@ -196,6 +196,7 @@ fn Header(bell: Signal<bool>, panel: Signal<bool>, settings: Signal<bool>) -> El
     let total = inbox.total_unread;
     let notes = inbox.notification_count;
     let demo = inbox.account.demo;
+    let keychain = inbox.account.keychain;
     let needs_login = conn == ConnectionState::NeedsLogin;
     let stats = inbox.stats;
     drop(guard);
@@ -214,6 +215,17 @@ fn Header(bell: Signal<bool>, panel: Signal<bool>, settings: Signal<bool>) -> El
             div { class: "brand", "Switchboard" }
             if demo {
                 span { class: "pill demo", title: lang.pick("A practice server inside the app", "Un servidor de prácticas dentro de la app"), "DEMO" }
+            }
+            if !keychain && !demo {
+                span {
+                    id: "no-keychain",
+                    class: "pill warn",
+                    title: lang.pick(
+                        "No OS keychain: your session is kept in memory and ends when you quit.",
+                        "Sin llavero del sistema: la sesión se guarda en memoria y termina al salir.",
+                    ),
+                    {lang.pick("Session not saved", "Sesión no guardada")}
+                }
             }
             span { id: "connection", class: conn_class, "data-state": conn_class.trim_start_matches("conn "), "{conn_text}" }
             if needs_login {
@@ -689,6 +701,7 @@ mod tests {
                 email: "e".into(),
                 me: None,
                 demo: false,
+                keychain: true,
             },
             connection: ConnectionState::Online,
             chats: vec![],

@@ -22,6 +22,9 @@ pub struct Account {
     pub me: Option<Agent>,
     /// The in-process demo.
     pub demo: bool,
+    /// The token is in the OS keychain.
+    #[serde(default)]
+    pub keychain: bool,
 }
 
 /// The shell's snapshot.
@@ -397,6 +400,7 @@ mod tests {
                     role: "agent".into(),
                 }),
                 demo: false,
+                keychain: true,
             },
             connection: ConnectionState::Online,
             chats,
