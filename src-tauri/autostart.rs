@@ -1,5 +1,5 @@
-//! Start at login: an XDG autostart entry on Linux, a LaunchAgent on macOS.
-//! (Windows' Run key is not written yet; the setting says so in the log.)
+//! Start at login: an XDG autostart entry on Linux, a LaunchAgent on macOS,
+//! the current user's `Run` key on Windows (through `reg.exe`).
 
 use std::path::PathBuf;
 
@@ -37,6 +37,26 @@ pub fn entry(exe: &str) -> String {
 
 /// Adds or removes the entry.
 pub fn apply(enabled: bool) -> Result<(), String> {
+    #[cfg(windows)]
+    {
+        const KEY: &str = r"HKCU\Software\Microsoft\Windows\CurrentVersion\Run";
+        let mut reg = std::process::Command::new("reg");
+        if enabled {
+            let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+            reg.args(["add", KEY, "/v", "Switchboard", "/t", "REG_SZ", "/f", "/d"])
+                .arg(format!("\"{}\"", exe.display()));
+        } else {
+            reg.args(["delete", KEY, "/v", "Switchboard", "/f"]);
+        }
+        let out = reg.output().map_err(|e| e.to_string())?;
+        // Deleting a value that is not there is fine.
+        return if out.status.success() || !enabled {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        };
+    }
+    #[allow(unreachable_code)]
     let Some(path) = entry_path() else {
         return Err("starting at login is not supported on this platform yet".to_owned());
     };

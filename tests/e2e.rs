@@ -1199,3 +1199,114 @@ async fn the_settings_screen_and_the_mute_switch_are_saved() {
     hub.stop().await;
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A stand-in tray host: owns `org.kde.StatusNotifierWatcher` and records
+/// the items that register (bus name, object path).
+struct Watcher {
+    items: tokio::sync::mpsc::UnboundedSender<(String, String)>,
+}
+
+#[zbus::interface(name = "org.kde.StatusNotifierWatcher")]
+impl Watcher {
+    async fn register_status_notifier_item(
+        &self,
+        service: &str,
+        #[zbus(header)] header: zbus::message::Header<'_>,
+    ) {
+        let sender = header.sender().map(|s| s.to_string()).unwrap_or_default();
+        let (name, path) = if service.starts_with('/') {
+            (sender, service.to_owned())
+        } else {
+            (service.to_owned(), "/StatusNotifierItem".to_owned())
+        };
+        let _ = self.items.send((name, path));
+    }
+
+    async fn register_status_notifier_host(&self, _service: &str) {}
+
+    #[zbus(property)]
+    async fn registered_status_notifier_items(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    #[zbus(property)]
+    async fn is_status_notifier_host_registered(&self) -> bool {
+        true
+    }
+
+    #[zbus(property)]
+    async fn protocol_version(&self) -> i32 {
+        0
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tray_shows_the_unread_total() {
+    if !environment_ready() {
+        return;
+    }
+    let _serial = SERIAL.lock().await;
+    let bus = BareBus::start().expect("a bare D-Bus session");
+    let (tx, mut items) = tokio::sync::mpsc::unbounded_channel();
+    let host = zbus::connection::Builder::address(bus.address.as_str())
+        .name("org.kde.StatusNotifierWatcher")
+        .serve_at("/StatusNotifierWatcher", Watcher { items: tx })
+        .build()
+        .await
+        .expect("a stand-in tray host on the bus");
+    let dir = std::env::temp_dir().join(format!("sb-e2e-hub-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let mut hub = Hub::start(dir.join("hub.db"), "127.0.0.1:0".parse().expect("addr")).await;
+    let env = vec![("DBUS_SESSION_BUS_ADDRESS".to_owned(), bus.address.clone())];
+    let app = App::launch_in(dir.join("app"), &["--no-keychain"], &env).await;
+    let (name, path) = tokio::time::timeout(TIMEOUT, items.recv())
+        .await
+        .expect("the app registers a tray item")
+        .expect("item");
+    // No property cache: libayatana announces label changes with its own
+    // signal, not PropertiesChanged; read the property afresh every time.
+    let item: zbus::Proxy<'_> = zbus::proxy::Builder::new(&host)
+        .destination(name.as_str())
+        .path(path.as_str())
+        .interface("org.kde.StatusNotifierItem")
+        .cache_properties(zbus::proxy::CacheProperties::No)
+        .build()
+        .await
+        .expect("the tray item");
+    let label = || async {
+        item.get_property::<String>("XAyatanaLabel")
+            .await
+            .unwrap_or_default()
+    };
+    app.sign_in(&hub.url()).await;
+    // Two messages in a chat that is not open: the tray says 2, like the header.
+    let v = Visitor::opens_chat(&hub.url(), "Tomás", "hola").await;
+    v.says("¿hola?").await;
+    app.text_until("#total-unread", "two unread", |t| t == "2").await;
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let l = label().await;
+        if l == "2" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the tray label is {l:?}, not 2");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Read: the tray clears with the badges.
+    app.el("#tab-all").await.click().await.expect("all");
+    app.el(&row(&v.chat_id)).await.click().await.expect("open");
+    app.text_until("#total-unread", "nothing unread", |t| t == "0")
+        .await;
+    loop {
+        let l = label().await;
+        if l.is_empty() {
+            break;
+        }
+        assert!(Instant::now() < deadline + TIMEOUT, "the tray label stayed {l:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.quit().await;
+    hub.stop().await;
+    drop(host);
+    let _ = std::fs::remove_dir_all(dir);
+}
