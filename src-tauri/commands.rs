@@ -282,3 +282,11 @@ pub async fn set_locale(shell: State<'_, Shell>, locale: Option<String>) -> Comm
     }
     shell.set_locale(locale)
 }
+
+/// Installs the update announced by `app:update` and restarts.
+#[tauri::command]
+pub async fn install_update<R: Runtime>(app: AppHandle<R>) -> CommandResult<()> {
+    crate::update::install(&app)
+        .await
+        .map_err(|m| CommandError::new("update", m))
+}

@@ -11,6 +11,7 @@ pub mod notify;
 pub mod session;
 pub mod settings;
 pub mod tray;
+pub mod update;
 
 pub use session::{Options, Shell};
 use tauri::{Manager, Runtime};
@@ -72,6 +73,7 @@ pub fn with_shell<R: Runtime>(builder: tauri::Builder<R>, shell: Shell) -> tauri
             commands::set_settings,
             commands::mute,
             commands::viewing,
+            commands::install_update,
         ])
 }
 
@@ -131,11 +133,16 @@ pub fn run() {
     let data_dir = options.data_dir.clone();
     tracing::info!(data_dir = %options.data_dir.display(), logs = %options.log_dir.display(), demo = options.demo, keychain = options.keychain, "starting Switchboard");
     let app = builder(tauri::Builder::default(), options)
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .setup(move |app| {
             instance::restore_main(app.handle(), &data_dir);
             tray::install(app.handle());
             if let Some(guard) = guard {
                 guard.serve(app.handle().clone());
+            }
+            // Release builds follow the project's signed release feed.
+            if !cfg!(debug_assertions) && std::env::var_os("SWITCHBOARD_NO_UPDATE_CHECK").is_none() {
+                update::watch(app.handle().clone());
             }
             Ok(())
         })

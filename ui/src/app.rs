@@ -63,6 +63,8 @@ pub struct Ctx {
     pub held: Signal<Vec<Change>>,
     /// The desktop settings (notifications, tray), as the shell holds them.
     pub settings: Signal<Option<DesktopSettings>>,
+    /// A newer version is ready to install.
+    pub update: Signal<Option<String>>,
 }
 
 /// The shell's desktop settings.
@@ -392,6 +394,7 @@ pub fn App() -> Element {
         holds: Signal::new(0),
         held: Signal::new(Vec::new()),
         settings: Signal::new(None),
+        update: Signal::new(None),
     });
 
     // Boot, then follow the engine.
@@ -417,6 +420,15 @@ pub fn App() -> Element {
                             let mut ctx = ctx;
                             ctx.tab.set(InboxTab::All);
                             spawn_forever(open_chat(ctx, chat_id));
+                        }
+                    });
+                }
+                // A newer version is available.
+                if let Ok(mut updates) = ipc::subscribe::<serde_json::Value>(crate::UPDATE_EVENT).await {
+                    spawn(async move {
+                        while let Some(u) = updates.next().await {
+                            let mut ctx = ctx;
+                            ctx.update.set(u["version"].as_str().map(str::to_owned));
                         }
                     });
                 }
@@ -483,6 +495,7 @@ pub fn App() -> Element {
             } else {
                 div { class: "splash", "Switchboard" }
             }
+            UpdateBanner {}
             Toast {}
         }
     }
@@ -507,5 +520,41 @@ fn Toast() -> Element {
             }
         },
         None => rsx! {},
+    }
+}
+
+/// "Version X is available": install it and restart.
+#[component]
+fn UpdateBanner() -> Element {
+    let mut ctx = use_context::<Ctx>();
+    let lang = *ctx.lang.read();
+    let Some(version) = ctx.update.read().clone() else {
+        return rsx! {};
+    };
+    let mut busy = use_signal(|| false);
+    rsx! {
+        div { class: "update-banner", role: "status", id: "update",
+            span {
+                {match lang {
+                    Lang::En => format!("Switchboard {version} is available."),
+                    Lang::Es => format!("Switchboard {version} está disponible."),
+                }}
+            }
+            button {
+                class: "primary",
+                disabled: *busy.read(),
+                onclick: move |_| {
+                    busy.set(true);
+                    spawn(async move {
+                        if let Err(e) = ipc::call::<()>("install_update", NoArgs {}).await {
+                            ctx.toast.set(Some(e.message));
+                            busy.set(false);
+                        }
+                    });
+                },
+                if *busy.read() { {lang.pick("Installing…", "Instalando…")} } else { {lang.pick("Install and restart", "Instalar y reiniciar")} }
+            }
+            button { class: "link", onclick: move |_| ctx.update.set(None), {lang.pick("Later", "Más tarde")} }
+        }
     }
 }

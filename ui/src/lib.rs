@@ -21,3 +21,5 @@ pub const RESYNC_EVENT: &str = "engine:resync";
 pub const OPEN_CHAT_EVENT: &str = "app:open-chat";
 /// The shell's event saying the desktop settings changed (from the tray).
 pub const SETTINGS_EVENT: &str = "app:settings";
+/// The shell's event announcing a newer version.
+pub const UPDATE_EVENT: &str = "app:update";
