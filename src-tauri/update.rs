@@ -70,7 +70,11 @@ async fn check<R: Runtime>(app: &AppHandle<R>) {
 pub async fn install<R: Runtime>(app: &AppHandle<R>) -> Result<(), String> {
     let update = app
         .try_state::<Pending>()
-        .and_then(|p| p.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take())
+        .and_then(|p| {
+            p.0.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take()
+        })
         .ok_or_else(|| "no update to install".to_owned())?;
     update
         .download_and_install(|_, _| {}, || {})
