@@ -206,8 +206,7 @@ pub async fn set_settings(shell: State<'_, Shell>, settings: DesktopSettings) ->
 }
 
 fn store_settings(shell: &Shell, settings: DesktopSettings) -> CommandResult<()> {
-    settings
-        .save(&shell.options().data_dir)
+    crate::settings::save(&settings, &shell.options().data_dir)
         .map_err(|e| CommandError::new("invalid", format!("could not save the settings: {e}")))?;
     *shell
         .desk()

@@ -10,8 +10,8 @@ use std::{
 
 use serde::{Deserialize, Serialize};
 use switchboard_engine::{Engine, EngineConfig, LinkTimings};
-use switchboard_model::{ChatEntry, ConnectionState};
-use switchboard_protocol::Agent;
+use switchboard_model::ConnectionState;
+pub use switchboard_model::ipc::{Account, Boot, Snapshot};
 use tauri::{AppHandle, Emitter, Runtime};
 use tokio::sync::{Mutex, broadcast};
 use url::Url;
@@ -19,7 +19,6 @@ use url::Url;
 use crate::{
     error::{CommandError, CommandResult},
     notify::{Desk, Notifier, SystemNotifier},
-    settings::DesktopSettings,
 };
 
 /// The event that carries a batch of engine changes to the webview.
@@ -101,55 +100,6 @@ pub fn default_data_dir() -> PathBuf {
     dirs::data_dir()
         .unwrap_or_else(std::env::temp_dir)
         .join("switchboard")
-}
-
-/// Who is signed in, where.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Account {
-    /// The server's base URL.
-    pub server: String,
-    /// The e-mail signed in with.
-    pub email: String,
-    /// The agent (known since the last sign-in).
-    pub me: Option<Agent>,
-    /// Signed in to the in-process demo hub.
-    pub demo: bool,
-    /// The token is in the OS keychain (else in memory for this session).
-    #[serde(default)]
-    pub keychain: bool,
-}
-
-/// What the UI needs first.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Boot {
-    /// The account signed in, if any (then show the inbox).
-    pub account: Option<Account>,
-    /// To prefill the sign-in form.
-    pub last_server: Option<String>,
-    /// To prefill the sign-in form.
-    pub last_email: Option<String>,
-    /// The language chosen in the app (`None`: follow the OS).
-    pub locale: Option<String>,
-    /// Whether tokens go to the OS keychain.
-    pub keychain: bool,
-    /// Why the demo could not start, when `--demo` was asked and failed.
-    pub error: Option<CommandError>,
-}
-
-/// The inbox as it is now.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Snapshot {
-    /// Who.
-    pub account: Account,
-    /// The link.
-    pub connection: ConnectionState,
-    /// Every chat, most recent activity first.
-    pub chats: Vec<ChatEntry>,
-    /// Unread over all open chats (the same count as the tray's).
-    pub total_unread: u64,
 }
 
 /// Remembered between runs. Holds no secret.
@@ -259,7 +209,7 @@ impl Shell {
             .or_else(|| std::env::var("LANG").ok())
             .is_some_and(|l| l.to_ascii_lowercase().starts_with("es"));
         let desk = Arc::new(Desk::new(
-            DesktopSettings::load(&options.data_dir),
+            crate::settings::load(&options.data_dir),
             notifier,
             spanish,
         ));
@@ -304,7 +254,7 @@ impl Shell {
             if self.options.demo {
                 if let Err(e) = self.start_demo(app).await {
                     tracing::error!(error = %e, "the demo could not start");
-                    error = Some(e);
+                    error = Some(e.message);
                 }
             } else if prefs.signed_in
                 && let Err(e) = self.resume(app, &prefs).await

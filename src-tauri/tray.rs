@@ -172,7 +172,7 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
             let shell = app.state::<Shell>();
             let mut s = shell.desk().settings();
             s.alerts.paused = !s.alerts.paused;
-            if let Err(e) = s.save(&shell.options().data_dir) {
+            if let Err(e) = crate::settings::save(&s, &shell.options().data_dir) {
                 tracing::warn!(error = %e, "could not save the settings");
             }
             let paused = s.alerts.paused;

@@ -6,6 +6,7 @@
 #![cfg_attr(not(test), warn(missing_docs))]
 
 pub mod alerts;
+pub mod ipc;
 
 use serde::{Deserialize, Serialize};
 use switchboard_protocol::{

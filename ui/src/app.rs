@@ -6,31 +6,15 @@ use serde::{Deserialize, Serialize};
 use switchboard_model::{Change, InboxTab};
 use switchboard_protocol::{AgentPresence, NotificationList};
 
+pub use switchboard_model::ipc::{Boot, DesktopSettings};
+
 use crate::{
     console::Console,
     i18n::Lang,
-    ipc::{self, CmdError, NoArgs},
+    ipc::{self, NoArgs},
     signin::SignIn,
-    state::{Account, Inbox, Snapshot, Timeline},
+    state::{Inbox, Snapshot, Timeline},
 };
-
-/// The shell's `boot` answer.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Boot {
-    /// Signed in: show the console.
-    pub account: Option<Account>,
-    /// Prefill.
-    pub last_server: Option<String>,
-    /// Prefill.
-    pub last_email: Option<String>,
-    /// Chosen language.
-    pub locale: Option<String>,
-    /// Tokens go to the OS keychain.
-    pub keychain: bool,
-    /// Why `--demo` failed.
-    pub error: Option<CmdError>,
-}
 
 /// What the whole UI shares.
 #[allow(missing_debug_implementations)]
@@ -65,26 +49,6 @@ pub struct Ctx {
     pub settings: Signal<Option<DesktopSettings>>,
     /// A newer version is ready to install.
     pub update: Signal<Option<String>>,
-}
-
-/// The shell's desktop settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DesktopSettings {
-    /// Notifications paused.
-    pub paused: bool,
-    /// Sound.
-    pub sound: bool,
-    /// Queue repeat, seconds (0: once).
-    pub repeat_queue_secs: u64,
-    /// Quiet while busy.
-    pub quiet_when_busy: bool,
-    /// Muted chats.
-    pub muted: Vec<String>,
-    /// Close to tray.
-    pub close_to_tray: bool,
-    /// Start at login.
-    pub start_at_login: bool,
 }
 
 /// Reloads the desktop settings from the shell.
@@ -454,7 +418,7 @@ pub fn App() -> Element {
                         ctx.lang.set(Lang::from_tag(l));
                     }
                     if let Some(e) = &boot.error {
-                        ctx.toast.set(Some(e.message.clone()));
+                        ctx.toast.set(Some(e.clone()));
                     }
                     let signed_in = boot.account.is_some();
                     ctx.boot.set(Some(boot));

@@ -75,39 +75,39 @@ pub fn SettingsPanel(open: Signal<bool>) -> Element {
             }
             h4 { {lang.pick("Notifications", "Notificaciones")} }
             label { class: "check",
-                input { id: "set-paused", r#type: "checkbox", checked: s.paused, onchange: toggle(|n| n.paused = !n.paused) }
+                input { id: "set-paused", r#type: "checkbox", checked: s.alerts.paused, onchange: toggle(|n| n.alerts.paused = !n.alerts.paused) }
                 {lang.pick("Pause notifications", "Pausar notificaciones")}
             }
             label { class: "check",
-                input { id: "set-sound", r#type: "checkbox", checked: s.sound, onchange: toggle(|n| n.sound = !n.sound) }
+                input { id: "set-sound", r#type: "checkbox", checked: s.alerts.sound, onchange: toggle(|n| n.alerts.sound = !n.alerts.sound) }
                 {lang.pick("Play a sound", "Reproducir un sonido")}
             }
             label { class: "check",
-                input { id: "set-quiet-busy", r#type: "checkbox", checked: s.quiet_when_busy, onchange: toggle(|n| n.quiet_when_busy = !n.quiet_when_busy) }
+                input { id: "set-quiet-busy", r#type: "checkbox", checked: s.alerts.quiet_when_busy, onchange: toggle(|n| n.alerts.quiet_when_busy = !n.alerts.quiet_when_busy) }
                 {lang.pick("Do not disturb while I am busy", "No molestar mientras estoy ocupado")}
             }
             label { class: "row",
                 span { {lang.pick("A waiting visitor rings", "Un visitante en espera suena")} }
                 select {
                     id: "set-repeat",
-                    value: "{s.repeat_queue_secs}",
+                    value: "{s.alerts.repeat_queue_secs}",
                     onchange: move |e| {
                         if let Ok(v) = e.value().parse::<u64>() {
                             let mut next = s2.clone();
-                            next.repeat_queue_secs = v;
+                            next.alerts.repeat_queue_secs = v;
                             save(ctx, next);
                         }
                     },
                     for r in REPEATS {
-                        option { value: "{r}", selected: r == s.repeat_queue_secs, {repeat_label(lang, r)} }
+                        option { value: "{r}", selected: r == s.alerts.repeat_queue_secs, {repeat_label(lang, r)} }
                     }
                 }
             }
-            if !s.muted.is_empty() {
+            if !s.alerts.muted.is_empty() {
                 p { class: "muted small",
                     {match lang {
-                        Lang::En => format!("{} muted chat(s): unmute them from the chat.", s.muted.len()),
-                        Lang::Es => format!("{} chat(s) silenciado(s): reactívalos desde el chat.", s.muted.len()),
+                        Lang::En => format!("{} muted chat(s): unmute them from the chat.", s.alerts.muted.len()),
+                        Lang::Es => format!("{} chat(s) silenciado(s): reactívalos desde el chat.", s.alerts.muted.len()),
                     }}
                 }
             }
@@ -133,7 +133,7 @@ pub fn MuteButton(chat_id: String) -> Element {
         .settings
         .read()
         .as_ref()
-        .is_some_and(|s| s.muted.contains(&chat_id));
+        .is_some_and(|s| s.alerts.muted.contains(&chat_id));
     rsx! {
         button {
             id: "mute",

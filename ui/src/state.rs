@@ -4,42 +4,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use serde::Deserialize;
+pub use switchboard_model::ipc::{Account, Snapshot};
 use switchboard_model::{
     Change, ChatEntry, ConnectionState, DeliveryStatus, InboxTab, LocalMessage, sort_inbox,
 };
-use switchboard_protocol::{Agent, AgentPresence, Notification, Presence, Stats};
-
-/// Who is signed in, where (the shell's `Account`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Account {
-    /// Server URL.
-    pub server: String,
-    /// E-mail.
-    pub email: String,
-    /// The agent.
-    pub me: Option<Agent>,
-    /// The in-process demo.
-    pub demo: bool,
-    /// The token is in the OS keychain.
-    #[serde(default)]
-    pub keychain: bool,
-}
-
-/// The shell's snapshot.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Snapshot {
-    /// Who.
-    pub account: Account,
-    /// The link.
-    pub connection: ConnectionState,
-    /// Chats, most recent first.
-    pub chats: Vec<ChatEntry>,
-    /// Unread over all open chats.
-    pub total_unread: u64,
-}
+use switchboard_protocol::{AgentPresence, Notification, Presence, Stats};
 
 /// The inbox: every chat, the link, counts, who is typing, presence.
 #[derive(Debug, Clone, PartialEq)]
@@ -393,7 +362,7 @@ mod tests {
             account: Account {
                 server: "http://h/".into(),
                 email: "me@x".into(),
-                me: Some(Agent {
+                me: Some(switchboard_protocol::Agent {
                     id: "me".into(),
                     name: "Me".into(),
                     email: "me@x".into(),

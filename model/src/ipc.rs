@@ -1,0 +1,109 @@
+//! What the desktop shell and its UI exchange over IPC, defined once for
+//! both sides: who is signed in, the first answer at start, the inbox
+//! snapshot, and the desktop settings.
+
+use serde::{Deserialize, Serialize};
+use switchboard_protocol::Agent;
+
+use crate::{ChatEntry, ConnectionState, alerts::AlertSettings};
+
+/// Who is signed in, where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Account {
+    /// The server's base URL.
+    pub server: String,
+    /// The e-mail signed in with.
+    pub email: String,
+    /// The agent (known since the last sign-in).
+    pub me: Option<Agent>,
+    /// Signed in to the in-process demo hub.
+    pub demo: bool,
+    /// The token is in the OS keychain (else in memory for this session).
+    #[serde(default)]
+    pub keychain: bool,
+}
+
+/// What the UI needs first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Boot {
+    /// The account signed in, if any (then show the inbox).
+    pub account: Option<Account>,
+    /// To prefill the sign-in form.
+    pub last_server: Option<String>,
+    /// To prefill the sign-in form.
+    pub last_email: Option<String>,
+    /// The language chosen in the app (`None`: follow the OS).
+    pub locale: Option<String>,
+    /// Whether tokens go to the OS keychain.
+    pub keychain: bool,
+    /// Why the demo could not start, when `--demo` was asked and failed.
+    pub error: Option<String>,
+}
+
+/// The inbox as it is now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Snapshot {
+    /// Who.
+    pub account: Account,
+    /// The link.
+    pub connection: ConnectionState,
+    /// Every chat, most recent activity first.
+    pub chats: Vec<ChatEntry>,
+    /// Unread over all open chats (the same count as the tray's).
+    pub total_unread: u64,
+}
+
+/// Everything on the Settings screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DesktopSettings {
+    /// Notifications: pause, sound, queue repeat, quiet when busy, muted chats.
+    #[serde(flatten)]
+    pub alerts: AlertSettings,
+    /// Closing the window keeps the app running in the tray (when there is one).
+    pub close_to_tray: bool,
+    /// Start the app when the agent logs in to the computer.
+    pub start_at_login: bool,
+}
+
+impl Default for DesktopSettings {
+    fn default() -> Self {
+        Self {
+            alerts: AlertSettings::default(),
+            close_to_tray: true,
+            start_at_login: false,
+        }
+    }
+}
+
+impl DesktopSettings {
+    /// Checks what a person may set.
+    pub fn validate(&self) -> Result<(), String> {
+        let r = self.alerts.repeat_queue_secs;
+        if r != 0 && !(10..=3600).contains(&r) {
+            return Err("repeat a queued chat every 10 to 3600 seconds, or 0 for never".to_owned());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_are_flat_camel_case_and_checked() {
+        let mut s = DesktopSettings::default();
+        s.alerts.muted.insert("c1".into());
+        let v = serde_json::to_value(&s).unwrap();
+        assert_eq!(v["repeatQueueSecs"], 60, "{v}");
+        assert_eq!(v["muted"][0], "c1");
+        assert_eq!(serde_json::from_value::<DesktopSettings>(v).unwrap(), s);
+        assert!(s.validate().is_ok());
+        s.alerts.repeat_queue_secs = 2;
+        assert!(s.validate().is_err());
+    }
+}
