@@ -13,10 +13,11 @@ use std::{
 use serde_json::{Value, json};
 use thirtyfour::prelude::*;
 
+mod common;
+use common::{Hub, TIMEOUT, Visitor};
+
 /// One app at a time: two cores, one display.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-const TIMEOUT: Duration = Duration::from_secs(20);
 
 fn environment_ready() -> bool {
     let missing: Vec<&str> = [
@@ -86,161 +87,6 @@ impl Drop for Driver {
             .args(["-TERM", &self.child.id().to_string()])
             .status();
         let _ = self.child.wait();
-    }
-}
-
-struct Hub {
-    hub: Option<switchboard_hub::RunningHub>,
-    addr: std::net::SocketAddr,
-    db: PathBuf,
-}
-
-impl Hub {
-    async fn start(db: PathBuf, addr: std::net::SocketAddr) -> Self {
-        Self::start_with(db, addr, switchboard_hub::Limits::default()).await
-    }
-
-    async fn start_with(db: PathBuf, addr: std::net::SocketAddr, limits: switchboard_hub::Limits) -> Self {
-        let hub = switchboard_hub::start(switchboard_hub::HubConfig {
-            bind: addr,
-            db: Some(db.clone()),
-            limits,
-            ..Default::default()
-        })
-        .await
-        .expect("hub starts");
-        let addr = hub.addr();
-        Self {
-            hub: Some(hub),
-            addr,
-            db,
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    async fn stop(&mut self) {
-        if let Some(h) = self.hub.take() {
-            h.shutdown().await;
-        }
-    }
-
-    async fn restart(&mut self) {
-        self.stop().await;
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            match switchboard_hub::start(switchboard_hub::HubConfig {
-                bind: self.addr,
-                db: Some(self.db.clone()),
-                ..Default::default()
-            })
-            .await
-            {
-                Ok(h) => {
-                    self.hub = Some(h);
-                    return;
-                }
-                Err(e) => {
-                    assert!(Instant::now() < deadline, "the hub could not restart: {e}");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            }
-        }
-    }
-}
-
-struct Visitor {
-    http: reqwest::Client,
-    url: String,
-    chat_id: String,
-}
-
-impl Visitor {
-    async fn opens_chat(url: &str, name: &str, first: &str) -> Self {
-        let http = reqwest::Client::builder()
-            .cookie_store(true)
-            .build()
-            .expect("client");
-        http.post(format!("{url}/v2/visitors"))
-            .json(&json!({"name": name}))
-            .send()
-            .await
-            .and_then(|r| r.error_for_status())
-            .expect("visitor");
-        let chat: Value = http
-            .post(format!("{url}/v2/chats"))
-            .json(&json!({}))
-            .send()
-            .await
-            .expect("chat")
-            .json()
-            .await
-            .expect("chat json");
-        let v = Self {
-            http,
-            url: url.to_owned(),
-            chat_id: chat["chatId"].as_str().expect("chatId").to_owned(),
-        };
-        v.says(first).await;
-        v
-    }
-
-    async fn says(&self, text: &str) {
-        self.http
-            .post(format!("{}/v2/messages", self.url))
-            .json(&json!({"chatId": self.chat_id, "content": text, "type": "text"}))
-            .send()
-            .await
-            .and_then(|r| r.error_for_status())
-            .expect("visitor message");
-    }
-
-    /// Uploads an image and sends it as an image message.
-    async fn sends_image(&self, name: &str, bytes: Vec<u8>) {
-        let part = reqwest::multipart::Part::bytes(bytes)
-            .file_name(name.to_owned())
-            .mime_str("image/png")
-            .expect("mime");
-        let form = reqwest::multipart::Form::new()
-            .text("chatId", self.chat_id.clone())
-            .part("file", part);
-        let attachment: Value = self
-            .http
-            .post(format!("{}/v2/files/upload", self.url))
-            .multipart(form)
-            .send()
-            .await
-            .and_then(|r| r.error_for_status())
-            .expect("upload")
-            .json()
-            .await
-            .expect("upload json");
-        self.http
-            .post(format!("{}/v2/messages", self.url))
-            .json(&json!({"chatId": self.chat_id, "content": "", "type": "image", "attachment": attachment}))
-            .send()
-            .await
-            .and_then(|r| r.error_for_status())
-            .expect("image message");
-    }
-
-    /// Everything the visitor can see of the chat.
-    async fn sees(&self) -> Vec<Value> {
-        let page: Value = self
-            .http
-            .get(format!(
-                "{}/v2/messages/chat/{}?limit=500",
-                self.url, self.chat_id
-            ))
-            .send()
-            .await
-            .expect("history")
-            .json()
-            .await
-            .expect("history json");
-        page["messages"].as_array().cloned().unwrap_or_default()
     }
 }
 
@@ -420,9 +266,7 @@ async fn an_agent_signs_in_accepts_replies_and_writes_a_note() {
         return;
     }
     let _serial = SERIAL.lock().await;
-    let dir = std::env::temp_dir().join(format!("sb-e2e-hub-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let hub = Hub::start(dir.join("hub.db"), "127.0.0.1:0".parse().expect("addr")).await;
+    let hub = Hub::fresh().await;
     let app = App::launch(&[]).await;
 
     // Wrong password: a clear error, still on the sign-in screen.
@@ -563,7 +407,6 @@ async fn an_agent_signs_in_accepts_replies_and_writes_a_note() {
     app.quit().await;
     let mut hub = hub;
     hub.stop().await;
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -572,9 +415,7 @@ async fn the_hub_restarts_and_the_app_catches_up_with_no_duplicate() {
         return;
     }
     let _serial = SERIAL.lock().await;
-    let dir = std::env::temp_dir().join(format!("sb-e2e-hub-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let mut hub = Hub::start(dir.join("hub.db"), "127.0.0.1:0".parse().expect("addr")).await;
+    let mut hub = Hub::fresh().await;
     let app = App::launch(&[]).await;
     app.sign_in(&hub.url()).await;
 
@@ -613,7 +454,6 @@ async fn the_hub_restarts_and_the_app_catches_up_with_no_duplicate() {
 
     app.quit().await;
     hub.stop().await;
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -755,10 +595,8 @@ async fn the_token_lives_in_the_keychain_and_the_next_start_goes_straight_to_the
         return;
     };
     let env = keychain.env();
-    let dir = std::env::temp_dir().join(format!("sb-e2e-hub-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let mut hub = Hub::start(dir.join("hub.db"), "127.0.0.1:0".parse().expect("addr")).await;
-    let data_dir = dir.join("app");
+    let mut hub = Hub::fresh().await;
+    let data_dir = hub.dir().join("app");
 
     let app = App::launch_in(data_dir.clone(), &[], &env).await;
     app.sign_in(&hub.url()).await;
@@ -799,7 +637,6 @@ async fn the_token_lives_in_the_keychain_and_the_next_start_goes_straight_to_the
     );
     app.quit().await;
     hub.stop().await;
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// Whether a message with exactly this text is in the page, and how many
@@ -827,16 +664,10 @@ async fn a_long_chat_keeps_a_window_of_messages_and_scrolls_back_to_its_start() 
         return;
     }
     let _serial = SERIAL.lock().await;
-    let dir = std::env::temp_dir().join(format!("sb-e2e-hub-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let mut hub = Hub::start_with(
-        dir.join("hub.db"),
-        "127.0.0.1:0".parse().expect("addr"),
-        switchboard_hub::Limits {
-            rate_limit_per_sec: 0,
-            ..Default::default()
-        },
-    )
+    let mut hub = Hub::fresh_with(switchboard_hub::Limits {
+        rate_limit_per_sec: 0,
+        ..Default::default()
+    })
     .await;
     const N: usize = 400;
     let v = Visitor::opens_chat(&hub.url(), "Long Talker", "m0").await;
@@ -931,7 +762,6 @@ async fn a_long_chat_keeps_a_window_of_messages_and_scrolls_back_to_its_start() 
     }
     app.quit().await;
     hub.stop().await;
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// An 8x8 red PNG.
@@ -1063,11 +893,9 @@ async fn without_a_notification_service_the_app_works_and_says_so_once() {
     }
     let _serial = SERIAL.lock().await;
     let bus = BareBus::start().expect("a bare D-Bus session");
-    let dir = std::env::temp_dir().join(format!("sb-e2e-hub-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let mut hub = Hub::start(dir.join("hub.db"), "127.0.0.1:0".parse().expect("addr")).await;
+    let mut hub = Hub::fresh().await;
     let env = vec![("DBUS_SESSION_BUS_ADDRESS".to_owned(), bus.address.clone())];
-    let app = App::launch_in(dir.join("app"), &["--no-keychain"], &env).await;
+    let app = App::launch_in(hub.dir().join("app"), &["--no-keychain"], &env).await;
     app.sign_in(&hub.url()).await;
     // Two chats: two rings that cannot be shown.
     let a = Visitor::opens_chat(&hub.url(), "Ana", "hola").await;
@@ -1093,7 +921,6 @@ async fn without_a_notification_service_the_app_works_and_says_so_once() {
         "said once, not per notification"
     );
     hub.stop().await;
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1147,9 +974,7 @@ async fn the_settings_screen_and_the_mute_switch_are_saved() {
         return;
     }
     let _serial = SERIAL.lock().await;
-    let dir = std::env::temp_dir().join(format!("sb-e2e-hub-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let mut hub = Hub::start(dir.join("hub.db"), "127.0.0.1:0".parse().expect("addr")).await;
+    let mut hub = Hub::fresh().await;
     let app = App::launch(&[]).await;
     app.sign_in(&hub.url()).await;
     // --no-keychain: the header says the session is not saved.
@@ -1197,7 +1022,6 @@ async fn the_settings_screen_and_the_mute_switch_are_saved() {
     .await;
     app.quit().await;
     hub.stop().await;
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// A stand-in tray host: owns `org.kde.StatusNotifierWatcher` and records
@@ -1254,11 +1078,9 @@ async fn the_tray_shows_the_unread_total() {
         .build()
         .await
         .expect("a stand-in tray host on the bus");
-    let dir = std::env::temp_dir().join(format!("sb-e2e-hub-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let mut hub = Hub::start(dir.join("hub.db"), "127.0.0.1:0".parse().expect("addr")).await;
+    let mut hub = Hub::fresh().await;
     let env = vec![("DBUS_SESSION_BUS_ADDRESS".to_owned(), bus.address.clone())];
-    let app = App::launch_in(dir.join("app"), &["--no-keychain"], &env).await;
+    let app = App::launch_in(hub.dir().join("app"), &["--no-keychain"], &env).await;
     let (name, path) = tokio::time::timeout(TIMEOUT, items.recv())
         .await
         .expect("the app registers a tray item")
@@ -1308,5 +1130,4 @@ async fn the_tray_shows_the_unread_total() {
     app.quit().await;
     hub.stop().await;
     drop(host);
-    let _ = std::fs::remove_dir_all(dir);
 }

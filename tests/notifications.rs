@@ -17,10 +17,11 @@ use serde_json::{Value, json};
 use switchboard_app::{Options, Shell, session::CHANGES_EVENT};
 use tauri::{
     Listener, Manager,
-    ipc::{CallbackFn, InvokeBody},
-    test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets},
-    webview::InvokeRequest,
+    test::{MockRuntime, mock_builder, mock_context, noop_assets},
 };
+
+mod common;
+use common::{Hub, Visitor};
 
 /// A notification as seen on the bus.
 #[derive(Debug, Clone)]
@@ -165,37 +166,6 @@ fn private_bus() -> bool {
     false
 }
 
-struct Hub {
-    hub: Option<switchboard_hub::RunningHub>,
-    addr: std::net::SocketAddr,
-    db: std::path::PathBuf,
-}
-
-impl Hub {
-    async fn start(db: std::path::PathBuf, addr: std::net::SocketAddr) -> switchboard_hub::RunningHub {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            match switchboard_hub::start(switchboard_hub::HubConfig {
-                bind: addr,
-                db: Some(db.clone()),
-                ..Default::default()
-            })
-            .await
-            {
-                Ok(h) => return h,
-                Err(e) => {
-                    assert!(Instant::now() < deadline, "the hub could not start: {e}");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            }
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-}
-
 struct World {
     rt: tokio::runtime::Runtime,
     hub: Hub,
@@ -210,13 +180,10 @@ impl World {
         let rt = tokio::runtime::Runtime::new().expect("runtime");
         let dir = std::env::temp_dir().join(format!("sb-notify-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).expect("dir");
-        let db = dir.join("hub.db");
-        let running = rt.block_on(Hub::start(db.clone(), "127.0.0.1:0".parse().expect("addr")));
-        let hub = Hub {
-            addr: running.addr(),
-            hub: Some(running),
-            db,
-        };
+        let hub = rt.block_on(Hub::start(
+            dir.join("hub.db"),
+            "127.0.0.1:0".parse().expect("addr"),
+        ));
         let mut options = Options::from_args(["switchboard".to_owned()]);
         options.data_dir = dir.join("app");
         options.keychain = false;
@@ -247,19 +214,7 @@ impl World {
     }
 
     fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        get_ipc_response(
-            &self.webview,
-            InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: "tauri://localhost".parse().expect("url"),
-                body: InvokeBody::Json(args),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|b| b.deserialize::<Value>().expect("json"))
+        common::invoke(&self.webview, cmd, args)
     }
 
     fn wait_change(&self, what: &str, pred: impl Fn(&Value) -> bool) {
@@ -277,35 +232,8 @@ impl World {
     }
 
     fn visitor(&self, name: &str, first: &str) -> Visitor {
-        let url = self.hub.url();
-        self.rt.block_on(async {
-            let http = reqwest::Client::builder()
-                .cookie_store(true)
-                .build()
-                .expect("client");
-            http.post(format!("{url}/v2/visitors"))
-                .json(&json!({"name": name}))
-                .send()
-                .await
-                .and_then(|r| r.error_for_status())
-                .expect("visitor");
-            let chat: Value = http
-                .post(format!("{url}/v2/chats"))
-                .json(&json!({}))
-                .send()
-                .await
-                .expect("chat")
-                .json()
-                .await
-                .expect("json");
-            let v = Visitor {
-                http,
-                url,
-                chat_id: chat["chatId"].as_str().expect("id").to_owned(),
-            };
-            v.says(first).await;
-            v
-        })
+        self.rt
+            .block_on(Visitor::opens_chat(&self.hub.url(), name, first))
     }
 
     fn says(&self, v: &Visitor, text: &str) {
@@ -313,41 +241,18 @@ impl World {
     }
 
     fn restart_hub(&mut self) {
-        if let Some(h) = self.hub.hub.take() {
-            self.rt.block_on(h.shutdown());
-        }
+        self.rt.block_on(self.hub.stop());
         self.wait_change("the app notices the hub went away", |c| {
             c["type"] == "connection" && c["state"]["state"] == "reconnecting"
         });
-        let running = self.rt.block_on(Hub::start(self.hub.db.clone(), self.hub.addr));
-        self.hub.hub = Some(running);
+        self.rt.block_on(self.hub.restart());
     }
 }
 
 impl Drop for World {
     fn drop(&mut self) {
-        if let Some(h) = self.hub.hub.take() {
-            self.rt.block_on(h.shutdown());
-        }
+        self.rt.block_on(self.hub.stop());
         let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-struct Visitor {
-    http: reqwest::Client,
-    url: String,
-    chat_id: String,
-}
-
-impl Visitor {
-    async fn says(&self, text: &str) {
-        self.http
-            .post(format!("{}/v2/messages", self.url))
-            .json(&json!({"chatId": self.chat_id, "content": text, "type": "text"}))
-            .send()
-            .await
-            .and_then(|r| r.error_for_status())
-            .expect("message");
     }
 }
 

@@ -11,10 +11,11 @@ use serde_json::{Value, json};
 use switchboard_app::{Options, session::CHANGES_EVENT};
 use tauri::{
     Listener,
-    ipc::{CallbackFn, InvokeBody},
-    test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets},
-    webview::InvokeRequest,
+    test::{MockRuntime, mock_builder, mock_context, noop_assets},
 };
+
+mod common;
+use common::Visitor;
 
 struct World {
     rt: tokio::runtime::Runtime,
@@ -65,19 +66,7 @@ impl World {
     }
 
     fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        let res = get_ipc_response(
-            &self.webview,
-            InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: "tauri://localhost".parse().expect("url"),
-                body: InvokeBody::Json(args),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        );
-        res.map(|b| b.deserialize::<Value>().expect("json answer"))
+        common::invoke(&self.webview, cmd, args)
     }
 
     fn sign_in(&self) -> Value {
@@ -103,48 +92,10 @@ impl World {
         }
     }
 
-    /// A visitor opens a chat and writes; returns the chat id.
-    fn visitor_chat(&self, name: &str, text: &str) -> (reqwest::Client, String) {
-        let url = self.url();
-        self.rt.block_on(async {
-            let http = reqwest::Client::builder()
-                .cookie_store(true)
-                .build()
-                .expect("client");
-            http.post(format!("{url}/v2/visitors"))
-                .json(&json!({"name": name}))
-                .send()
-                .await
-                .expect("visitor")
-                .error_for_status()
-                .expect("visitor ok");
-            let chat: Value = http
-                .post(format!("{url}/v2/chats"))
-                .json(&json!({}))
-                .send()
-                .await
-                .expect("chat")
-                .json()
-                .await
-                .expect("chat json");
-            let chat_id = chat["chatId"].as_str().expect("chatId").to_owned();
-            visitor_says(&http, &url, &chat_id, text).await;
-            (http, chat_id)
-        })
+    /// A visitor opens a chat and writes.
+    fn visitor_chat(&self, name: &str, text: &str) -> Visitor {
+        self.rt.block_on(Visitor::opens_chat(&self.url(), name, text))
     }
-}
-
-async fn visitor_says(http: &reqwest::Client, url: &str, chat_id: &str, text: &str) -> Value {
-    http.post(format!("{url}/v2/messages"))
-        .json(&json!({"chatId": chat_id, "content": text, "type": "text"}))
-        .send()
-        .await
-        .expect("message")
-        .error_for_status()
-        .expect("message ok")
-        .json()
-        .await
-        .expect("message json")
 }
 
 impl Drop for World {
@@ -225,7 +176,7 @@ fn commands_drive_the_engine_and_changes_reach_the_webview() {
     assert_eq!(boot["keychain"], false);
 
     // A visitor opens a chat: it is forwarded to the webview, with its unread count.
-    let (_visitor, chat_id) = w.visitor_chat("Lucía", "Hola, ¿me ayudáis?");
+    let chat_id = w.visitor_chat("Lucía", "Hola, ¿me ayudáis?").chat_id;
     let forwarded = w.wait_change("the new chat", |c| {
         c["type"] == "chat" && c["chat"]["chatId"] == chat_id.as_str() && c["chat"]["unread"] == 1
     });
@@ -340,7 +291,7 @@ fn commands_drive_the_engine_and_changes_reach_the_webview() {
 fn attachments_come_over_ipc_and_only_from_the_server() {
     let w = World::new();
     w.sign_in();
-    let (_visitor, chat_id) = w.visitor_chat("Ana", "mira");
+    let chat_id = w.visitor_chat("Ana", "mira").chat_id;
     w.wait_change("the chat", |c| {
         c["type"] == "chat" && c["chat"]["chatId"] == chat_id.as_str()
     });
