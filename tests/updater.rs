@@ -16,7 +16,8 @@ use tauri::test::{mock_builder, mock_context, noop_assets};
 use tauri_plugin_updater::UpdaterExt;
 
 fn tauri_cli() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/.bin/tauri")
+    let name = if cfg!(windows) { "tauri.cmd" } else { "tauri" };
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/.bin").join(name)
 }
 
 /// Serves fixed bodies by path on a loopback port, until the test ends.
