@@ -17,7 +17,9 @@ use tauri_plugin_updater::UpdaterExt;
 
 fn tauri_cli() -> PathBuf {
     let name = if cfg!(windows) { "tauri.cmd" } else { "tauri" };
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/.bin").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("node_modules/.bin")
+        .join(name)
 }
 
 /// Serves fixed bodies by path on a loopback port, until the test ends.
