@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use switchboard_engine::{Engine, EngineConfig, LinkTimings};
 use switchboard_model::ConnectionState;
 pub use switchboard_model::ipc::{Account, Boot, Snapshot};
-use tauri::{AppHandle, Emitter, Runtime};
+use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tokio::sync::{Mutex, broadcast};
 use url::Url;
 
@@ -269,6 +269,7 @@ impl Shell {
             locale: prefs.locale,
             keychain: self.options.keychain,
             error,
+            tray: app.try_state::<crate::tray::Tray<R>>().is_some(),
         }
     }
 

@@ -40,6 +40,9 @@ pub struct Boot {
     pub keychain: bool,
     /// Why the demo could not start, when `--demo` was asked and failed.
     pub error: Option<String>,
+    /// Whether a system tray shows the app (closing to the tray makes sense).
+    #[serde(default)]
+    pub tray: bool,
 }
 
 /// The inbox as it is now.

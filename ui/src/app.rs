@@ -435,6 +435,7 @@ pub fn App() -> Element {
                         locale: None,
                         keychain: false,
                         error: None,
+                        tray: false,
                     }));
                 }
             }

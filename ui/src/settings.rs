@@ -112,9 +112,11 @@ pub fn SettingsPanel(open: Signal<bool>) -> Element {
                 }
             }
             h4 { {lang.pick("Window", "Ventana")} }
-            label { class: "check",
-                input { id: "set-close-to-tray", r#type: "checkbox", checked: s.close_to_tray, onchange: toggle(|n| n.close_to_tray = !n.close_to_tray) }
-                {lang.pick("Closing the window keeps Switchboard in the tray", "Al cerrar la ventana, Switchboard sigue en la bandeja")}
+            if ctx.boot.read().as_ref().is_some_and(|b| b.tray) {
+                label { class: "check",
+                    input { id: "set-close-to-tray", r#type: "checkbox", checked: s.close_to_tray, onchange: toggle(|n| n.close_to_tray = !n.close_to_tray) }
+                    {lang.pick("Closing the window keeps Switchboard in the tray", "Al cerrar la ventana, Switchboard sigue en la bandeja")}
+                }
             }
             label { class: "check",
                 input { id: "set-autostart", r#type: "checkbox", checked: s.start_at_login, onchange: toggle(|n| n.start_at_login = !n.start_at_login) }
