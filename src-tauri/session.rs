@@ -121,30 +121,14 @@ pub struct Prefs {
 }
 
 impl Prefs {
-    fn path(data_dir: &Path) -> PathBuf {
-        data_dir.join("prefs.json")
-    }
-
     /// Reads the preferences; a missing or unreadable file gives defaults.
     pub fn load(data_dir: &Path) -> Self {
-        match std::fs::read(Self::path(data_dir)) {
-            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "the preferences file is unreadable; using defaults");
-                Self::default()
-            }),
-            Err(_) => Self::default(),
-        }
+        crate::settings::load_json(data_dir, "prefs.json")
     }
 
     /// Writes them atomically (a temporary file renamed over the old one).
     pub fn save(&self, data_dir: &Path) -> std::io::Result<()> {
-        std::fs::create_dir_all(data_dir)?;
-        let tmp = data_dir.join("prefs.json.tmp");
-        std::fs::write(
-            &tmp,
-            serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?,
-        )?;
-        std::fs::rename(tmp, Self::path(data_dir))
+        crate::settings::save_json(self, data_dir, "prefs.json")
     }
 }
 

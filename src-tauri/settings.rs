@@ -3,32 +3,42 @@
 
 use std::path::{Path, PathBuf};
 
+use serde::{Serialize, de::DeserializeOwned};
 pub use switchboard_model::ipc::DesktopSettings;
 
-fn path(data_dir: &Path) -> PathBuf {
-    data_dir.join("settings.json")
+const FILE: &str = "settings.json";
+
+/// Reads `<data dir>/<name>`; a missing or unreadable file gives defaults
+/// (an unreadable one says so in the log).
+pub(crate) fn load_json<T: DeserializeOwned + Default>(data_dir: &Path, name: &str) -> T {
+    match std::fs::read(data_dir.join(name)) {
+        Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, file = name, "unreadable; using defaults");
+            T::default()
+        }),
+        Err(_) => T::default(),
+    }
 }
 
-/// Reads them; a missing or unreadable file gives defaults (and says so).
+/// Writes `<data dir>/<name>` atomically (a temporary file renamed over it).
+pub(crate) fn save_json<T: Serialize>(value: &T, data_dir: &Path, name: &str) -> std::io::Result<()> {
+    std::fs::create_dir_all(data_dir)?;
+    let tmp: PathBuf = data_dir.join(format!("{name}.tmp"));
+    std::fs::write(
+        &tmp,
+        serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?,
+    )?;
+    std::fs::rename(tmp, data_dir.join(name))
+}
+
+/// Reads the settings; a missing or unreadable file gives defaults.
 pub fn load(data_dir: &Path) -> DesktopSettings {
-    match std::fs::read(path(data_dir)) {
-        Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "the settings file is unreadable; using defaults");
-            DesktopSettings::default()
-        }),
-        Err(_) => DesktopSettings::default(),
-    }
+    load_json(data_dir, FILE)
 }
 
 /// Writes them atomically.
 pub fn save(settings: &DesktopSettings, data_dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(data_dir)?;
-    let tmp = data_dir.join("settings.json.tmp");
-    std::fs::write(
-        &tmp,
-        serde_json::to_vec_pretty(settings).map_err(std::io::Error::other)?,
-    )?;
-    std::fs::rename(tmp, path(data_dir))
+    save_json(settings, data_dir, FILE)
 }
 
 #[cfg(test)]

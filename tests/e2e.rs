@@ -495,13 +495,72 @@ async fn switchboard_demo_starts_signed_in_with_simulated_visitors() {
     app.quit().await;
 }
 
-/// A D-Bus session of one test's own with an unlocked Secret Service
-/// (gnome-keyring, its files in a temporary directory). Nothing else on the
-/// machine (a portal that activated another keyring, say) can interfere.
-struct PrivateKeychain {
+/// A D-Bus session of one test's own; its daemon stops (and its files go)
+/// with it. Nothing else on the machine (a portal that activated another
+/// keyring, a desktop's notification daemon) can interfere.
+struct PrivateBus {
     address: String,
-    bus_pid: u32,
-    home: PathBuf,
+    pid: u32,
+    dir: PathBuf,
+}
+
+impl PrivateBus {
+    /// `bare`: no service can be activated on it (no notification daemon,
+    /// no keychain: a bare Linux session); otherwise the machine's usual
+    /// session services.
+    fn start(bare: bool) -> Option<Self> {
+        let dir = std::env::temp_dir().join(format!("sb-e2e-bus-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).ok()?;
+        let mut daemon = Command::new("dbus-daemon");
+        if bare {
+            let config = dir.join("session.conf");
+            std::fs::write(
+                &config,
+                format!(
+                    "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n\
+                     <busconfig><type>session</type><listen>unix:dir={}</listen>\
+                     <policy context=\"default\"><allow send_destination=\"*\" eavesdrop=\"true\"/><allow eavesdrop=\"true\"/><allow own=\"*\"/></policy></busconfig>\n",
+                    dir.display()
+                ),
+            )
+            .ok()?;
+            daemon.arg(format!("--config-file={}", config.display()));
+        } else {
+            daemon.arg("--session");
+        }
+        let out = daemon
+            .args(["--fork", "--print-address=1", "--print-pid=1"])
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut lines = text.lines();
+        Some(Self {
+            address: lines.next()?.trim().to_owned(),
+            pid: lines.next()?.trim().parse().ok()?,
+            dir,
+        })
+    }
+
+    /// The environment that puts a program on this bus.
+    fn env(&self) -> Vec<(String, String)> {
+        vec![("DBUS_SESSION_BUS_ADDRESS".to_owned(), self.address.clone())]
+    }
+}
+
+impl Drop for PrivateBus {
+    fn drop(&mut self) {
+        // Daemons started on the bus (a keyring) leave with it.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.pid.to_string()])
+            .status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A private bus with an unlocked Secret Service (gnome-keyring, its files
+/// in the bus's temporary directory).
+struct PrivateKeychain {
+    bus: PrivateBus,
 }
 
 impl PrivateKeychain {
@@ -510,57 +569,33 @@ impl PrivateKeychain {
         if !which("dbus-daemon") || !which("gnome-keyring-daemon") || !which("secret-tool") {
             return None;
         }
-        let home = std::env::temp_dir().join(format!("sb-e2e-keyring-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&home).ok()?;
-        let out = Command::new("dbus-daemon")
-            .args(["--session", "--fork", "--print-address=1", "--print-pid=1"])
-            .output()
-            .ok()?;
-        let text = String::from_utf8_lossy(&out.stdout);
-        let mut lines = text.lines();
-        let address = lines.next()?.trim().to_owned();
-        let bus_pid = lines.next()?.trim().parse().ok()?;
-        let me = Self {
-            address,
-            bus_pid,
-            home,
-        };
+        let bus = PrivateBus::start(false)?;
         let mut child = Command::new("gnome-keyring-daemon")
             .args(["--unlock", "--components=secrets"])
-            .env("DBUS_SESSION_BUS_ADDRESS", &me.address)
-            .env("XDG_DATA_HOME", &me.home)
-            .env("XDG_RUNTIME_DIR", &me.home)
+            .envs(bus.env())
+            .env("XDG_DATA_HOME", &bus.dir)
+            .env("XDG_RUNTIME_DIR", &bus.dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()
             .ok()?;
         child.stdin.take()?.write_all(b"test-keyring-password").ok()?;
         // It returns once the daemon it forked is serving and unlocked.
-        child.wait().ok()?.success().then_some(me)
+        child.wait().ok()?.success().then_some(Self { bus })
     }
 
     fn env(&self) -> Vec<(String, String)> {
-        vec![("DBUS_SESSION_BUS_ADDRESS".to_owned(), self.address.clone())]
+        self.bus.env()
     }
 
     fn lookup(&self, account: &str) -> Option<String> {
         let out = Command::new("secret-tool")
             .args(["lookup", "service", "switchboard", "username", account])
-            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .envs(self.bus.env())
             .output()
             .ok()?;
         let token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
         (out.status.success() && !token.is_empty()).then_some(token)
-    }
-}
-
-impl Drop for PrivateKeychain {
-    fn drop(&mut self) {
-        // The keyring daemon leaves with its bus.
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.bus_pid.to_string()])
-            .status();
-        let _ = std::fs::remove_dir_all(&self.home);
     }
 }
 
@@ -839,62 +874,15 @@ async fn try_the_demo_is_one_click_from_the_sign_in_screen() {
     app.quit().await;
 }
 
-/// A D-Bus session with no services at all: no notification daemon, no
-/// keychain, nothing to activate (a bare Linux session).
-struct BareBus {
-    address: String,
-    pid: u32,
-    dir: PathBuf,
-}
-
-impl BareBus {
-    fn start() -> Option<Self> {
-        let dir = std::env::temp_dir().join(format!("sb-e2e-barebus-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).ok()?;
-        let config = dir.join("session.conf");
-        std::fs::write(
-            &config,
-            format!(
-                "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n\
-                 <busconfig><type>session</type><listen>unix:dir={}</listen>\
-                 <policy context=\"default\"><allow send_destination=\"*\" eavesdrop=\"true\"/><allow eavesdrop=\"true\"/><allow own=\"*\"/></policy></busconfig>\n",
-                dir.display()
-            ),
-        )
-        .ok()?;
-        let out = Command::new("dbus-daemon")
-            .arg(format!("--config-file={}", config.display()))
-            .args(["--fork", "--print-address=1", "--print-pid=1"])
-            .output()
-            .ok()?;
-        let text = String::from_utf8_lossy(&out.stdout);
-        let mut lines = text.lines();
-        Some(Self {
-            address: lines.next()?.trim().to_owned(),
-            pid: lines.next()?.trim().parse().ok()?,
-            dir,
-        })
-    }
-}
-
-impl Drop for BareBus {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.pid.to_string()])
-            .status();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_notification_service_the_app_works_and_says_so_once() {
     if !environment_ready() {
         return;
     }
     let _serial = SERIAL.lock().await;
-    let bus = BareBus::start().expect("a bare D-Bus session");
+    let bus = PrivateBus::start(true).expect("a bare D-Bus session");
     let mut hub = Hub::fresh().await;
-    let env = vec![("DBUS_SESSION_BUS_ADDRESS".to_owned(), bus.address.clone())];
+    let env = bus.env();
     let app = App::launch_in(hub.dir().join("app"), &["--no-keychain"], &env).await;
     app.sign_in(&hub.url()).await;
     // Two chats: two rings that cannot be shown.
@@ -1070,7 +1058,7 @@ async fn the_tray_shows_the_unread_total() {
         return;
     }
     let _serial = SERIAL.lock().await;
-    let bus = BareBus::start().expect("a bare D-Bus session");
+    let bus = PrivateBus::start(true).expect("a bare D-Bus session");
     let (tx, mut items) = tokio::sync::mpsc::unbounded_channel();
     let host = zbus::connection::Builder::address(bus.address.as_str())
         .name("org.kde.StatusNotifierWatcher")
@@ -1079,7 +1067,7 @@ async fn the_tray_shows_the_unread_total() {
         .await
         .expect("a stand-in tray host on the bus");
     let mut hub = Hub::fresh().await;
-    let env = vec![("DBUS_SESSION_BUS_ADDRESS".to_owned(), bus.address.clone())];
+    let env = bus.env();
     let app = App::launch_in(hub.dir().join("app"), &["--no-keychain"], &env).await;
     let (name, path) = tokio::time::timeout(TIMEOUT, items.recv())
         .await

@@ -51,17 +51,17 @@ pub fn SignIn() -> Element {
     let ctx = use_context::<Ctx>();
     let lang = *ctx.lang.read();
     let boot = ctx.boot.read().clone();
-    let mut server = use_signal(|| {
+    let server = use_signal(|| {
         boot.as_ref()
             .and_then(|b| b.last_server.clone())
             .unwrap_or_else(|| "http://127.0.0.1:4800".to_owned())
     });
-    let mut email = use_signal(|| {
+    let email = use_signal(|| {
         boot.as_ref()
             .and_then(|b| b.last_email.clone())
             .unwrap_or_default()
     });
-    let mut password = use_signal(String::new);
+    let password = use_signal(String::new);
     let mut error = use_signal(|| None::<String>);
     let mut busy = use_signal(|| false);
     let keychain = boot.as_ref().is_some_and(|b| b.keychain);
@@ -117,36 +117,9 @@ pub fn SignIn() -> Element {
                 h1 { class: "brand", "Switchboard" }
                 p { class: "muted", {lang.pick("The console for answering many chats at once.", "La consola para atender muchos chats a la vez.")} }
                 form { id: "signin-form", onsubmit: submit,
-                    label { r#for: "server", {lang.pick("Server", "Servidor")} }
-                    input {
-                        id: "server",
-                        name: "server",
-                        r#type: "text",
-                        autocomplete: "url",
-                        value: "{server}",
-                        oninput: move |e| server.set(e.value()),
-                        onchange: move |e| server.set(e.value()),
-                    }
-                    label { r#for: "email", {lang.pick("E-mail", "Correo")} }
-                    input {
-                        id: "email",
-                        name: "email",
-                        r#type: "email",
-                        autocomplete: "username",
-                        value: "{email}",
-                        oninput: move |e| email.set(e.value()),
-                        onchange: move |e| email.set(e.value()),
-                    }
-                    label { r#for: "password", {lang.pick("Password", "Contraseña")} }
-                    input {
-                        id: "password",
-                        name: "password",
-                        r#type: "password",
-                        autocomplete: "current-password",
-                        value: "{password}",
-                        oninput: move |e| password.set(e.value()),
-                        onchange: move |e| password.set(e.value()),
-                    }
+                    Field { id: "server", label: lang.pick("Server", "Servidor"), kind: "text", autocomplete: "url", value: server }
+                    Field { id: "email", label: lang.pick("E-mail", "Correo"), kind: "email", autocomplete: "username", value: email }
+                    Field { id: "password", label: lang.pick("Password", "Contraseña"), kind: "password", autocomplete: "current-password", value: password }
                     if let Some(err) = error.read().as_ref() {
                         p { class: "error", id: "signin-error", role: "alert", "{err}" }
                     }
@@ -173,6 +146,30 @@ pub fn SignIn() -> Element {
                     }
                 }
             }
+        }
+    }
+}
+
+/// A labelled input bound to a signal (kept in step on `input` and on
+/// `change`, which is all a cleared field sends).
+#[component]
+fn Field(
+    id: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    autocomplete: &'static str,
+    value: Signal<String>,
+) -> Element {
+    rsx! {
+        label { r#for: id, {label} }
+        input {
+            id,
+            name: id,
+            r#type: kind,
+            autocomplete,
+            value: "{value}",
+            oninput: move |e| value.set(e.value()),
+            onchange: move |e| value.set(e.value()),
         }
     }
 }
