@@ -119,8 +119,30 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     }
 }
 
+/// Installs the console handlers now; the future resolves on Ctrl+C,
+/// Ctrl+Break, the console window closing, or the user logging off or the
+/// system shutting down (Windows gives a handler a few seconds for these).
+#[cfg(windows)]
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::windows;
+    let mut c = windows::ctrl_c().expect("installing a Ctrl+C handler");
+    let mut brk = windows::ctrl_break().expect("installing a Ctrl+Break handler");
+    let mut close = windows::ctrl_close().expect("installing a console-close handler");
+    let mut logoff = windows::ctrl_logoff().expect("installing a log-off handler");
+    let mut shutdown = windows::ctrl_shutdown().expect("installing a shutdown handler");
+    async move {
+        tokio::select! {
+            _ = c.recv() => {},
+            _ = brk.recv() => {},
+            _ = close.recv() => {},
+            _ = logoff.recv() => {},
+            _ = shutdown.recv() => {},
+        }
+    }
+}
+
 /// Resolves on Ctrl+C.
-#[cfg(not(unix))]
+#[cfg(not(any(unix, windows)))]
 fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     async {
         let _ = tokio::signal::ctrl_c().await;

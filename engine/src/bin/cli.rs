@@ -408,7 +408,21 @@ async fn shutdown_signal() {
             _ = term.recv() => {},
         }
     }
-    #[cfg(not(unix))]
+    // Ctrl+C, Ctrl+Break, or the console window closing.
+    #[cfg(windows)]
+    {
+        use tokio::signal::windows;
+        let (Ok(mut brk), Ok(mut close)) = (windows::ctrl_break(), windows::ctrl_close()) else {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            _ = brk.recv() => {},
+            _ = close.recv() => {},
+        }
+    }
+    #[cfg(not(any(unix, windows)))]
     {
         let _ = tokio::signal::ctrl_c().await;
     }
