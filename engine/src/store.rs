@@ -853,6 +853,8 @@ mod tests {
         let all = all_messages(s.conn(), "c1", "me").unwrap();
         assert_eq!(all.len(), 2);
         assert!(all.iter().all(|m| m.status == DeliveryStatus::Sent));
+        // Closed first: Windows refuses to delete a file that is open.
+        drop(s);
         std::fs::remove_dir_all(dir).unwrap();
     }
 
@@ -880,6 +882,8 @@ mod tests {
             "never moves back"
         );
         assert_eq!(total_unread(s.conn(), "me").unwrap(), 1);
+        // Closed first: Windows refuses to delete a file that is open.
+        drop(s);
         std::fs::remove_dir_all(dir).unwrap();
     }
 
@@ -898,6 +902,8 @@ mod tests {
         assert_eq!(search(s.conn(), "númer", 10).unwrap().len(), 2);
         assert_eq!(search(s.conn(), "m2", 10).unwrap().len(), 1);
         assert!(search(s.conn(), "\"unbalanced AND (", 10).unwrap().is_empty());
+        // Closed first: Windows refuses to delete a file that is open.
+        drop(s);
         std::fs::remove_dir_all(dir).unwrap();
     }
 
@@ -915,6 +921,8 @@ mod tests {
         let aside = aside.expect("moved aside");
         assert!(aside.exists());
         assert!(s.account().unwrap().is_none());
+        // Closed first: Windows refuses to delete a file that is open.
+        drop(s);
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
