@@ -39,22 +39,8 @@ pub fn entry(exe: &str) -> String {
 pub fn apply(enabled: bool) -> Result<(), String> {
     #[cfg(windows)]
     {
-        const KEY: &str = r"HKCU\Software\Microsoft\Windows\CurrentVersion\Run";
-        let mut reg = std::process::Command::new("reg");
-        if enabled {
-            let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-            reg.args(["add", KEY, "/v", "Switchboard", "/t", "REG_SZ", "/f", "/d"])
-                .arg(format!("\"{}\"", exe.display()));
-        } else {
-            reg.args(["delete", KEY, "/v", "Switchboard", "/f"]);
-        }
-        let out = reg.output().map_err(|e| e.to_string())?;
-        // Deleting a value that is not there is fine.
-        return if out.status.success() || !enabled {
-            Ok(())
-        } else {
-            Err(String::from_utf8_lossy(&out.stderr).into_owned())
-        };
+        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+        return windows_run::apply(windows_run::VALUE, &exe, enabled);
     }
     #[allow(unreachable_code)]
     let Some(path) = entry_path() else {
@@ -75,11 +61,79 @@ pub fn apply(enabled: bool) -> Result<(), String> {
     }
 }
 
+/// The current user's `Run` key, written with `reg.exe` (no unsafe code).
+#[cfg(windows)]
+mod windows_run {
+    use std::{path::Path, process::Command};
+
+    /// The key Windows reads at sign-in.
+    pub const KEY: &str = r"HKCU\Software\Microsoft\Windows\CurrentVersion\Run";
+    /// The value the app writes there.
+    pub const VALUE: &str = "Switchboard";
+
+    /// Sets `value` to start `exe`, or removes it (no error if it was not there).
+    pub fn apply(value: &str, exe: &Path, enabled: bool) -> Result<(), String> {
+        let mut reg = Command::new("reg");
+        if enabled {
+            reg.args(["add", KEY, "/v", value, "/t", "REG_SZ", "/f", "/d"])
+                .arg(format!("\"{}\"", exe.display()));
+        } else {
+            reg.args(["delete", KEY, "/v", value, "/f"]);
+        }
+        let out = reg.output().map_err(|e| format!("running reg.exe: {e}"))?;
+        // Deleting a value that is not there is fine.
+        if out.status.success() || (!enabled && read(value).is_none()) {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).trim().to_owned())
+        }
+    }
+
+    /// What `value` holds, if it exists.
+    pub fn read(value: &str) -> Option<String> {
+        let out = Command::new("reg")
+            .args(["query", KEY, "/v", value])
+            .output()
+            .ok()?;
+        if !out.status.success() {
+            return None;
+        }
+        // "    Switchboard    REG_SZ    "C:\...\switchboard.exe""
+        String::from_utf8_lossy(&out.stdout).lines().find_map(|l| {
+            let rest = l.trim_start().strip_prefix(value)?;
+            let data = rest.trim_start().strip_prefix("REG_SZ")?;
+            Some(data.trim().to_owned())
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn the_entry_starts_this_program() {
         let e = super::entry("/opt/Switchboard/switchboard");
         assert!(e.contains("/opt/Switchboard/switchboard"), "{e}");
+    }
+
+    /// The real `Run` key, under a value of its own so that a developer's
+    /// installed Switchboard entry is left alone.
+    #[cfg(windows)]
+    #[test]
+    fn the_run_key_is_written_and_removed() {
+        use super::windows_run::{apply, read};
+        let value = format!("SwitchboardTest{}", uuid::Uuid::new_v4().simple());
+        let exe = std::path::Path::new(r"C:\Program Files\Switchboard\switchboard.exe");
+        assert_eq!(read(&value), None);
+        apply(&value, exe, true).unwrap();
+        assert_eq!(
+            read(&value).as_deref(),
+            Some(r#""C:\Program Files\Switchboard\switchboard.exe""#)
+        );
+        // Enabling twice is fine (the value is overwritten).
+        apply(&value, exe, true).unwrap();
+        apply(&value, exe, false).unwrap();
+        assert_eq!(read(&value), None);
+        // Disabling what is not there is fine too.
+        apply(&value, exe, false).unwrap();
     }
 }
