@@ -152,6 +152,14 @@ describe("notifications", () => {
     return res.body;
   }
 
+  // The hub pushes notification:count on connect. A socket whose test marks
+  // its log waits for that first, so the mark sees only what follows.
+  async function settledSocket(who) {
+    const s = await hub.agentSocket(who);
+    await waitFor(s, "notification:count");
+    return s;
+  }
+
   test("notification:count is pushed on connect (hub's choice) and matches GET unread", async () => {
     const s = await hub.agentSocket(a1);
     const count = await waitFor(s, "notification:count");
@@ -161,8 +169,8 @@ describe("notifications", () => {
   });
 
   test("a new chat raises notification:new (info) and notification:count for every agent", async () => {
-    const s1 = await hub.agentSocket(a1);
-    const s2 = await hub.agentSocket(a2);
+    const s1 = await settledSocket(a1);
+    const s2 = await settledSocket(a2);
     const before1 = (await list(a1)).unread;
     const before2 = (await list(a2)).unread;
     const m1 = mark(s1);
@@ -210,7 +218,7 @@ describe("notifications", () => {
   });
 
   test("notification:read acks {success: true}, lowers the count, and is per agent", async () => {
-    const s1 = await hub.agentSocket(a1);
+    const s1 = await settledSocket(a1);
     const { unread, notifications } = await list(a1, { unread: "true" });
     assert.ok(unread >= 1);
     const target = notifications[0];
