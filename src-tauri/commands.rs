@@ -1,124 +1,118 @@
-//! The Tauri commands: each forwards to the shell or the engine and turns
-//! failures into `{code, message}`. No logic of the console lives here.
+//! The Tauri commands: one per struct of `switchboard_model::ipc::commands`,
+//! each taking that struct as `args` and answering its `Output`; each
+//! forwards to the shell or the engine. No logic of the console lives here.
 
-use serde::Serialize;
-use switchboard_model::{ChatEntry, LocalMessage};
-use switchboard_protocol::{AgentPresence, NotificationList, Presence};
+use switchboard_model::ipc::{Command, Page, commands::*};
+use switchboard_protocol::Presence;
 use tauri::{AppHandle, Runtime, State};
 
 use crate::{
-    error::{CommandError, CommandResult},
-    session::{Account, Boot, Shell, Snapshot},
+    error::{CommandError, CommandResult, ErrorCode},
+    session::Shell,
     settings::DesktopSettings,
 };
 
-/// A page of a chat's timeline.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Page {
-    /// Oldest first.
-    pub messages: Vec<LocalMessage>,
-    /// The message I have read up to.
-    pub read_marker: Option<String>,
-}
+/// What command `C` answers.
+type Answer<C> = CommandResult<<C as Command>::Output>;
 
 /// What the UI needs first: the signed-in account (resumed from the
 /// keychain, or the demo for `--demo`) or what to prefill the sign-in with.
 #[tauri::command]
-pub async fn boot<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>) -> CommandResult<Boot> {
+pub async fn boot<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>, args: GetBoot) -> Answer<GetBoot> {
+    let GetBoot {} = args;
     Ok(shell.boot(&app).await)
 }
 
 /// Signs in with a password.
 #[tauri::command]
-pub async fn sign_in<R: Runtime>(
-    app: AppHandle<R>,
-    shell: State<'_, Shell>,
-    server: String,
-    email: String,
-    password: String,
-) -> CommandResult<Account> {
-    shell.sign_in(&app, &server, &email, &password).await
+pub async fn sign_in<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>, args: SignIn) -> Answer<SignIn> {
+    shell
+        .sign_in(&app, &args.server, &args.email, &args.password)
+        .await
 }
 
 /// Starts the in-process demo hub and signs in to it.
 #[tauri::command]
-pub async fn start_demo<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>) -> CommandResult<Account> {
+pub async fn start_demo<R: Runtime>(
+    app: AppHandle<R>,
+    shell: State<'_, Shell>,
+    args: StartDemo,
+) -> Answer<StartDemo> {
+    let StartDemo {} = args;
     shell.start_demo(&app).await
 }
 
 /// Signs out (the token leaves the keychain).
 #[tauri::command]
-pub async fn sign_out<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>) -> CommandResult<()> {
+pub async fn sign_out<R: Runtime>(
+    app: AppHandle<R>,
+    shell: State<'_, Shell>,
+    args: SignOut,
+) -> Answer<SignOut> {
+    let SignOut {} = args;
     shell.sign_out(&app).await
 }
 
 /// The inbox now; changes follow as `engine:changes` events.
 #[tauri::command]
-pub async fn snapshot(shell: State<'_, Shell>) -> CommandResult<Snapshot> {
+pub async fn snapshot(shell: State<'_, Shell>, args: GetSnapshot) -> Answer<GetSnapshot> {
+    let GetSnapshot {} = args;
     shell.snapshot().await
 }
 
 /// One chat.
 #[tauri::command]
-pub async fn chat(shell: State<'_, Shell>, chat_id: String) -> CommandResult<Option<ChatEntry>> {
-    Ok(shell.engine().await?.chat(&chat_id)?)
+pub async fn chat(shell: State<'_, Shell>, args: GetChat) -> Answer<GetChat> {
+    Ok(shell.engine().await?.chat(&args.chat_id)?)
 }
 
 /// A page of a chat from the local cache: the newest `limit` messages
 /// before `before` (a `sentAt`), oldest first.
 #[tauri::command]
-pub async fn messages(
-    shell: State<'_, Shell>,
-    chat_id: String,
-    before: Option<String>,
-    limit: Option<u32>,
-) -> CommandResult<Page> {
+pub async fn messages(shell: State<'_, Shell>, args: GetMessages) -> Answer<GetMessages> {
     let engine = shell.engine().await?;
-    let limit = limit.unwrap_or(100).clamp(1, 500);
+    let limit = args.limit.unwrap_or(100).clamp(1, 500);
     Ok(Page {
-        messages: engine.messages(&chat_id, before.as_deref(), limit)?,
-        read_marker: engine.read_marker(&chat_id)?,
+        messages: engine.messages(&args.chat_id, args.before.as_deref(), limit)?,
+        read_marker: engine.read_marker(&args.chat_id)?,
     })
 }
 
 /// Fetches older history from the server into the cache; how many were new.
 #[tauri::command]
-pub async fn load_older(shell: State<'_, Shell>, chat_id: String) -> CommandResult<usize> {
-    Ok(shell.engine().await?.load_older(&chat_id, 100).await?)
+pub async fn load_older(shell: State<'_, Shell>, args: LoadOlder) -> Answer<LoadOlder> {
+    Ok(shell.engine().await?.load_older(&args.chat_id, 100).await?)
 }
 
 /// Writes a reply or an internal note (durably queued, then sent).
 #[tauri::command]
-pub async fn send(
-    shell: State<'_, Shell>,
-    chat_id: String,
-    content: String,
-    internal: bool,
-) -> CommandResult<LocalMessage> {
-    Ok(shell.engine().await?.send(&chat_id, &content, internal)?)
+pub async fn send(shell: State<'_, Shell>, args: Send) -> Answer<Send> {
+    Ok(shell
+        .engine()
+        .await?
+        .send(&args.chat_id, &args.content, args.internal)?)
 }
 
 /// Sends a file picked in the webview. Its bytes are written to a private
 /// temporary file the engine copies into the outbox.
 #[tauri::command]
-pub async fn send_file(
-    shell: State<'_, Shell>,
-    chat_id: String,
-    file_name: String,
-    bytes: Vec<u8>,
-    caption: String,
-    internal: bool,
-) -> CommandResult<LocalMessage> {
+pub async fn send_file(shell: State<'_, Shell>, args: SendFile) -> Answer<SendFile> {
+    let SendFile {
+        chat_id,
+        file_name,
+        bytes,
+        caption,
+        internal,
+    } = args;
     let engine = shell.engine().await?;
     let name = std::path::Path::new(&file_name)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .filter(|n| !n.is_empty())
-        .ok_or_else(|| CommandError::new("invalid", "the file has no name"))?;
+        .ok_or_else(|| CommandError::new(ErrorCode::Invalid, "the file has no name"))?;
     if bytes.len() as u64 > switchboard_protocol::DEFAULT_MAX_UPLOAD_BYTES {
         return Err(CommandError::new(
-            "invalid",
+            ErrorCode::Invalid,
             format!(
                 "{name} is too large; files up to {} MiB can be sent",
                 switchboard_protocol::DEFAULT_MAX_UPLOAD_BYTES / 1_048_576
@@ -138,7 +132,7 @@ pub async fn send_file(
     .await;
     if let Err(e) = result {
         return Err(CommandError::new(
-            "invalid",
+            ErrorCode::Invalid,
             format!("could not keep the file: {e}"),
         ));
     }
@@ -149,40 +143,44 @@ pub async fn send_file(
 
 /// Puts a failed message back in the outbox.
 #[tauri::command]
-pub async fn retry(shell: State<'_, Shell>, client_message_id: String) -> CommandResult<()> {
-    Ok(shell.engine().await?.retry(&client_message_id)?)
+pub async fn retry(shell: State<'_, Shell>, args: Retry) -> Answer<Retry> {
+    Ok(shell.engine().await?.retry(&args.client_message_id)?)
 }
 
 /// Accepts a queued chat.
 #[tauri::command]
-pub async fn accept(shell: State<'_, Shell>, chat_id: String) -> CommandResult<ChatEntry> {
-    Ok(shell.engine().await?.accept(&chat_id).await?)
+pub async fn accept(shell: State<'_, Shell>, args: Accept) -> Answer<Accept> {
+    Ok(shell.engine().await?.accept(&args.chat_id).await?)
 }
 
 /// Closes a chat.
 #[tauri::command]
-pub async fn close(shell: State<'_, Shell>, chat_id: String) -> CommandResult<ChatEntry> {
-    Ok(shell.engine().await?.close(&chat_id).await?)
+pub async fn close(shell: State<'_, Shell>, args: Close) -> Answer<Close> {
+    Ok(shell.engine().await?.close(&args.chat_id).await?)
 }
 
 /// Marks a chat read up to a message.
 #[tauri::command]
-pub async fn mark_read(shell: State<'_, Shell>, chat_id: String, message_id: String) -> CommandResult<()> {
-    Ok(shell.engine().await?.mark_read(&chat_id, &message_id)?)
+pub async fn mark_read(shell: State<'_, Shell>, args: MarkRead) -> Answer<MarkRead> {
+    Ok(shell.engine().await?.mark_read(&args.chat_id, &args.message_id)?)
 }
 
 /// Tells a chat I am typing (the UI throttles these).
 #[tauri::command]
-pub async fn typing(shell: State<'_, Shell>, chat_id: String, typing: bool) -> CommandResult<()> {
-    shell.engine().await?.typing(&chat_id, typing);
+pub async fn typing(shell: State<'_, Shell>, args: Typing) -> Answer<Typing> {
+    shell.engine().await?.typing(&args.chat_id, args.typing);
     Ok(())
 }
 
 /// Sets my presence.
 #[tauri::command]
-pub async fn set_presence(shell: State<'_, Shell>, status: Presence) -> CommandResult<()> {
+pub async fn set_presence(shell: State<'_, Shell>, args: SetPresence) -> Answer<SetPresence> {
+    let status = args.status;
     if status == Presence::Offline {
-        return Err(CommandError::new("invalid", "presence is online, away or busy"));
+        return Err(CommandError::new(
+            ErrorCode::Invalid,
+            "presence is online, away or busy",
+        ));
     }
     shell.engine().await?.set_presence(status);
     shell.desk().attend(|a| a.presence = Some(status));
@@ -191,23 +189,28 @@ pub async fn set_presence(shell: State<'_, Shell>, status: Presence) -> CommandR
 
 /// The desktop settings.
 #[tauri::command]
-pub async fn settings(shell: State<'_, Shell>) -> CommandResult<DesktopSettings> {
+pub async fn settings(shell: State<'_, Shell>, args: GetSettings) -> Answer<GetSettings> {
+    let GetSettings {} = args;
     Ok(shell.desk().settings())
 }
 
 /// Changes the desktop settings (saved at once).
 #[tauri::command]
-pub async fn set_settings(shell: State<'_, Shell>, settings: DesktopSettings) -> CommandResult<()> {
-    settings.validate().map_err(|m| CommandError::new("invalid", m))?;
+pub async fn set_settings(shell: State<'_, Shell>, args: SetSettings) -> Answer<SetSettings> {
+    let settings = args.settings;
+    settings
+        .validate()
+        .map_err(|m| CommandError::new(ErrorCode::Invalid, m))?;
     if settings.start_at_login != shell.desk().settings().start_at_login {
-        crate::autostart::apply(settings.start_at_login).map_err(|m| CommandError::new("unsupported", m))?;
+        crate::autostart::apply(settings.start_at_login)
+            .map_err(|m| CommandError::new(ErrorCode::Unsupported, m))?;
     }
     store_settings(&shell, settings)
 }
 
 fn store_settings(shell: &Shell, settings: DesktopSettings) -> CommandResult<()> {
     crate::settings::save(&settings, &shell.options().data_dir)
-        .map_err(|e| CommandError::new("invalid", format!("could not save the settings: {e}")))?;
+        .map_err(|e| CommandError::new(ErrorCode::Invalid, format!("could not save the settings: {e}")))?;
     *shell
         .desk()
         .settings
@@ -218,12 +221,12 @@ fn store_settings(shell: &Shell, settings: DesktopSettings) -> CommandResult<()>
 
 /// Mutes or unmutes a chat's notifications.
 #[tauri::command]
-pub async fn mute(shell: State<'_, Shell>, chat_id: String, muted: bool) -> CommandResult<DesktopSettings> {
+pub async fn mute(shell: State<'_, Shell>, args: Mute) -> Answer<Mute> {
     let mut s = shell.desk().settings();
-    if muted {
-        s.alerts.muted.insert(chat_id);
+    if args.muted {
+        s.alerts.muted.insert(args.chat_id);
     } else {
-        s.alerts.muted.remove(&chat_id);
+        s.alerts.muted.remove(&args.chat_id);
     }
     store_settings(&shell, s.clone())?;
     Ok(s)
@@ -232,60 +235,71 @@ pub async fn mute(shell: State<'_, Shell>, chat_id: String, muted: bool) -> Comm
 /// Tells the shell which chat is on screen (`null`: none), so that chat's
 /// messages do not ring while the window has the focus.
 #[tauri::command]
-pub async fn viewing(shell: State<'_, Shell>, chat_id: Option<String>) -> CommandResult<()> {
-    shell.desk().attend(|a| a.open_chat = chat_id);
+pub async fn viewing(shell: State<'_, Shell>, args: Viewing) -> Answer<Viewing> {
+    shell.desk().attend(|a| a.open_chat = args.chat_id);
     Ok(())
 }
 
 /// Every agent's presence (names for the timeline and the visitor panel).
 #[tauri::command]
-pub async fn agents(shell: State<'_, Shell>) -> CommandResult<Vec<AgentPresence>> {
+pub async fn agents(shell: State<'_, Shell>, args: GetAgents) -> Answer<GetAgents> {
+    let GetAgents {} = args;
     Ok(shell.engine().await?.agents().await?)
 }
 
 /// The server's notifications and the unread count.
 #[tauri::command]
-pub async fn notifications(shell: State<'_, Shell>) -> CommandResult<NotificationList> {
+pub async fn notifications(shell: State<'_, Shell>, args: GetNotifications) -> Answer<GetNotifications> {
+    let GetNotifications {} = args;
     Ok(shell.engine().await?.notifications().await?)
 }
 
 /// Marks every server notification read.
 #[tauri::command]
-pub async fn read_notifications(shell: State<'_, Shell>) -> CommandResult<()> {
+pub async fn read_notifications(
+    shell: State<'_, Shell>,
+    args: ReadNotifications,
+) -> Answer<ReadNotifications> {
+    let ReadNotifications {} = args;
     shell.engine().await?.read_all_notifications();
     Ok(())
 }
 
 /// Searches the held messages.
 #[tauri::command]
-pub async fn search(shell: State<'_, Shell>, query: String) -> CommandResult<Vec<LocalMessage>> {
-    Ok(shell.engine().await?.search(&query, 50)?)
+pub async fn search(shell: State<'_, Shell>, args: Search) -> Answer<Search> {
+    Ok(shell.engine().await?.search(&args.query, 50)?)
 }
 
 /// Downloads an attachment (for image previews: the webview's CSP allows
 /// no remote images, so the bytes come over IPC and become a blob URL).
 #[tauri::command]
-pub async fn attachment(shell: State<'_, Shell>, url: String) -> CommandResult<tauri::ipc::Response> {
+pub async fn attachment(shell: State<'_, Shell>, args: GetAttachment) -> CommandResult<tauri::ipc::Response> {
     let engine = shell.engine().await?;
-    let bytes = engine.download(&url).await?;
+    let bytes: <GetAttachment as Command>::Output = engine.download(&args.url).await?;
     Ok(tauri::ipc::Response::new(bytes))
 }
 
 /// Saves the chosen language (`null`: follow the OS).
 #[tauri::command]
-pub async fn set_locale(shell: State<'_, Shell>, locale: Option<String>) -> CommandResult<()> {
+pub async fn set_locale(shell: State<'_, Shell>, args: SetLocale) -> Answer<SetLocale> {
+    let locale = args.locale;
     if let Some(l) = &locale
         && !matches!(l.as_str(), "en" | "es")
     {
-        return Err(CommandError::new("invalid", "the languages are en and es"));
+        return Err(CommandError::new(
+            ErrorCode::Invalid,
+            "the languages are en and es",
+        ));
     }
     shell.set_locale(locale)
 }
 
 /// Installs the update announced by `app:update` and restarts.
 #[tauri::command]
-pub async fn install_update<R: Runtime>(app: AppHandle<R>) -> CommandResult<()> {
+pub async fn install_update<R: Runtime>(app: AppHandle<R>, args: InstallUpdate) -> Answer<InstallUpdate> {
+    let InstallUpdate {} = args;
     crate::update::install(&app)
         .await
-        .map_err(|m| CommandError::new("update", m))
+        .map_err(|m| CommandError::new(ErrorCode::Update, m))
 }

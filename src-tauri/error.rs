@@ -1,39 +1,14 @@
-//! `CommandError`: what crosses the IPC boundary when a command fails, a
-//! stable `code` the UI matches on and a human `message`.
+//! The shell's side of the IPC contract in `switchboard_model::ipc`: what a
+//! failed command answers (a typed `ErrorCode` and a message), and `emit`,
+//! the one way the shell sends the webview an event.
 
-use serde::Serialize;
-use switchboard_engine::EngineError;
+use switchboard_model::ipc::Event;
+pub use switchboard_model::ipc::{CommandError, ErrorCode};
+use tauri::{AppHandle, Emitter, Runtime};
 
-/// A failed command, serialised as `{code, message}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
-#[error("{code}: {message}")]
-pub struct CommandError {
-    /// Stable machine-readable code (`wrong_credentials`, `unreachable`,
-    /// `incompatible`, `needs_login`, `invalid`, `not_signed_in`, …).
-    pub code: String,
-    /// For people.
-    pub message: String,
-}
-
-impl CommandError {
-    /// An error with a code and a message.
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
-        Self {
-            code: code.to_owned(),
-            message: message.into(),
-        }
-    }
-
-    /// No account is signed in.
-    pub fn not_signed_in() -> Self {
-        Self::new("not_signed_in", "no account is signed in")
-    }
-}
-
-impl From<EngineError> for CommandError {
-    fn from(e: EngineError) -> Self {
-        Self::new(e.code(), e.to_string())
-    }
+/// Sends the webview event `E` with its payload.
+pub fn emit<E: Event, R: Runtime>(app: &AppHandle<R>, payload: &E::Payload) -> tauri::Result<()> {
+    app.emit(E::NAME, payload)
 }
 
 /// The result of a command.

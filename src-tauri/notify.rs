@@ -16,13 +16,12 @@ use switchboard_model::{
     Change,
     alerts::{Alert, Alerter, Attention},
 };
-use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 use tokio::sync::broadcast;
 
-use crate::settings::DesktopSettings;
+use switchboard_model::ipc::events::OpenChat;
 
-/// The event that asks the webview to open a chat (a notification was clicked).
-pub const OPEN_CHAT_EVENT: &str = "app:open-chat";
+use crate::settings::DesktopSettings;
 
 /// A notification as the OS shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -253,7 +252,7 @@ pub fn open_at<R: Runtime>(app: &AppHandle<R>, chat_id: Option<String>) {
         let _ = w.set_focus();
     }
     if let Some(id) = chat_id {
-        let _ = app.emit(OPEN_CHAT_EVENT, id);
+        let _ = crate::error::emit::<OpenChat, _>(app, &id);
     }
 }
 

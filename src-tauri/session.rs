@@ -12,20 +12,16 @@ use serde::{Deserialize, Serialize};
 use switchboard_engine::{Engine, EngineConfig, LinkTimings};
 use switchboard_model::ConnectionState;
 pub use switchboard_model::ipc::{Account, Boot, Snapshot};
-use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 use tokio::sync::{Mutex, broadcast};
 use url::Url;
 
+use switchboard_model::ipc::events::{EngineChanges, EngineResync};
+
 use crate::{
-    error::{CommandError, CommandResult},
+    error::{CommandError, CommandResult, ErrorCode, emit},
     notify::{Desk, Notifier, SystemNotifier},
 };
-
-/// The event that carries a batch of engine changes to the webview.
-pub const CHANGES_EVENT: &str = "engine:changes";
-/// The event that tells the webview to reload its snapshot (it fell behind,
-/// or the account changed).
-pub const RESYNC_EVENT: &str = "engine:resync";
 
 /// The demo agent the "Try the demo" button signs in as.
 pub const DEMO_EMAIL: &str = "agent@example.com";
@@ -160,7 +156,10 @@ impl std::fmt::Debug for Shell {
 pub fn parse_server(input: &str) -> CommandResult<Url> {
     let input = input.trim();
     if input.is_empty() {
-        return Err(CommandError::new("invalid", "enter the server's address"));
+        return Err(CommandError::new(
+            ErrorCode::Invalid,
+            "enter the server's address",
+        ));
     }
     let with_scheme = if input.contains("://") {
         input.to_owned()
@@ -168,10 +167,10 @@ pub fn parse_server(input: &str) -> CommandResult<Url> {
         format!("http://{input}")
     };
     let url = Url::parse(&with_scheme)
-        .map_err(|e| CommandError::new("invalid", format!("not a server address: {e}")))?;
+        .map_err(|e| CommandError::new(ErrorCode::Invalid, format!("not a server address: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(CommandError::new(
-            "invalid",
+            ErrorCode::Invalid,
             "the server address must be an http:// or https:// URL",
         ));
     }
@@ -259,12 +258,15 @@ impl Shell {
 
     async fn resume<R: Runtime>(&self, app: &AppHandle<R>, prefs: &Prefs) -> CommandResult<()> {
         let (Some(server), Some(email)) = (&prefs.last_server, &prefs.last_email) else {
-            return Err(CommandError::new("needs_login", "no account to resume"));
+            return Err(CommandError::new(ErrorCode::NeedsLogin, "no account to resume"));
         };
         let server = parse_server(server)?;
         let engine = Engine::open(self.engine_config(server.clone(), email, &self.options.data_dir)).await?;
         if !engine.has_session() {
-            return Err(CommandError::new("needs_login", "no token in the keychain"));
+            return Err(CommandError::new(
+                ErrorCode::NeedsLogin,
+                "no token in the keychain",
+            ));
         }
         let account = Account {
             server: server.to_string(),
@@ -295,10 +297,13 @@ impl Shell {
         let url = parse_server(server)?;
         let email = email.trim();
         if email.is_empty() || !email.contains('@') {
-            return Err(CommandError::new("invalid", "enter the e-mail you sign in with"));
+            return Err(CommandError::new(
+                ErrorCode::Invalid,
+                "enter the e-mail you sign in with",
+            ));
         }
         if password.is_empty() {
-            return Err(CommandError::new("invalid", "enter your password"));
+            return Err(CommandError::new(ErrorCode::Invalid, "enter your password"));
         }
         let engine = Engine::open(self.engine_config(url.clone(), email, &self.options.data_dir)).await?;
         let me = engine.login(password).await?;
@@ -328,8 +333,12 @@ impl Shell {
         self.stop_active().await;
         let dir = self.options.data_dir.join("demo");
         let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| CommandError::new("invalid", format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            CommandError::new(
+                ErrorCode::Invalid,
+                format!("cannot create {}: {e}", dir.display()),
+            )
+        })?;
         let hub = switchboard_hub::start(switchboard_hub::HubConfig {
             bind: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
             db: None,
@@ -340,7 +349,7 @@ impl Shell {
             ..Default::default()
         })
         .await
-        .map_err(|e| CommandError::new("demo", format!("the demo hub could not start: {e}")))?;
+        .map_err(|e| CommandError::new(ErrorCode::Demo, format!("the demo hub could not start: {e}")))?;
         let url = parse_server(&hub.url())?;
         let mut config = self.engine_config(url.clone(), DEMO_EMAIL, &dir);
         config.keychain = false;
@@ -391,7 +400,7 @@ impl Shell {
         if let Some(p) = previous {
             stop(p).await;
         }
-        let _ = app.emit(RESYNC_EVENT, ());
+        let _ = emit::<EngineResync, _>(app, &());
     }
 
     /// Signs out: the token is forgotten (keychain included), the link
@@ -408,7 +417,7 @@ impl Shell {
         if let Err(e) = prefs.save(&self.options.data_dir) {
             tracing::warn!(error = %e, "could not save the preferences");
         }
-        let _ = app.emit(RESYNC_EVENT, ());
+        let _ = emit::<EngineResync, _>(app, &());
         Ok(())
     }
 
@@ -442,9 +451,9 @@ impl Shell {
     pub fn set_locale(&self, locale: Option<String>) -> CommandResult<()> {
         let mut prefs = Prefs::load(&self.options.data_dir);
         prefs.locale = locale;
-        prefs
-            .save(&self.options.data_dir)
-            .map_err(|e| CommandError::new("invalid", format!("could not save the preferences: {e}")))
+        prefs.save(&self.options.data_dir).map_err(|e| {
+            CommandError::new(ErrorCode::Invalid, format!("could not save the preferences: {e}"))
+        })
     }
 }
 
@@ -473,7 +482,7 @@ async fn forward<R: Runtime>(
             Ok(c) => c,
             Err(broadcast::error::RecvError::Lagged(n)) => {
                 tracing::warn!(skipped = n, "the webview fell behind; asking it to reload");
-                let _ = app.emit(RESYNC_EVENT, ());
+                let _ = emit::<EngineResync, _>(&app, &());
                 continue;
             }
             Err(broadcast::error::RecvError::Closed) => return,
@@ -502,11 +511,11 @@ async fn forward<R: Runtime>(
         if total != before_total || state != before_state {
             crate::tray::update(&app, total, &state);
         }
-        if let Err(e) = app.emit(CHANGES_EVENT, &batch) {
+        if let Err(e) = emit::<EngineChanges, _>(&app, &batch) {
             tracing::warn!(error = %e, "could not forward changes to the webview");
         }
         if lagged {
-            let _ = app.emit(RESYNC_EVENT, ());
+            let _ = emit::<EngineResync, _>(&app, &());
         }
         // Let a burst gather into the next batch instead of one event per message.
         tokio::time::sleep(Duration::from_millis(16)).await;
@@ -527,8 +536,8 @@ mod tests {
             parse_server(" https://chat.example.com ").unwrap().as_str(),
             "https://chat.example.com/"
         );
-        assert_eq!(parse_server("").unwrap_err().code, "invalid");
-        assert_eq!(parse_server("ftp://x").unwrap_err().code, "invalid");
+        assert_eq!(parse_server("").unwrap_err().code, ErrorCode::Invalid);
+        assert_eq!(parse_server("ftp://x").unwrap_err().code, ErrorCode::Invalid);
     }
 
     #[test]

@@ -6,16 +6,15 @@
 use switchboard_model::ConnectionState;
 use switchboard_protocol::Presence;
 use tauri::{
-    AppHandle, Emitter, Manager, Runtime,
+    AppHandle, Manager, Runtime,
     image::Image,
     menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu},
     tray::{TrayIcon, TrayIconBuilder, TrayIconEvent},
 };
 
-use crate::{Shell, notify};
+use switchboard_model::ipc::events::SettingsChanged;
 
-/// The event that tells the webview the settings changed elsewhere.
-pub const SETTINGS_EVENT: &str = "app:settings";
+use crate::{Shell, notify};
 
 /// The tray's icon and the menu items that show state.
 pub struct Tray<R: Runtime> {
@@ -184,7 +183,7 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
             if let Some(t) = app.try_state::<Tray<R>>() {
                 let _ = t.pause.set_checked(paused);
             }
-            let _ = app.emit(SETTINGS_EVENT, ());
+            let _ = crate::error::emit::<SettingsChanged, _>(&app, &());
         }
         "sign-out" => {
             tauri::async_runtime::spawn(async move {

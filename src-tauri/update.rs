@@ -5,12 +5,9 @@
 
 use std::{sync::Mutex, time::Duration};
 
-use serde::Serialize;
-use tauri::{AppHandle, Emitter, Manager, Runtime};
+use switchboard_model::ipc::{UpdateAvailable, events::UpdateFound};
+use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_updater::{Update, UpdaterExt};
-
-/// The event that announces an update to the webview.
-pub const UPDATE_EVENT: &str = "app:update";
 
 /// The update found, if any.
 #[derive(Default)]
@@ -20,15 +17,6 @@ impl std::fmt::Debug for Pending {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pending").finish_non_exhaustive()
     }
-}
-
-/// What the webview is told.
-#[derive(Debug, Clone, Serialize)]
-pub struct Available {
-    /// The new version.
-    pub version: String,
-    /// Its release notes.
-    pub notes: Option<String>,
 }
 
 /// Checks now and then, for the life of the app.
@@ -51,7 +39,7 @@ async fn check<R: Runtime>(app: &AppHandle<R>) {
     match found {
         Ok(Some(update)) => {
             tracing::info!(version = %update.version, "an update is available");
-            let available = Available {
+            let available = UpdateAvailable {
                 version: update.version.clone(),
                 notes: update.body.clone(),
             };
@@ -59,7 +47,7 @@ async fn check<R: Runtime>(app: &AppHandle<R>) {
                 .0
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(update);
-            let _ = app.emit(UPDATE_EVENT, available);
+            let _ = crate::error::emit::<UpdateFound, _>(app, &available);
         }
         Ok(None) => tracing::debug!("up to date"),
         Err(e) => tracing::info!(error = %e, "could not check for updates"),

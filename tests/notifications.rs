@@ -14,7 +14,11 @@ use std::{
 };
 
 use serde_json::{Value, json};
-use switchboard_app::{Options, Shell, session::CHANGES_EVENT};
+use switchboard_app::{Options, Shell};
+use switchboard_model::ipc::{
+    Event,
+    events::{EngineChanges, OpenChat},
+};
 use tauri::{
     Listener, Manager,
     test::{MockRuntime, mock_builder, mock_context, noop_assets},
@@ -200,7 +204,7 @@ impl World {
             .build()
             .expect("window");
         let (tx, changes) = mpsc::channel();
-        app.listen_any(CHANGES_EVENT, move |e| {
+        app.listen_any(EngineChanges::NAME, move |e| {
             let _ = tx.send(serde_json::from_str(e.payload()).unwrap_or_default());
         });
         Self {
@@ -313,10 +317,9 @@ fn notifications_ring_right() {
 
     // One notification per message in my chat; none for my own reply or note.
     let (open_tx, opened) = mpsc::channel();
-    w.app
-        .listen_any(switchboard_app::notify::OPEN_CHAT_EVENT, move |e| {
-            let _ = open_tx.send(e.payload().to_owned());
-        });
+    w.app.listen_any(OpenChat::NAME, move |e| {
+        let _ = open_tx.send(e.payload().to_owned());
+    });
     dunstctl(&["close-all"]);
     w.says(&ana, "uno");
     let n = monitor.next("Ana's message");

@@ -8,7 +8,8 @@ use std::{
 };
 
 use serde_json::{Value, json};
-use switchboard_app::{Options, session::CHANGES_EVENT};
+use switchboard_app::Options;
+use switchboard_model::ipc::{Event, events::EngineChanges};
 use tauri::{
     Listener,
     test::{MockRuntime, mock_builder, mock_context, noop_assets},
@@ -47,7 +48,7 @@ impl World {
             .build()
             .expect("window");
         let (tx, changes) = mpsc::channel();
-        app.listen_any(CHANGES_EVENT, move |e| {
+        app.listen_any(EngineChanges::NAME, move |e| {
             let batch: Vec<Value> = serde_json::from_str(e.payload()).expect("a batch is a JSON array");
             let _ = tx.send(batch);
         });
@@ -105,6 +106,27 @@ impl Drop for World {
         }
         let _ = std::fs::remove_dir_all(&self.data_dir);
     }
+}
+
+/// Every command of the contract is registered under its name, and takes
+/// its struct: asked with no `args` at all, each says so (Tauri's own
+/// "missing required key") rather than that no such command exists.
+#[test]
+fn every_command_of_the_contract_is_registered() {
+    let w = World::new();
+    for name in switchboard_model::ipc::commands::ALL {
+        let answer = common::invoke_raw(&w.webview, name, json!({}));
+        let text = answer.map_or_else(|e| e.to_string(), |v| v.to_string());
+        assert!(
+            text.contains("missing required key args"),
+            "{name}: not registered as a command taking `args`: {text}"
+        );
+    }
+    let unknown = common::invoke_raw(&w.webview, "no_such_command", json!({})).unwrap_err();
+    assert!(
+        !unknown.to_string().contains("missing required key"),
+        "an unknown command is told apart: {unknown}"
+    );
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! `EngineError`: every way an engine call can fail, each with a stable
 //! `code()` the UI and the CLI can match on instead of strings.
 
+use switchboard_model::ipc::{CommandError, ErrorCode};
+
 use crate::{api::ApiError, link::LinkError, secrets::SecretError, store::StoreError};
 
 /// Errors of the engine.
@@ -41,19 +43,26 @@ pub enum EngineError {
 }
 
 impl EngineError {
-    /// A stable machine-readable code.
-    pub fn code(&self) -> &'static str {
+    /// What kind of failure this is, for the UI and the CLI to match on.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::NeedsLogin => "needs_login",
-            Self::WrongCredentials => "wrong_credentials",
-            Self::Unreachable(_) => "unreachable",
-            Self::Incompatible(_) => "incompatible",
-            Self::Rejected { .. } => "rejected",
-            Self::Invalid(_) => "invalid",
-            Self::Store(_) => "store",
-            Self::Secret(_) => "keychain",
-            Self::Link(_) => "link",
+            Self::NeedsLogin => ErrorCode::NeedsLogin,
+            Self::WrongCredentials => ErrorCode::WrongCredentials,
+            Self::Unreachable(_) => ErrorCode::Unreachable,
+            Self::Incompatible(_) => ErrorCode::Incompatible,
+            Self::Rejected { .. } => ErrorCode::Rejected,
+            Self::Invalid(_) => ErrorCode::Invalid,
+            Self::Store(_) => ErrorCode::Store,
+            Self::Secret(_) => ErrorCode::Keychain,
+            Self::Link(_) => ErrorCode::Link,
         }
+    }
+}
+
+/// What a failed engine call becomes at the IPC boundary.
+impl From<EngineError> for CommandError {
+    fn from(e: EngineError) -> Self {
+        Self::new(e.code(), e.to_string())
     }
 }
 

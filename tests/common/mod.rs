@@ -208,11 +208,23 @@ impl Visitor {
     }
 }
 
-/// Calls a command through Tauri's mock IPC, as the webview would.
+/// Calls a command through Tauri's mock IPC, as the webview would: `args`
+/// is the command's struct (`switchboard_model::ipc::commands`) as JSON,
+/// sent under the contract's one `args` key.
 pub fn invoke(
     webview: &tauri::WebviewWindow<tauri::test::MockRuntime>,
     cmd: &str,
     args: Value,
+) -> Result<Value, Value> {
+    let args = serde_json::json!({ switchboard_model::ipc::commands::ARGS_KEY: args });
+    invoke_raw(webview, cmd, args)
+}
+
+/// Calls a command with exactly this request body.
+pub fn invoke_raw(
+    webview: &tauri::WebviewWindow<tauri::test::MockRuntime>,
+    cmd: &str,
+    body: Value,
 ) -> Result<Value, Value> {
     tauri::test::get_ipc_response(
         webview,
@@ -221,7 +233,7 @@ pub fn invoke(
             callback: tauri::ipc::CallbackFn(0),
             error: tauri::ipc::CallbackFn(1),
             url: "tauri://localhost".parse().expect("url"),
-            body: tauri::ipc::InvokeBody::Json(args),
+            body: tauri::ipc::InvokeBody::Json(body),
             headers: Default::default(),
             invoke_key: tauri::test::INVOKE_KEY.to_string(),
         },

@@ -2,18 +2,16 @@
 //! and drains the engine's change events into the state signals.
 
 use dioxus::{core::spawn_forever, prelude::*};
-use serde::{Deserialize, Serialize};
-use switchboard_model::{Change, InboxTab};
-use switchboard_protocol::{AgentPresence, NotificationList};
+use switchboard_model::{Change, InboxTab, ipc::commands as cmd};
 
 pub use switchboard_model::ipc::{Boot, DesktopSettings};
 
 use crate::{
     console::Console,
     i18n::Lang,
-    ipc::{self, NoArgs},
+    ipc::{self, ErrorCode},
     signin::SignIn,
-    state::{Inbox, Snapshot, Timeline},
+    state::{Inbox, Timeline},
 };
 
 /// What the whole UI shares.
@@ -53,7 +51,7 @@ pub struct Ctx {
 
 /// Reloads the desktop settings from the shell.
 pub async fn load_settings(mut ctx: Ctx) {
-    if let Ok(s) = ipc::call::<DesktopSettings>("settings", NoArgs {}).await {
+    if let Ok(s) = ipc::invoke(&cmd::GetSettings {}).await {
         ctx.settings.set(Some(s));
     }
 }
@@ -79,32 +77,13 @@ fn release(mut ctx: Ctx) {
 /// Page size of a timeline.
 pub const PAGE: usize = 100;
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ChatArgs<'a> {
-    chat_id: &'a str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PageArgs<'a> {
-    chat_id: &'a str,
-    before: Option<&'a str>,
-    limit: usize,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Page {
-    messages: Vec<switchboard_model::LocalMessage>,
-    read_marker: Option<String>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct MarkArgs<'a> {
-    chat_id: &'a str,
-    message_id: &'a str,
+/// The command for a page of `chat_id` before `before`.
+fn page_of(chat_id: &str, before: Option<&str>) -> cmd::GetMessages {
+    cmd::GetMessages {
+        chat_id: chat_id.to_owned(),
+        before: before.map(str::to_owned),
+        limit: Some(PAGE as u32),
+    }
 }
 
 /// Reloads the inbox from the shell (after sign-in, or when it fell behind).
@@ -115,7 +94,7 @@ pub async fn reload(ctx: Ctx) {
 }
 
 async fn load_snapshot(mut ctx: Ctx) {
-    match ipc::call::<Snapshot>("snapshot", NoArgs {}).await {
+    match ipc::invoke(&cmd::GetSnapshot {}).await {
         Ok(s) => {
             let mut inbox = Inbox::from_snapshot(s);
             let first = ctx.inbox.peek().is_none();
@@ -134,7 +113,7 @@ async fn load_snapshot(mut ctx: Ctx) {
                 load_page(ctx, chat_id).await;
             }
         }
-        Err(e) if e.code == "not_signed_in" => {
+        Err(e) if e.code == ErrorCode::NotSignedIn => {
             ctx.inbox.set(None);
             ctx.selected.set(None);
             ctx.timeline.set(None);
@@ -145,12 +124,12 @@ async fn load_snapshot(mut ctx: Ctx) {
 
 /// Loads names, presence and notifications (network; fine to fail offline).
 async fn load_lists(mut ctx: Ctx) {
-    if let Ok(agents) = ipc::call::<Vec<AgentPresence>>("agents", NoArgs {}).await
+    if let Ok(agents) = ipc::invoke(&cmd::GetAgents {}).await
         && let Some(i) = ctx.inbox.write().as_mut()
     {
         i.set_agents(agents);
     }
-    if let Ok(list) = ipc::call::<NotificationList>("notifications", NoArgs {}).await
+    if let Ok(list) = ipc::invoke(&cmd::GetNotifications {}).await
         && let Some(i) = ctx.inbox.write().as_mut()
     {
         i.notifications = list.notifications;
@@ -166,32 +145,14 @@ pub async fn open_chat(ctx: Ctx, chat_id: String) {
     mark_read(ctx).await;
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ViewingArgs<'a> {
-    chat_id: Option<&'a str>,
-}
-
 async fn load_page(mut ctx: Ctx, chat_id: String) {
     ctx.selected.set(Some(chat_id.clone()));
     // The shell keeps the chat on screen quiet while the window has the focus.
-    let _ = ipc::call::<()>(
-        "viewing",
-        ViewingArgs {
-            chat_id: Some(&chat_id),
-        },
-    )
+    let _ = ipc::invoke(&cmd::Viewing {
+        chat_id: Some(chat_id.clone()),
+    })
     .await;
-    match ipc::call::<Page>(
-        "messages",
-        PageArgs {
-            chat_id: &chat_id,
-            before: None,
-            limit: PAGE,
-        },
-    )
-    .await
-    {
+    match ipc::invoke(&page_of(&chat_id, None)).await {
         Ok(page) => {
             if ctx.selected.peek().as_deref() != Some(chat_id.as_str()) {
                 return;
@@ -225,14 +186,7 @@ pub async fn mark_read(ctx: Ctx) {
         }
         (t.chat_id.clone(), m.message_id.clone().unwrap_or_default())
     };
-    let _ = ipc::call::<()>(
-        "mark_read",
-        MarkArgs {
-            chat_id: &chat_id,
-            message_id: &message_id,
-        },
-    )
-    .await;
+    let _ = ipc::invoke(&cmd::MarkRead { chat_id, message_id }).await;
 }
 
 /// Loads the page before the oldest message held (from the cache, then the
@@ -246,34 +200,20 @@ pub async fn load_older(mut ctx: Ctx) -> usize {
     else {
         return 0;
     };
-    let local = ipc::call::<Page>(
-        "messages",
-        PageArgs {
-            chat_id: &chat_id,
-            before: before.as_deref(),
-            limit: PAGE,
-        },
-    )
-    .await;
+    let local = ipc::invoke(&page_of(&chat_id, before.as_deref())).await;
     let mut page = match local {
         Ok(p) => p.messages,
         Err(_) => Vec::new(),
     };
     if page.is_empty() {
         // Nothing older in the cache: ask the server, then read the cache again.
-        if ipc::call::<usize>("load_older", ChatArgs { chat_id: &chat_id })
-            .await
-            .unwrap_or(0)
+        if ipc::invoke(&cmd::LoadOlder {
+            chat_id: chat_id.clone(),
+        })
+        .await
+        .unwrap_or(0)
             > 0
-            && let Ok(p) = ipc::call::<Page>(
-                "messages",
-                PageArgs {
-                    chat_id: &chat_id,
-                    before: before.as_deref(),
-                    limit: PAGE,
-                },
-            )
-            .await
+            && let Ok(p) = ipc::invoke(&page_of(&chat_id, before.as_deref())).await
         {
             page = p.messages;
         }
@@ -368,8 +308,8 @@ pub fn App() -> Element {
             #[cfg(target_arch = "wasm32")]
             {
                 use futures_util::StreamExt;
-                let changes = ipc::subscribe::<Vec<Change>>(crate::CHANGES_EVENT).await;
-                let resyncs = ipc::subscribe::<serde_json::Value>(crate::RESYNC_EVENT).await;
+                let changes = ipc::subscribe::<switchboard_model::ipc::events::EngineChanges>().await;
+                let resyncs = ipc::subscribe::<switchboard_model::ipc::events::EngineResync>().await;
                 if let Ok(mut changes) = changes {
                     spawn(async move {
                         while let Some(batch) = changes.next().await {
@@ -378,7 +318,7 @@ pub fn App() -> Element {
                     });
                 }
                 // A clicked notification opens its chat.
-                if let Ok(mut opens) = ipc::subscribe::<String>(crate::OPEN_CHAT_EVENT).await {
+                if let Ok(mut opens) = ipc::subscribe::<switchboard_model::ipc::events::OpenChat>().await {
                     spawn(async move {
                         while let Some(chat_id) = opens.next().await {
                             let mut ctx = ctx;
@@ -388,16 +328,19 @@ pub fn App() -> Element {
                     });
                 }
                 // A newer version is available.
-                if let Ok(mut updates) = ipc::subscribe::<serde_json::Value>(crate::UPDATE_EVENT).await {
+                if let Ok(mut updates) = ipc::subscribe::<switchboard_model::ipc::events::UpdateFound>().await
+                {
                     spawn(async move {
                         while let Some(u) = updates.next().await {
                             let mut ctx = ctx;
-                            ctx.update.set(u["version"].as_str().map(str::to_owned));
+                            ctx.update.set(Some(u.version));
                         }
                     });
                 }
                 // The tray changed a setting (pause).
-                if let Ok(mut changed) = ipc::subscribe::<serde_json::Value>(crate::SETTINGS_EVENT).await {
+                if let Ok(mut changed) =
+                    ipc::subscribe::<switchboard_model::ipc::events::SettingsChanged>().await
+                {
                     spawn(async move {
                         while changed.next().await.is_some() {
                             load_settings(ctx).await;
@@ -412,7 +355,7 @@ pub fn App() -> Element {
                     });
                 }
             }
-            match ipc::call::<Boot>("boot", NoArgs {}).await {
+            match ipc::invoke(&cmd::GetBoot {}).await {
                 Ok(boot) => {
                     if let Some(l) = &boot.locale {
                         ctx.lang.set(Lang::from_tag(l));
@@ -511,7 +454,7 @@ fn UpdateBanner() -> Element {
                 onclick: move |_| {
                     busy.set(true);
                     spawn(async move {
-                        if let Err(e) = ipc::call::<()>("install_update", NoArgs {}).await {
+                        if let Err(e) = ipc::invoke(&cmd::InstallUpdate {}).await {
                             ctx.toast.set(Some(e.message));
                             busy.set(false);
                         }

@@ -3,8 +3,7 @@
 //! switcher and the notification list; and the keyboard shortcuts.
 
 use dioxus::{core::spawn_forever, prelude::*};
-use serde::Serialize;
-use switchboard_model::{ChatEntry, ConnectionState, InboxTab};
+use switchboard_model::{ChatEntry, ConnectionState, InboxTab, ipc::commands as cmd};
 use switchboard_protocol::{ChatStatus, MessageType, Presence, SenderType};
 
 use crate::{
@@ -12,33 +11,21 @@ use crate::{
     conversation::{Conversation, VisitorPanel},
     i18n::Lang,
     icons::{Icon, Svg},
-    ipc::{self, NoArgs},
+    ipc,
     settings::SettingsPanel,
     state::Inbox,
 };
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct ChatArgs<'a> {
-    pub(crate) chat_id: &'a str,
-}
-
-#[derive(Serialize)]
-struct PresenceArgs {
-    status: Presence,
-}
-
-#[derive(Serialize)]
-struct LocaleArgs {
-    locale: Option<&'static str>,
-}
 
 /// Accepts a queued chat and opens it.
 pub(crate) fn accept(mut ctx: Ctx, chat_id: String) {
     // Not tied to the row that asked: the row leaves the queue as soon as
     // the chat is accepted.
     spawn_forever(async move {
-        match ipc::call::<ChatEntry>("accept", ChatArgs { chat_id: &chat_id }).await {
+        match ipc::invoke(&cmd::Accept {
+            chat_id: chat_id.clone(),
+        })
+        .await
+        {
             Ok(_) => {
                 ctx.tab.set(InboxTab::Mine);
                 open_chat(ctx, chat_id).await;
@@ -203,7 +190,7 @@ fn Header(bell: Signal<bool>, panel: Signal<bool>, settings: Signal<bool>) -> El
 
     let sign_out = move |_| {
         spawn_forever(async move {
-            if let Err(e) = ipc::call::<()>("sign_out", NoArgs {}).await {
+            if let Err(e) = ipc::invoke(&cmd::SignOut {}).await {
                 ctx.toast.set(Some(e.message));
             }
             crate::app::reload(ctx).await;
@@ -267,7 +254,7 @@ fn Header(bell: Signal<bool>, panel: Signal<bool>, settings: Signal<bool>) -> El
                             i.agents.insert(me.clone(), switchboard_protocol::AgentPresence { id: me, name, status: p });
                         }
                         spawn(async move {
-                            if let Err(e) = ipc::call::<()>("set_presence", PresenceArgs { status: p }).await {
+                            if let Err(e) = ipc::invoke(&cmd::SetPresence { status: p }).await {
                                 ctx.toast.set(Some(e.message));
                             }
                         });
@@ -285,7 +272,10 @@ fn Header(bell: Signal<bool>, panel: Signal<bool>, settings: Signal<bool>) -> El
                     let l = if e.value() == "es" { Lang::Es } else { Lang::En };
                     ctx.lang.set(l);
                     spawn(async move {
-                        let _ = ipc::call::<()>("set_locale", LocaleArgs { locale: Some(l.code()) }).await;
+                        let _ = ipc::invoke(&cmd::SetLocale {
+                            locale: Some(l.code().to_owned()),
+                        })
+                        .await;
                     });
                 },
                 option { value: "en", selected: lang == Lang::En, "English" }
@@ -584,7 +574,7 @@ fn NotificationList(open: Signal<bool>) -> Element {
                             i.notification_count = 0;
                         }
                         spawn_forever(async move {
-                            let _ = ipc::call::<()>("read_notifications", NoArgs {}).await;
+                            let _ = ipc::invoke(&cmd::ReadNotifications {}).await;
                         });
                     },
                     {lang.pick("Mark all read", "Marcar todas como leídas")}

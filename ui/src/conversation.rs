@@ -3,13 +3,12 @@
 //! note switch, and the visitor panel.
 
 use dioxus::{core::spawn_forever, prelude::*};
-use serde::Serialize;
-use switchboard_model::{ChatEntry, DeliveryStatus, LocalMessage};
+use switchboard_model::{DeliveryStatus, LocalMessage, ipc::commands as cmd};
 use switchboard_protocol::{ChatStatus, MessageType, SenderType};
 
 use crate::{
     app::{Ctx, load_older},
-    console::{ChatArgs, accept},
+    console::accept,
     i18n::{CivilDay, Lang, clock},
     icons::{Icon, Svg},
     ipc,
@@ -22,47 +21,11 @@ pub const WINDOW: usize = 80;
 /// Rows the window moves by when scrolling past its edge.
 const STEP: usize = 40;
 /// The longest message the server takes.
-pub const MAX_CHARS: usize = 10_000;
+pub const MAX_CHARS: usize = switchboard_protocol::MAX_CONTENT_CHARS;
 /// Typing events: at most one `typing:start` per this many ms.
 const TYPING_EVERY_MS: i64 = 3_000;
 /// `typing:stop` after this long without a key.
 const TYPING_IDLE_MS: u32 = 4_000;
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SendArgs<'a> {
-    chat_id: &'a str,
-    content: &'a str,
-    internal: bool,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SendFileArgs<'a> {
-    chat_id: &'a str,
-    file_name: &'a str,
-    bytes: &'a [u8],
-    caption: &'a str,
-    internal: bool,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct TypingArgs<'a> {
-    chat_id: &'a str,
-    typing: bool,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RetryArgs<'a> {
-    client_message_id: &'a str,
-}
-
-#[derive(Serialize)]
-struct UrlArgs<'a> {
-    url: &'a str,
-}
 
 /// Who wrote a message, as the timeline tells them apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,7 +171,7 @@ pub fn Bubble(message: LocalMessage, author: Author, name: String, offset: i64) 
                         onclick: move |_| {
                             let cmid = cmid.clone();
                             spawn_forever(async move {
-                                if let Err(e) = ipc::call::<()>("retry", RetryArgs { client_message_id: &cmid }).await
+                                if let Err(e) = ipc::invoke(&cmd::Retry { client_message_id: cmid }).await
                                     && let Some(mut ctx) = ctx
                                 {
                                     ctx.toast.set(Some(e.message));
@@ -227,11 +190,7 @@ pub fn Bubble(message: LocalMessage, author: Author, name: String, offset: i64) 
 fn ImagePreview(url: String, mime: String, name: String) -> Element {
     let src = use_resource(move || {
         let (url, mime) = (url.clone(), mime.clone());
-        async move {
-            ipc::blob_url("attachment", UrlArgs { url: &url }, &mime)
-                .await
-                .ok()
-        }
+        async move { ipc::blob_url(&cmd::GetAttachment { url }, &mime).await.ok() }
     });
     match src.read().as_ref() {
         Some(Some(src)) => rsx! { img { class: "preview", src: "{src}", alt: "{name}" } },
@@ -480,7 +439,7 @@ pub fn Conversation() -> Element {
                         onclick: move |_| {
                             let id = close_id.clone();
                             spawn_forever(async move {
-                                if let Err(e) = ipc::call::<ChatEntry>("close", ChatArgs { chat_id: &id }).await {
+                                if let Err(e) = ipc::invoke(&cmd::Close { chat_id: id }).await {
                                     ctx.toast.set(Some(e.message));
                                 }
                             });
@@ -563,22 +522,16 @@ pub fn Composer(chat_id: String, status: ChatStatus) -> Element {
         error.set(None);
         typing_sent_at.set(0);
         spawn(async move {
-            let _ = ipc::call::<()>(
-                "typing",
-                TypingArgs {
-                    chat_id: &chat_id,
-                    typing: false,
-                },
-            )
+            let _ = ipc::invoke(&cmd::Typing {
+                chat_id: chat_id.clone(),
+                typing: false,
+            })
             .await;
-            if let Err(e) = ipc::call::<LocalMessage>(
-                "send",
-                SendArgs {
-                    chat_id: &chat_id,
-                    content: &content,
-                    internal,
-                },
-            )
+            if let Err(e) = ipc::invoke(&cmd::Send {
+                chat_id,
+                content: content.clone(),
+                internal,
+            })
             .await
             {
                 // Nothing is lost: the text comes back to the composer.
@@ -599,13 +552,10 @@ pub fn Composer(chat_id: String, status: ChatStatus) -> Element {
             typing_sent_at.set(now);
             let id = chat_id.clone();
             spawn(async move {
-                let _ = ipc::call::<()>(
-                    "typing",
-                    TypingArgs {
-                        chat_id: &id,
-                        typing: true,
-                    },
-                )
+                let _ = ipc::invoke(&cmd::Typing {
+                    chat_id: id,
+                    typing: true,
+                })
                 .await;
             });
         }
@@ -615,13 +565,10 @@ pub fn Composer(chat_id: String, status: ChatStatus) -> Element {
             ipc::sleep(TYPING_IDLE_MS).await;
             if *typing_gen.peek() == generation && *typing_sent_at.peek() != 0 {
                 typing_sent_at.set(0);
-                let _ = ipc::call::<()>(
-                    "typing",
-                    TypingArgs {
-                        chat_id: &chat_id,
-                        typing: false,
-                    },
-                )
+                let _ = ipc::invoke(&cmd::Typing {
+                    chat_id: chat_id.clone(),
+                    typing: false,
+                })
                 .await;
             }
         });
@@ -647,16 +594,13 @@ pub fn Composer(chat_id: String, status: ChatStatus) -> Element {
                 match f.read_bytes().await {
                     Ok(bytes) => {
                         let name = f.name();
-                        let res = ipc::call::<LocalMessage>(
-                            "send_file",
-                            SendFileArgs {
-                                chat_id: &chat_id,
-                                file_name: &name,
-                                bytes: &bytes,
-                                caption: &caption,
-                                internal,
-                            },
-                        )
+                        let res = ipc::invoke(&cmd::SendFile {
+                            chat_id: chat_id.clone(),
+                            file_name: name,
+                            bytes: bytes.to_vec(),
+                            caption: caption.clone(),
+                            internal,
+                        })
                         .await;
                         match res {
                             Ok(_) => text.set(String::new()),

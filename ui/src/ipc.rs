@@ -1,32 +1,14 @@
-//! The bridge to the Tauri shell: `invoke` a command, `listen` to an event.
-//! Bound by hand to `window.__TAURI__` (`withGlobalTauri`); on the host (unit
-//! tests, server-side rendering) every call fails with `no_shell`.
+//! The bridge to the Tauri shell: `invoke` a command of the contract
+//! (`switchboard_model::ipc::commands`, by its struct), `subscribe` to an
+//! event (by its type). Bound by hand to `window.__TAURI__`
+//! (`withGlobalTauri`); on the host (unit tests, server-side rendering) every
+//! call fails with `no_shell`.
 
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
-
-/// A failed command, as the shell sends it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct CmdError {
-    /// Stable code.
-    pub code: String,
-    /// For people.
-    pub message: String,
-}
-
-impl CmdError {
-    fn new(code: &str, message: impl Into<String>) -> Self {
-        Self {
-            code: code.to_owned(),
-            message: message.into(),
-        }
-    }
-}
-
-impl std::fmt::Display for CmdError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
+use serde::Serialize;
+use switchboard_model::ipc::Command;
+#[cfg(target_arch = "wasm32")]
+use switchboard_model::ipc::Event;
+pub use switchboard_model::ipc::{CommandError, ErrorCode};
 
 #[cfg(target_arch = "wasm32")]
 mod imp {
@@ -42,94 +24,98 @@ mod imp {
     }
 }
 
-/// Calls a shell command with named arguments and decodes its answer.
-pub async fn call<T: DeserializeOwned>(cmd: &str, args: impl Serialize) -> Result<T, CmdError> {
+/// How a command's struct travels: as the shell functions' one `args`.
+#[derive(Serialize)]
+struct Wrapped<'a, C> {
+    args: &'a C,
+}
+
+/// Sends command `C` and returns the shell's raw answer.
+#[cfg(target_arch = "wasm32")]
+async fn raw<C: Command>(cmd: &C) -> Result<wasm_bindgen::JsValue, CommandError> {
+    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+    let args = Wrapped { args: cmd }
+        .serialize(&ser)
+        .map_err(|e| CommandError::invalid(e.to_string()))?;
+    imp::invoke(C::NAME, args).await.map_err(|e| {
+        serde_wasm_bindgen::from_value::<CommandError>(e.clone()).unwrap_or_else(|_| {
+            CommandError::new(
+                ErrorCode::Shell,
+                e.as_string().unwrap_or_else(|| format!("{} failed", C::NAME)),
+            )
+        })
+    })
+}
+
+/// Calls a shell command and decodes its answer.
+pub async fn invoke<C: Command>(cmd: &C) -> Result<C::Output, CommandError> {
     #[cfg(target_arch = "wasm32")]
     {
-        let ser = serde_wasm_bindgen::Serializer::json_compatible();
-        let args = args
-            .serialize(&ser)
-            .map_err(|e| CmdError::new("invalid", e.to_string()))?;
-        match imp::invoke(cmd, args).await {
-            Ok(v) => serde_wasm_bindgen::from_value(v)
-                .map_err(|e| CmdError::new("incompatible", format!("unexpected answer to {cmd}: {e}"))),
-            Err(e) => Err(
-                serde_wasm_bindgen::from_value::<CmdError>(e.clone()).unwrap_or_else(|_| {
-                    CmdError::new("shell", e.as_string().unwrap_or_else(|| format!("{cmd} failed")))
-                }),
-            ),
-        }
+        let v = raw(cmd).await?;
+        serde_wasm_bindgen::from_value(v).map_err(|e| {
+            CommandError::new(ErrorCode::Shell, format!("unexpected answer to {}: {e}", C::NAME))
+        })
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
-        let _ = args;
-        Err(CmdError::new(
-            "no_shell",
-            format!("{cmd}: not running in the app"),
-        ))
+        let _ = Wrapped { args: cmd };
+        Err(no_shell(C::NAME))
     }
 }
 
 /// Calls a command that answers raw bytes (an attachment) and returns a
 /// `blob:` URL for them.
-pub async fn blob_url(cmd: &str, args: impl Serialize, mime: &str) -> Result<String, CmdError> {
+pub async fn blob_url<C: Command<Output = Vec<u8>>>(cmd: &C, mime: &str) -> Result<String, CommandError> {
     #[cfg(target_arch = "wasm32")]
     {
-        let ser = serde_wasm_bindgen::Serializer::json_compatible();
-        let args = args
-            .serialize(&ser)
-            .map_err(|e| CmdError::new("invalid", e.to_string()))?;
-        let v = imp::invoke(cmd, args).await.map_err(|e| {
-            serde_wasm_bindgen::from_value::<CmdError>(e)
-                .unwrap_or_else(|_| CmdError::new("shell", format!("{cmd} failed")))
-        })?;
+        let v = raw(cmd).await?;
         let bytes = js_sys::Uint8Array::new(&v);
         let parts = js_sys::Array::of1(&bytes);
         let opts = web_sys::BlobPropertyBag::new();
         opts.set_type(mime);
         let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts)
-            .map_err(|_| CmdError::new("invalid", "cannot make a blob"))?;
+            .map_err(|_| CommandError::invalid("cannot make a blob"))?;
         web_sys::Url::create_object_url_with_blob(&blob)
-            .map_err(|_| CmdError::new("invalid", "cannot make a blob URL"))
+            .map_err(|_| CommandError::invalid("cannot make a blob URL"))
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
-        let _ = (args, mime);
-        Err(CmdError::new(
-            "no_shell",
-            format!("{cmd}: not running in the app"),
-        ))
+        let _ = (Wrapped { args: cmd }, mime);
+        Err(no_shell(C::NAME))
     }
 }
 
-/// Listens to a shell event for the life of the page; every payload is
+#[cfg(not(target_arch = "wasm32"))]
+fn no_shell(name: &str) -> CommandError {
+    CommandError::new(ErrorCode::NoShell, format!("{name}: not running in the app"))
+}
+
+/// Listens to shell event `E` for the life of the page; every payload is
 /// decoded and sent into the returned channel (a Dioxus task drains it).
 #[cfg(target_arch = "wasm32")]
-pub async fn subscribe<T: DeserializeOwned + 'static>(
-    event: &str,
-) -> Result<futures_channel::mpsc::UnboundedReceiver<T>, CmdError> {
+pub async fn subscribe<E: Event>()
+-> Result<futures_channel::mpsc::UnboundedReceiver<E::Payload>, CommandError>
+where
+    E::Payload: 'static,
+{
     use wasm_bindgen::prelude::*;
     let (tx, rx) = futures_channel::mpsc::unbounded();
     let handler = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
         let payload = js_sys::Reflect::get(&e, &JsValue::from_str("payload")).unwrap_or(JsValue::NULL);
-        match serde_wasm_bindgen::from_value::<T>(payload) {
+        match serde_wasm_bindgen::from_value::<E::Payload>(payload) {
             Ok(v) => {
                 let _ = tx.unbounded_send(v);
             }
-            Err(err) => web_sys::console::warn_1(&format!("undecodable event: {err}").into()),
+            Err(err) => web_sys::console::warn_1(&format!("undecodable {}: {err}", E::NAME).into()),
         }
     });
-    imp::listen(event, &handler)
+    imp::listen(E::NAME, &handler)
         .await
-        .map_err(|_| CmdError::new("shell", format!("cannot listen to {event}")))?;
+        .map_err(|_| CommandError::new(ErrorCode::Shell, format!("cannot listen to {}", E::NAME)))?;
     // The listener lives as long as the page.
     handler.forget();
     Ok(rx)
 }
-
-/// Empty arguments.
-#[derive(Debug, Serialize)]
-pub struct NoArgs {}
 
 /// Waits `ms` milliseconds (a browser timer; on the host, returns at once).
 pub async fn sleep(ms: u32) {

@@ -2,7 +2,7 @@
 //! per-chat mute switch. The shell holds and saves the settings.
 
 use dioxus::{core::spawn_forever, prelude::*};
-use serde::Serialize;
+use switchboard_model::ipc::commands as cmd;
 
 use crate::{
     app::{Ctx, DesktopSettings, load_settings},
@@ -10,23 +10,11 @@ use crate::{
     ipc,
 };
 
-#[derive(Serialize)]
-struct SettingsArgs<'a> {
-    settings: &'a DesktopSettings,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct MuteArgs<'a> {
-    chat_id: &'a str,
-    muted: bool,
-}
-
 /// Saves a change; on refusal the shell's settings come back.
 fn save(mut ctx: Ctx, next: DesktopSettings) {
     ctx.settings.set(Some(next.clone()));
     spawn_forever(async move {
-        if let Err(e) = ipc::call::<()>("set_settings", SettingsArgs { settings: &next }).await {
+        if let Err(e) = ipc::invoke(&cmd::SetSettings { settings: next }).await {
             ctx.toast.set(Some(e.message));
             load_settings(ctx).await;
         }
@@ -145,7 +133,7 @@ pub fn MuteButton(chat_id: String) -> Element {
             onclick: move |_| {
                 let id = chat_id.clone();
                 spawn_forever(async move {
-                    match ipc::call::<DesktopSettings>("mute", MuteArgs { chat_id: &id, muted: !muted }).await {
+                    match ipc::invoke(&cmd::Mute { chat_id: id, muted: !muted }).await {
                         Ok(s) => ctx.settings.set(Some(s)),
                         Err(e) => ctx.toast.set(Some(e.message)),
                     }

@@ -2,32 +2,24 @@
 //! one-click demo.
 
 use dioxus::{core::spawn_forever, prelude::*};
-use serde::Serialize;
+use switchboard_model::ipc::commands as cmd;
 
 use crate::{
     app::{Ctx, reload},
     i18n::Lang,
-    ipc::{self, CmdError, NoArgs},
-    state::Account,
+    ipc::{self, CommandError, ErrorCode},
 };
 
-#[derive(Serialize)]
-struct SignInArgs {
-    server: String,
-    email: String,
-    password: String,
-}
-
 /// What a failed sign-in tells the agent.
-pub fn sign_in_error(lang: Lang, e: &CmdError) -> String {
-    match e.code.as_str() {
-        "wrong_credentials" => lang
+pub fn sign_in_error(lang: Lang, e: &CommandError) -> String {
+    match e.code {
+        ErrorCode::WrongCredentials => lang
             .pick(
                 "Wrong e-mail or password.",
                 "El correo o la contraseña no son correctos.",
             )
             .to_owned(),
-        "unreachable" => format!(
+        ErrorCode::Unreachable => format!(
             "{} ({})",
             lang.pick(
                 "The server cannot be reached. Check the address and your connection.",
@@ -35,7 +27,7 @@ pub fn sign_in_error(lang: Lang, e: &CmdError) -> String {
             ),
             e.message
         ),
-        "incompatible" => lang
+        ErrorCode::Incompatible => lang
             .pick(
                 "That address answers, but it is not a Switchboard-compatible server.",
                 "Esa dirección responde, pero no es un servidor compatible con Switchboard.",
@@ -74,12 +66,12 @@ pub fn SignIn() -> Element {
         busy.set(true);
         error.set(None);
         spawn(async move {
-            let args = SignInArgs {
+            let args = cmd::SignIn {
                 server: server.peek().clone(),
                 email: email.peek().clone(),
                 password: password.peek().clone(),
             };
-            match ipc::call::<Account>("sign_in", args).await {
+            match ipc::invoke(&args).await {
                 // This screen goes away with the reload: nothing local is touched after it.
                 Ok(_) => {
                     spawn_forever(reload(ctx));
@@ -99,7 +91,7 @@ pub fn SignIn() -> Element {
         busy.set(true);
         error.set(None);
         spawn(async move {
-            match ipc::call::<Account>("start_demo", NoArgs {}).await {
+            match ipc::invoke(&cmd::StartDemo {}).await {
                 Ok(_) => {
                     spawn_forever(reload(ctx));
                 }

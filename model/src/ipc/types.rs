@@ -1,11 +1,11 @@
-//! What the desktop shell and its UI exchange over IPC, defined once for
-//! both sides: who is signed in, the first answer at start, the inbox
-//! snapshot, and the desktop settings.
+//! The values commands answer with: who is signed in, the first answer at
+//! start, the inbox snapshot, a page of a timeline, the desktop settings,
+//! an available update.
 
 use serde::{Deserialize, Serialize};
 use switchboard_protocol::Agent;
 
-use crate::{ChatEntry, ConnectionState, alerts::AlertSettings};
+use crate::{ChatEntry, ConnectionState, LocalMessage, alerts::AlertSettings};
 
 /// Who is signed in, where.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,6 +57,25 @@ pub struct Snapshot {
     pub chats: Vec<ChatEntry>,
     /// Unread over all open chats (the same count as the tray's).
     pub total_unread: u64,
+}
+
+/// A page of a chat's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Page {
+    /// Oldest first.
+    pub messages: Vec<LocalMessage>,
+    /// The message I have read up to.
+    pub read_marker: Option<String>,
+}
+
+/// A signed update the shell found (the `app:update` event).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateAvailable {
+    /// The new version.
+    pub version: String,
+    /// Its release notes, if any.
+    pub notes: Option<String>,
 }
 
 /// Everything on the Settings screen.

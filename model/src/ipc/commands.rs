@@ -1,0 +1,207 @@
+//! Every command of the shell, one struct each with its output type: the
+//! shell's `#[tauri::command]` functions take the struct as their `args`
+//! and answer `Command::Output`; the UI calls them through one typed
+//! `invoke`. A command's name is written here and nowhere else.
+
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use switchboard_protocol::{AgentPresence, NotificationList, Presence};
+
+use super::{Account, Boot, DesktopSettings, Page, Snapshot};
+use crate::{ChatEntry, LocalMessage};
+
+/// A shell command: its name on the wire and what it answers.
+pub trait Command: Serialize + DeserializeOwned {
+    /// The name the shell registers it under.
+    const NAME: &'static str;
+    /// What a success answers.
+    type Output: Serialize + DeserializeOwned;
+}
+
+/// The key under which a command's struct travels: the shell's functions
+/// take one argument of that name.
+pub const ARGS_KEY: &str = "args";
+
+macro_rules! commands {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident = $wire:literal { $($(#[$fdoc:meta])* $field:ident : $fty:ty),* $(,)? } -> $out:ty;
+    )*) => {
+        $(
+            $(#[$doc])*
+            #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+            #[serde(rename_all = "camelCase")]
+            pub struct $name {
+                $($(#[$fdoc])* pub $field: $fty,)*
+            }
+            impl Command for $name {
+                const NAME: &'static str = $wire;
+                type Output = $out;
+            }
+        )*
+        /// Every command's name (the shell's tests check each is registered).
+        pub const ALL: &[&str] = &[$($wire),*];
+    };
+}
+
+commands! {
+    /// What the UI needs first: the account resumed from the keychain (or
+    /// the demo for `--demo`), or what to prefill the sign-in form with.
+    GetBoot = "boot" {} -> Boot;
+    /// Signs in with a password.
+    SignIn = "sign_in" {
+        /// The server's base URL.
+        server: String,
+        /// The agent's e-mail.
+        email: String,
+        /// The password (never stored).
+        password: String,
+    } -> Account;
+    /// Starts the in-process demo hub and signs in to it.
+    StartDemo = "start_demo" {} -> Account;
+    /// Signs out (the token leaves the keychain).
+    SignOut = "sign_out" {} -> ();
+    /// The inbox now; changes follow as `engine:changes` events.
+    GetSnapshot = "snapshot" {} -> Snapshot;
+    /// One chat.
+    GetChat = "chat" {
+        /// Which.
+        chat_id: String,
+    } -> Option<ChatEntry>;
+    /// A page of a chat from the local cache: the newest `limit` messages
+    /// before `before` (a `sentAt`), oldest first.
+    GetMessages = "messages" {
+        /// Which chat.
+        chat_id: String,
+        /// Only messages sent before this `sentAt`.
+        before: Option<String>,
+        /// At most this many (default 100, at most 500).
+        limit: Option<u32>,
+    } -> Page;
+    /// Fetches older history from the server into the cache; how many were new.
+    LoadOlder = "load_older" {
+        /// Which chat.
+        chat_id: String,
+    } -> usize;
+    /// Writes a reply or an internal note (durably queued, then sent).
+    Send = "send" {
+        /// Which chat.
+        chat_id: String,
+        /// The text.
+        content: String,
+        /// An internal note (agents only).
+        internal: bool,
+    } -> LocalMessage;
+    /// Sends a file picked in the webview, with an optional caption.
+    SendFile = "send_file" {
+        /// Which chat.
+        chat_id: String,
+        /// The file's name (a path is reduced to its last part).
+        file_name: String,
+        /// Its bytes.
+        bytes: Vec<u8>,
+        /// The text sent with it.
+        caption: String,
+        /// An internal note (agents only).
+        internal: bool,
+    } -> LocalMessage;
+    /// Puts a failed message back in the outbox.
+    Retry = "retry" {
+        /// The message's `clientMessageId`.
+        client_message_id: String,
+    } -> ();
+    /// Accepts a queued chat.
+    Accept = "accept" {
+        /// Which chat.
+        chat_id: String,
+    } -> ChatEntry;
+    /// Closes a chat.
+    Close = "close" {
+        /// Which chat.
+        chat_id: String,
+    } -> ChatEntry;
+    /// Marks a chat read up to a message.
+    MarkRead = "mark_read" {
+        /// Which chat.
+        chat_id: String,
+        /// Read up to this message.
+        message_id: String,
+    } -> ();
+    /// Tells a chat I am typing (the UI throttles these).
+    Typing = "typing" {
+        /// Which chat.
+        chat_id: String,
+        /// Started (`true`) or stopped.
+        typing: bool,
+    } -> ();
+    /// Sets my presence (online, away or busy).
+    SetPresence = "set_presence" {
+        /// The new status.
+        status: Presence,
+    } -> ();
+    /// The desktop settings.
+    GetSettings = "settings" {} -> DesktopSettings;
+    /// Changes the desktop settings (saved at once).
+    SetSettings = "set_settings" {
+        /// All of them.
+        settings: DesktopSettings,
+    } -> ();
+    /// Mutes or unmutes a chat's notifications; answers the new settings.
+    Mute = "mute" {
+        /// Which chat.
+        chat_id: String,
+        /// Muted or not.
+        muted: bool,
+    } -> DesktopSettings;
+    /// Tells the shell which chat is on screen (`None`: none), so that its
+    /// messages do not ring while the window has the focus.
+    Viewing = "viewing" {
+        /// The chat on screen.
+        chat_id: Option<String>,
+    } -> ();
+    /// Every agent's presence (names for the timeline and the visitor panel).
+    GetAgents = "agents" {} -> Vec<AgentPresence>;
+    /// The server's notifications and the unread count.
+    GetNotifications = "notifications" {} -> NotificationList;
+    /// Marks every server notification read.
+    ReadNotifications = "read_notifications" {} -> ();
+    /// Searches the held messages.
+    Search = "search" {
+        /// The words.
+        query: String,
+    } -> Vec<LocalMessage>;
+    /// Downloads an attachment from the signed-in server. Answers raw bytes
+    /// (an IPC response, not JSON): the UI turns them into a `blob:` URL.
+    GetAttachment = "attachment" {
+        /// The attachment's URL.
+        url: String,
+    } -> Vec<u8>;
+    /// Saves the chosen language (`None`: follow the OS).
+    SetLocale = "set_locale" {
+        /// `en` or `es`.
+        locale: Option<String>,
+    } -> ();
+    /// Installs the update announced by `app:update` and restarts.
+    InstallUpdate = "install_update" {} -> ();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_fields_camel_case() {
+        let mut names = ALL.to_vec();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ALL.len(), "a command name is used twice");
+        let v = serde_json::to_value(GetMessages {
+            chat_id: "c1".into(),
+            before: None,
+            limit: Some(5),
+        })
+        .unwrap();
+        assert_eq!(v, serde_json::json!({"chatId": "c1", "before": null, "limit": 5}));
+        assert_eq!(serde_json::to_value(GetBoot {}).unwrap(), serde_json::json!({}));
+        assert_eq!(<SignIn as Command>::NAME, "sign_in");
+    }
+}
