@@ -26,9 +26,11 @@ use std::{
     time::Duration,
 };
 
-use serde_json::json;
 pub use switchboard_model::{Change, ChatEntry, ConnectionState, DeliveryStatus, LocalMessage};
-use switchboard_protocol::{Agent, MessageType, Presence, SendMessageRequest};
+use switchboard_protocol::{
+    Agent, ChatRef, Empty, MessageType, NotificationRead, Presence, PresenceUpdate, ReadRequest,
+    SendMessageRequest, events::client,
+};
 use tokio::{
     sync::{Notify, broadcast, mpsc},
     task::JoinHandle,
@@ -699,8 +701,13 @@ impl Engine {
             inbound::chat_changes(tx, &me, &BTreeSet::from([chat_id.to_owned()]))
         })?;
         if !changes.is_empty() {
-            self.inner
-                .emit("chat:read", json!({"chatId": chat_id, "messageId": message_id}));
+            self.inner.emit(
+                client::CHAT_READ,
+                &ReadRequest {
+                    chat_id: chat_id.to_owned(),
+                    message_id: message_id.to_owned(),
+                },
+            );
         }
         for c in changes {
             self.inner.publish(c);
@@ -710,13 +717,23 @@ impl Engine {
 
     /// Tells the chat I am typing (or stopped).
     pub fn typing(&self, chat_id: &str, typing: bool) {
-        let event = if typing { "typing:start" } else { "typing:stop" };
-        self.inner.emit(event, json!({ "chatId": chat_id }));
+        let event = if typing {
+            client::TYPING_START
+        } else {
+            client::TYPING_STOP
+        };
+        self.inner.emit(
+            event,
+            &ChatRef {
+                chat_id: chat_id.to_owned(),
+            },
+        );
     }
 
     /// Sets my presence.
     pub fn set_presence(&self, status: Presence) {
-        self.inner.emit("presence:update", json!({ "status": status }));
+        self.inner
+            .emit(client::PRESENCE_UPDATE, &PresenceUpdate { status });
     }
 
     /// The message a chat is read up to (my read marker), if any.
@@ -767,13 +784,17 @@ impl Engine {
 
     /// Marks one server notification read (when connected).
     pub fn read_notification(&self, notification_id: &str) {
-        self.inner
-            .emit("notification:read", json!({ "notificationId": notification_id }));
+        self.inner.emit(
+            client::NOTIFICATION_READ,
+            &NotificationRead {
+                notification_id: notification_id.to_owned(),
+            },
+        );
     }
 
     /// Marks every server notification read (when connected).
     pub fn read_all_notifications(&self) {
-        self.inner.emit("notification:read:all", json!({}));
+        self.inner.emit(client::NOTIFICATION_READ_ALL, &Empty {});
     }
 
     /// The bytes of an attachment (its `url`, on the server signed in to).
@@ -827,9 +848,9 @@ impl Inner {
         lock(&self.link).clone()
     }
 
-    fn emit(&self, event: &str, data: serde_json::Value) {
+    fn emit<P: serde::Serialize>(&self, event: &str, payload: &P) {
         if let Some(link) = self.link() {
-            link.emit(event, data);
+            link.emit(event, payload);
         }
     }
 

@@ -21,8 +21,10 @@ use std::{
 use futures_util::FutureExt;
 use rand::Rng;
 use rust_socketio::{Payload, TransportType, asynchronous::ClientBuilder};
+use serde::Serialize;
 use serde_json::{Value, json};
 use switchboard_model::ConnectionState;
+use switchboard_protocol::events::{Empty, client};
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 
 /// A boxed future, for the object-safe transport traits.
@@ -335,22 +337,23 @@ impl Link {
         self.state.clone()
     }
 
-    /// Emits without an ack (dropped when not connected).
-    pub fn emit(&self, event: &str, data: Value) {
+    /// Emits a client event (a `switchboard_protocol::events::client` name
+    /// and its payload struct) without an ack; dropped when not connected.
+    pub fn emit<P: Serialize>(&self, event: &str, payload: &P) {
         let _ = self.control.send(Control::Request {
             event: event.to_owned(),
-            data,
+            data: to_payload(event, payload),
             ack: None,
         });
     }
 
-    /// Emits and waits for the ack (one ack in flight at a time).
-    pub async fn request(&self, event: &str, data: Value) -> Result<Value, LinkError> {
+    /// Emits a client event and waits for the ack (one ack in flight at a time).
+    pub async fn request<P: Serialize>(&self, event: &str, payload: &P) -> Result<Value, LinkError> {
         let (tx, rx) = oneshot::channel();
         self.control
             .send(Control::Request {
                 event: event.to_owned(),
-                data,
+                data: to_payload(event, payload),
                 ack: Some(tx),
             })
             .map_err(|_| LinkError::NotConnected)?;
@@ -565,7 +568,7 @@ async fn session(
                 Some(LinkEvent::Lost(r)) => return SessionEnd::Lost(r),
                 Some(LinkEvent::Suspect(r)) => {
                     tracing::debug!(error = %r, "link error; probing with health-check");
-                    ask("health-check".to_owned(), json!({}), None);
+                    ask(client::HEALTH_CHECK.to_owned(), to_payload(client::HEALTH_CHECK, &Empty {}), None);
                 }
                 None => return SessionEnd::Lost("transport gone".to_owned()),
             },
@@ -581,9 +584,23 @@ async fn session(
                     }
                 }
             },
-            _ = watchdog.tick() => ask("health-check".to_owned(), json!({}), None),
+            _ = watchdog.tick() => ask(
+                client::HEALTH_CHECK.to_owned(),
+                to_payload(client::HEALTH_CHECK, &Empty {}),
+                None,
+            ),
         }
     }
+}
+
+/// A payload struct as JSON. The protocol's structs always serialise; if one
+/// ever did not, the event goes out as `null` (the server refuses it with a
+/// failed ack) and the error is logged, never hidden.
+fn to_payload<P: Serialize>(event: &str, payload: &P) -> Value {
+    serde_json::to_value(payload).unwrap_or_else(|e| {
+        tracing::error!(%event, error = %e, "could not encode an event payload");
+        Value::Null
+    })
 }
 
 #[cfg(test)]

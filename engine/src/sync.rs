@@ -11,9 +11,8 @@
 
 use std::{collections::BTreeSet, sync::Arc};
 
-use serde_json::json;
 use switchboard_model::Change;
-use switchboard_protocol::{ChatStatus, time::parse_millis};
+use switchboard_protocol::{ChatRef, ChatStatus, ReadRequest, events::client, time::parse_millis};
 
 use crate::{EngineError, Inner, inbound, link::LinkError, lock, store};
 
@@ -54,7 +53,14 @@ async fn join(inner: &Inner, generation: u64, chat_id: &str) -> Result<()> {
         }
     }
     let link = inner.link().ok_or(LinkError::NotConnected)?;
-    let ack = link.request("chat:join", json!({ "chatId": chat_id })).await?;
+    let ack = link
+        .request(
+            client::CHAT_JOIN,
+            &ChatRef {
+                chat_id: chat_id.to_owned(),
+            },
+        )
+        .await?;
     if ack.get("success").and_then(serde_json::Value::as_bool) == Some(true) {
         let mut session = lock(&inner.session);
         if session.generation != generation {
@@ -103,7 +109,13 @@ async fn sync(inner: &Inner, generation: u64) -> Result<(u64, u64)> {
     if let Some(link) = inner.link() {
         for (chat, message) in store::read_markers(inner.store().conn())? {
             if joined.contains(&chat) {
-                link.emit("chat:read", json!({ "chatId": chat, "messageId": message }));
+                link.emit(
+                    client::CHAT_READ,
+                    &ReadRequest {
+                        chat_id: chat,
+                        message_id: message,
+                    },
+                );
             }
         }
     }

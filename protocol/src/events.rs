@@ -56,6 +56,10 @@ pub mod server {
     pub const STATS_UPDATE: &str = "stats:update";
 }
 
+/// `{}`: the payload of `notification:read:all` and `health-check`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Empty {}
+
 /// `{chatId}`: the payload of `chat:join`, `chat:leave`, `typing:*`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
