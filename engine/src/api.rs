@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 use switchboard_protocol::{
-    Agent, AgentList, Attachment, ChatList, ChatSummary, ErrorBody, LoginRequest, LoginResponse, Message,
+    AgentList, Attachment, ChatList, ChatSummary, ErrorBody, LoginRequest, LoginResponse, Message,
     MessagePage, NotificationList, SendMessageRequest, Stats, time::format_millis,
 };
 use url::Url;
@@ -76,11 +76,6 @@ impl Api {
         Self { http, base }
     }
 
-    /// The server's base URL.
-    pub fn base(&self) -> &Url {
-        &self.base
-    }
-
     fn url(&self, path: &str) -> Result<Url> {
         self.base
             .join(path)
@@ -145,12 +140,6 @@ impl Api {
             )),
             other => other.map(|(_, v)| v),
         }
-    }
-
-    /// `GET /v2/auth/me`.
-    pub async fn me(&self, token: &str) -> Result<Agent> {
-        let rb = self.request(Method::GET, "/v2/auth/me", Some(token))?;
-        Ok(self.send(rb, "/v2/auth/me").await?.1)
     }
 
     /// `GET /v2/chats?updatedSince=`.

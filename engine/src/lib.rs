@@ -8,19 +8,22 @@
 //! [`Engine::messages`], [`Engine::search`]) and follow a typed stream of
 //! [`Change`]s ([`Engine::subscribe`]).
 
-pub mod api;
-pub mod error;
-pub mod inbound;
-pub mod link;
-pub mod secrets;
-pub mod store;
+mod api;
+mod error;
+mod inbound;
+mod inner;
+mod link;
+mod notices;
+mod outbox;
+mod secrets;
+mod store;
 mod sync;
 
 use std::{
-    collections::{BTreeSet, HashSet},
+    collections::BTreeSet,
     path::{Path, PathBuf},
     sync::{
-        Arc, Mutex, MutexGuard, RwLock,
+        Arc, Mutex, RwLock,
         atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::Duration,
@@ -28,25 +31,23 @@ use std::{
 
 pub use switchboard_model::{Change, ChatEntry, ConnectionState, DeliveryStatus, LocalMessage};
 use switchboard_protocol::{
-    Agent, ChatRef, Empty, MessageType, NotificationRead, Presence, PresenceUpdate, ReadRequest,
-    SendMessageRequest, events::client,
+    Agent, ChatRef, Empty, NotificationRead, Presence, PresenceUpdate, ReadRequest, events::client,
 };
-use tokio::{
-    sync::{Notify, broadcast, mpsc},
-    task::JoinHandle,
-};
+use tokio::sync::{Notify, broadcast, mpsc};
 use url::Url;
 
 use crate::{
     api::{Api, ApiError},
-    link::{Link, LinkNotice},
+    link::Link,
     secrets::TokenStore,
-    store::{OutboxEntry, Store},
+    store::Store,
 };
 pub use crate::{
     error::EngineError,
     link::{LinkTimings, SocketIoTransport, Transport},
 };
+
+pub(crate) use crate::inner::{Inner, Session, lock};
 
 type Result<T> = std::result::Result<T, EngineError>;
 
@@ -140,46 +141,11 @@ pub fn keychain_account(server: &Url, email: &str) -> String {
     )
 }
 
-pub(crate) struct Inner {
-    server: Url,
-    email: String,
-    account_key: String,
-    db_path: PathBuf,
-    pub(crate) api: Api,
-    store: Mutex<Store>,
-    secrets: TokenStore,
-    /// The keychain refused the token: it is kept in memory for this session.
-    keychain_failed: AtomicBool,
-    token: RwLock<Option<String>>,
-    me: RwLock<Option<Agent>>,
-    changes: broadcast::Sender<Change>,
-    link: Mutex<Option<Link>>,
-    pub(crate) outbox_wake: Notify,
-    pub(crate) session: Mutex<Session>,
-    pub(crate) seen: Mutex<store::Seen>,
-    malformed: AtomicU64,
-    started: AtomicBool,
-    tasks: Mutex<Vec<JoinHandle<()>>>,
-    processor: Mutex<Option<JoinHandle<()>>>,
-    timings: LinkTimings,
-    transport: Arc<dyn Transport>,
-}
-
-/// What holds for the current connection only. A sync task of an older
-/// connection that is still finishing must not touch it: every update checks
-/// `generation` under this lock.
-#[derive(Debug, Default)]
-pub(crate) struct Session {
-    /// The connection (0: none).
-    pub(crate) generation: u64,
-    /// Chats caught up on this connection: their room's messages move their cursor.
-    pub(crate) live: HashSet<String>,
-    /// Chats whose room this connection joined.
-    pub(crate) joined: HashSet<String>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+/// What [`Engine::chat_action`] asks the server for.
+#[derive(Debug, Clone, Copy)]
+enum ChatAction {
+    Accept,
+    Close,
 }
 
 /// The console's engine for one account. Cheap to clone.
@@ -347,7 +313,7 @@ impl Engine {
         );
         let mut state = link.watch_state();
         *lock(&self.inner.link) = Some(link);
-        let processor = tokio::spawn(process_notices(self.inner.clone(), notices_rx));
+        let processor = tokio::spawn(notices::process_notices(self.inner.clone(), notices_rx));
         *lock(&self.inner.processor) = Some(processor);
         let states = {
             let inner = self.inner.clone();
@@ -364,7 +330,7 @@ impl Engine {
                 }
             })
         };
-        let outbox = tokio::spawn(outbox_worker(self.inner.clone()));
+        let outbox = tokio::spawn(outbox::outbox_worker(self.inner.clone()));
         lock(&self.inner.tasks).extend([states, outbox]);
     }
 
@@ -491,198 +457,27 @@ impl Engine {
 
     // ------------------------------------------------------------ actions
 
-    /// Writes a message: stored in the outbox (durable) before anything is
-    /// shown, then sent by the outbox worker. Returns it as `sending`.
-    pub fn send(&self, chat_id: &str, content: &str, internal: bool) -> Result<LocalMessage> {
-        if content.trim().is_empty() {
-            return Err(EngineError::Invalid("the message is empty".to_owned()));
-        }
-        check_length(content)?;
-        self.enqueue(chat_id, content, MessageType::Text, internal, None)
-    }
-
-    /// Sends a file (with an optional caption). The file is checked and
-    /// copied into the data directory first, so the message survives a
-    /// restart and the original may move; it is uploaded by the outbox worker.
-    pub fn send_file(
-        &self,
-        chat_id: &str,
-        path: &Path,
-        caption: &str,
-        internal: bool,
-    ) -> Result<LocalMessage> {
-        check_length(caption)?;
-        let meta = std::fs::metadata(path)
-            .map_err(|e| EngineError::Invalid(format!("cannot read {}: {e}", path.display())))?;
-        if !meta.is_file() {
-            return Err(EngineError::Invalid(format!("{} is not a file", path.display())));
-        }
-        if meta.len() > switchboard_protocol::DEFAULT_MAX_UPLOAD_BYTES {
-            return Err(EngineError::Invalid(format!(
-                "{} is {:.1} MiB; files up to {} MiB can be sent",
-                path.display(),
-                meta.len() as f64 / 1_048_576.0,
-                switchboard_protocol::DEFAULT_MAX_UPLOAD_BYTES / 1_048_576
-            )));
-        }
-        let file_name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "file".to_owned());
-        let mime_type = switchboard_protocol::mime_for_file_name(&file_name).to_owned();
-        let kind = if mime_type.starts_with("image/") {
-            MessageType::Image
-        } else {
-            MessageType::File
-        };
-        let dir = self.inner.db_path.with_extension("outbox-files");
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| EngineError::Invalid(format!("cannot keep a copy: {e}")))?;
-        let copy = dir.join(uuid::Uuid::new_v4().to_string());
-        std::fs::copy(path, &copy).map_err(|e| EngineError::Invalid(format!("cannot keep a copy: {e}")))?;
-        let upload = store::PendingUpload {
-            path: copy,
-            file_name,
-            mime_type,
-            file_size: meta.len(),
-        };
-        self.enqueue(chat_id, caption, kind, internal, Some(upload))
-    }
-
-    fn enqueue(
-        &self,
-        chat_id: &str,
-        content: &str,
-        kind: MessageType,
-        internal: bool,
-        upload: Option<store::PendingUpload>,
-    ) -> Result<LocalMessage> {
-        let entry = OutboxEntry {
-            client_message_id: uuid::Uuid::new_v4().to_string(),
-            chat_id: chat_id.to_owned(),
-            content: content.to_owned(),
-            kind,
-            is_internal: internal,
-            attachment: None,
-            created_at: now_ms(),
-            attempts: 0,
-            failed: false,
-            last_error: None,
-            upload,
-        };
-        let me = self.inner.me_id();
-        let changes = self.inner.store().write(|tx| {
-            if !store::has_chat(tx, chat_id)? {
-                return Ok(None);
-            }
-            store::enqueue(tx, &entry)?;
-            Ok(Some(inbound::chat_changes(
-                tx,
-                &me,
-                &BTreeSet::from([chat_id.to_owned()]),
-            )?))
-        })?;
-        let Some(changes) = changes else {
-            if let Some(u) = &entry.upload {
-                let _ = std::fs::remove_file(&u.path);
-            }
-            return Err(EngineError::Invalid(format!(
-                "no chat {chat_id} in the local cache"
-            )));
-        };
-        let local = store::outbox_message(&entry, &me);
-        self.inner.publish(Change::Message {
-            message: Box::new(local.clone()),
-        });
-        for c in changes {
-            self.inner.publish(c);
-        }
-        self.inner.outbox_wake.notify_one();
-        Ok(local)
-    }
-
-    /// Puts a failed message back in the outbox.
-    pub fn retry(&self, client_message_id: &str) -> Result<()> {
-        if !self
-            .inner
-            .store()
-            .write(|tx| store::outbox_retry(tx, client_message_id))?
-        {
-            return Err(EngineError::Invalid("no such message in the outbox".to_owned()));
-        }
-        if let Some(e) = store::outbox_entry(self.inner.store().conn(), client_message_id)? {
-            let me = self.inner.me_id();
-            self.inner.publish(Change::Message {
-                message: Box::new(store::outbox_message(&e, &me)),
-            });
-        }
-        self.inner.outbox_wake.notify_one();
-        Ok(())
-    }
-
-    /// Where a sent message stands.
-    pub fn delivery(&self, client_message_id: &str) -> Result<Delivery> {
-        let store = self.inner.store();
-        if let Some(e) = store::outbox_entry(store.conn(), client_message_id)? {
-            return Ok(if e.failed {
-                Delivery::Failed(e.last_error.unwrap_or_default())
-            } else {
-                Delivery::Pending {
-                    attempts: e.attempts,
-                    error: e.last_error,
-                }
-            });
-        }
-        Ok(
-            match store::message_by_client_id(store.conn(), client_message_id)? {
-                Some(m) => Delivery::Sent(Box::new(LocalMessage::sent(m))),
-                None => Delivery::Unknown,
-            },
-        )
-    }
-
-    /// Waits until a sent message is accepted or refused, or `timeout`.
-    pub async fn wait_delivered(&self, client_message_id: &str, timeout: Duration) -> Result<Delivery> {
-        let mut changes = self.subscribe();
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let d = self.delivery(client_message_id)?;
-            if !matches!(d, Delivery::Pending { .. }) || tokio::time::Instant::now() >= deadline {
-                return Ok(d);
-            }
-            // Wake on any change (or every second, for another process's work).
-            let _ = tokio::time::timeout_at(
-                deadline.min(tokio::time::Instant::now() + Duration::from_secs(1)),
-                changes.recv(),
-            )
-            .await;
-        }
-    }
-
     /// Accepts a queued chat.
     pub async fn accept(&self, chat_id: &str) -> Result<ChatEntry> {
-        let token = self.inner.token().ok_or(EngineError::NeedsLogin)?;
-        let s = self
-            .inner
-            .api
-            .accept(&token, chat_id)
-            .await
-            .map_err(|e| self.inner.api_error(e))?;
-        self.inner.apply_summaries(&[s])?;
-        self.chat(chat_id)?
-            .ok_or_else(|| EngineError::Invalid("chat vanished".to_owned()))
+        self.chat_action(chat_id, ChatAction::Accept).await
     }
 
     /// Closes a chat.
     pub async fn close(&self, chat_id: &str) -> Result<ChatEntry> {
+        self.chat_action(chat_id, ChatAction::Close).await
+    }
+
+    /// Asks the server to change a chat with the session's token, stores the
+    /// chat it answers (publishing the changes), and returns it as held now.
+    async fn chat_action(&self, chat_id: &str, action: ChatAction) -> Result<ChatEntry> {
         let token = self.inner.token().ok_or(EngineError::NeedsLogin)?;
-        let s = self
-            .inner
-            .api
-            .close(&token, chat_id)
-            .await
-            .map_err(|e| self.inner.api_error(e))?;
-        self.inner.apply_summaries(&[s])?;
+        let api = &self.inner.api;
+        let answer = match action {
+            ChatAction::Accept => api.accept(&token, chat_id).await,
+            ChatAction::Close => api.close(&token, chat_id).await,
+        };
+        let summary = answer.map_err(|e| self.inner.api_error(e))?;
+        self.inner.apply_summaries(&[summary])?;
         self.chat(chat_id)?
             .ok_or_else(|| EngineError::Invalid("chat vanished".to_owned()))
     }
@@ -816,340 +611,5 @@ impl Engine {
             .stats(&token)
             .await
             .map_err(|e| self.inner.api_error(e))
-    }
-}
-
-impl Inner {
-    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
-        lock(&self.store)
-    }
-
-    pub(crate) fn token(&self) -> Option<String> {
-        self.token
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
-    }
-
-    pub(crate) fn me_id(&self) -> String {
-        self.me
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .as_ref()
-            .map(|a| a.id.clone())
-            .unwrap_or_default()
-    }
-
-    pub(crate) fn publish(&self, change: Change) {
-        let _ = self.changes.send(change);
-    }
-
-    pub(crate) fn link(&self) -> Option<Link> {
-        lock(&self.link).clone()
-    }
-
-    fn emit<P: serde::Serialize>(&self, event: &str, payload: &P) {
-        if let Some(link) = self.link() {
-            link.emit(event, payload);
-        }
-    }
-
-    /// Maps an API error; a 401 ends the session (token dropped, link stops
-    /// with `NeedsLogin`; local data and the outbox are kept).
-    pub(crate) fn api_error(&self, e: ApiError) -> EngineError {
-        if matches!(e, ApiError::Unauthorized(_)) {
-            self.session_expired();
-        }
-        e.into()
-    }
-
-    pub(crate) fn session_expired(&self) {
-        let had = self
-            .token
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        if had.is_some() {
-            tracing::warn!("the server no longer accepts the token: sign-in needed");
-            if let Some(link) = self.link() {
-                link.reconnect();
-            }
-        }
-    }
-
-    /// Stores server summaries and publishes the chat changes.
-    pub(crate) fn apply_summaries(&self, chats: &[switchboard_protocol::ChatSummary]) -> Result<Vec<String>> {
-        let me = self.me_id();
-        let (changes, new_open) = self.store().write(|tx| {
-            let mut touched = BTreeSet::new();
-            let mut new_open = Vec::new();
-            let mut changes = Vec::new();
-            for c in chats {
-                let known = store::has_chat(tx, &c.chat_id)?;
-                for m in store::upsert_chat(tx, c, &mut lock(&self.seen))?.new {
-                    changes.push(Change::Message {
-                        message: Box::new(LocalMessage::sent(m)),
-                    });
-                }
-                if !known && c.status != switchboard_protocol::ChatStatus::Closed {
-                    new_open.push(c.chat_id.clone());
-                }
-                touched.insert(c.chat_id.clone());
-            }
-            changes.extend(inbound::chat_changes(tx, &me, &touched)?);
-            Ok((changes, new_open))
-        })?;
-        for c in changes {
-            self.publish(c);
-        }
-        Ok(new_open)
-    }
-}
-
-fn check_length(content: &str) -> Result<()> {
-    let chars = content.chars().count();
-    if chars > switchboard_protocol::MAX_CONTENT_CHARS {
-        return Err(EngineError::Invalid(format!(
-            "the message is {chars} characters long; the limit is {}",
-            switchboard_protocol::MAX_CONTENT_CHARS
-        )));
-    }
-    Ok(())
-}
-
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
-}
-
-/// Applies link notices in batches: one transaction per batch, then the
-/// changes. Starts a sync on every connection.
-#[tracing::instrument(name = "inbound", skip_all)]
-async fn process_notices(inner: Arc<Inner>, mut rx: mpsc::UnboundedReceiver<LinkNotice>) {
-    const BATCH: usize = 512;
-    let mut sync_task: Option<JoinHandle<()>> = None;
-    while let Some(first) = rx.recv().await {
-        let mut notices = vec![first];
-        while notices.len() < BATCH {
-            match rx.try_recv() {
-                Ok(n) => notices.push(n),
-                Err(_) => break,
-            }
-        }
-        let mut batch = Vec::new();
-        for notice in notices {
-            match notice {
-                LinkNotice::Event { name, data } => match inbound::decode(&name, data) {
-                    Ok(item) => batch.push(item),
-                    Err(e) => {
-                        let n = inner.malformed.fetch_add(1, Ordering::Relaxed) + 1;
-                        tracing::warn!(error = %e, dropped_so_far = n, "dropped a malformed server event");
-                    }
-                },
-                LinkNotice::Connected { generation } => {
-                    apply_batch(&inner, std::mem::take(&mut batch));
-                    if let Some(t) = sync_task.take() {
-                        t.abort();
-                    }
-                    *lock(&inner.session) = Session {
-                        generation,
-                        ..Session::default()
-                    };
-                    sync_task = Some(tokio::spawn(sync::run(inner.clone(), generation)));
-                }
-                LinkNotice::Disconnected { .. } => {
-                    apply_batch(&inner, std::mem::take(&mut batch));
-                    if let Some(t) = sync_task.take() {
-                        t.abort();
-                    }
-                    *lock(&inner.session) = Session::default();
-                }
-            }
-        }
-        apply_batch(&inner, batch);
-    }
-    if let Some(t) = sync_task.take() {
-        t.abort();
-    }
-}
-
-fn apply_batch(inner: &Arc<Inner>, batch: Vec<inbound::Inbound>) {
-    if batch.is_empty() {
-        return;
-    }
-    let me = inner.me_id();
-    let (generation, live) = {
-        let session = lock(&inner.session);
-        (session.generation, session.live.clone())
-    };
-    let result = inner
-        .store()
-        .write(|tx| inbound::apply(tx, &me, &live, &mut lock(&inner.seen), batch));
-    match result {
-        Ok(applied) => {
-            for c in applied.changes {
-                inner.publish(c);
-            }
-            if !applied.to_join.is_empty() || applied.unknown_chats {
-                let inner = inner.clone();
-                tokio::spawn(async move {
-                    if let Err(e) =
-                        sync::follow_new_chats(&inner, generation, applied.to_join, applied.unknown_chats)
-                            .await
-                    {
-                        tracing::debug!(error = %e, "following new chats failed; the next sync will");
-                    }
-                });
-            }
-        }
-        Err(e) => tracing::error!(error = %e, "could not store server events"),
-    }
-}
-
-/// Sends the outbox, oldest first, retrying with backoff; survives restarts
-/// because the outbox is in the database.
-#[tracing::instrument(name = "outbox", skip_all)]
-async fn outbox_worker(inner: Arc<Inner>) {
-    let mut backoff_attempt: u32 = 0;
-    loop {
-        let next = store::outbox(inner.store().conn(), None)
-            .map(|all| all.into_iter().find(|e| !e.failed))
-            .unwrap_or_else(|e| {
-                tracing::error!(error = %e, "cannot read the outbox");
-                None
-            });
-        let (Some(entry), Some(token)) = (next, inner.token()) else {
-            inner.outbox_wake.notified().await;
-            continue;
-        };
-        let mut entry = entry;
-        if let (Some(upload), None) = (entry.upload.clone(), &entry.attachment) {
-            match upload_file(&inner, &token, &entry, &upload).await {
-                Ok(attachment) => entry.attachment = Some(attachment),
-                Err(e) => {
-                    backoff_attempt = backoff_attempt.saturating_add(1);
-                    if !outbox_failure(&inner, &entry, e, backoff_attempt).await {
-                        backoff_attempt = 0;
-                    }
-                    continue;
-                }
-            }
-        }
-        let req = SendMessageRequest {
-            chat_id: entry.chat_id.clone(),
-            content: entry.content.clone(),
-            kind: entry.kind,
-            is_internal: entry.is_internal,
-            attachment: entry.attachment.clone(),
-            client_message_id: Some(entry.client_message_id.clone()),
-        };
-        match inner.api.send_message(&token, &req).await {
-            Ok((m, _created)) => {
-                backoff_attempt = 0;
-                let me = inner.me_id();
-                let chat = m.chat_id.clone();
-                let cmid = entry.client_message_id.clone();
-                let res = inner.store().write(|tx| {
-                    let ins = store::insert_messages(tx, std::slice::from_ref(&m), &mut lock(&inner.seen))?;
-                    // Already held (the socket was faster): settle it anyway.
-                    tx.execute("DELETE FROM outbox WHERE client_message_id = ?1", [&cmid])?;
-                    Ok((ins.new, inbound::chat_changes(tx, &me, &BTreeSet::from([chat]))?))
-                });
-                if let Some(u) = &entry.upload {
-                    let _ = std::fs::remove_file(&u.path);
-                }
-                match res {
-                    Ok((announce, changes)) => {
-                        // Announced once: here, or already by the socket.
-                        for m in announce {
-                            inner.publish(Change::Message {
-                                message: Box::new(LocalMessage::sent(m)),
-                            });
-                        }
-                        for c in changes {
-                            inner.publish(c);
-                        }
-                    }
-                    Err(e) => tracing::error!(error = %e, "could not record a sent message"),
-                }
-            }
-            Err(e) => {
-                backoff_attempt = backoff_attempt.saturating_add(1);
-                if !outbox_failure(&inner, &entry, e, backoff_attempt).await {
-                    backoff_attempt = 0;
-                }
-            }
-        }
-    }
-}
-
-/// Uploads an outbox entry's file and records the attachment, so that a
-/// retry of the POST does not upload again.
-async fn upload_file(
-    inner: &Inner,
-    token: &str,
-    entry: &OutboxEntry,
-    upload: &store::PendingUpload,
-) -> std::result::Result<switchboard_protocol::Attachment, ApiError> {
-    let bytes = tokio::fs::read(&upload.path)
-        .await
-        .map_err(|e| ApiError::Rejected {
-            status: 0,
-            message: format!("the file to send is gone: {e}"),
-        })?;
-    let attachment = inner
-        .api
-        .upload(token, &entry.chat_id, &upload.file_name, &upload.mime_type, bytes)
-        .await?;
-    if let Err(e) = inner
-        .store()
-        .write(|tx| store::outbox_uploaded(tx, &entry.client_message_id, &attachment))
-    {
-        tracing::error!(error = %e, "could not record an upload");
-    }
-    Ok(attachment)
-}
-
-/// Records a failed upload or send and, when it may pass, waits before the
-/// next try. Returns whether it was transient.
-async fn outbox_failure(inner: &Inner, entry: &OutboxEntry, e: ApiError, attempt: u32) -> bool {
-    match e {
-        ApiError::Unauthorized(_) => {
-            inner.session_expired();
-            false
-        }
-        e if e.is_transient() => {
-            let _ = inner.store().write(|tx| {
-                store::outbox_attempt_failed(tx, &entry.client_message_id, &e.to_string(), false)
-            });
-            let delay = match e {
-                ApiError::RateLimited(s) => Duration::from_secs(s.max(1)),
-                _ => link::backoff_delay(
-                    attempt,
-                    Duration::from_millis(250),
-                    Duration::from_secs(30),
-                    rand::random::<f64>(),
-                ),
-            };
-            tracing::debug!(error = %e, delay_ms = delay.as_millis() as u64, "send failed; will retry");
-            let _ = tokio::time::timeout(delay, inner.outbox_wake.notified()).await;
-            true
-        }
-        e => {
-            tracing::warn!(error = %e, "the server refused a message; marked failed");
-            let msg = e.to_string();
-            let _ = inner
-                .store()
-                .write(|tx| store::outbox_attempt_failed(tx, &entry.client_message_id, &msg, true));
-            let me = inner.me_id();
-            if let Ok(Some(e)) = store::outbox_entry(inner.store().conn(), &entry.client_message_id) {
-                inner.publish(Change::Message {
-                    message: Box::new(store::outbox_message(&e, &me)),
-                });
-            }
-            false
-        }
     }
 }

@@ -440,13 +440,6 @@ pub fn newest_sent_at(conn: &Connection, chat_id: &str) -> Result<Option<i64>> {
         .query_row([chat_id], |r| r.get(0))?)
 }
 
-/// How many messages are held for a chat.
-pub fn message_count(conn: &Connection, chat_id: &str) -> Result<u64> {
-    Ok(conn
-        .prepare_cached("SELECT COUNT(*) FROM messages WHERE chat_id = ?1")?
-        .query_row([chat_id], |r| r.get::<_, i64>(0))? as u64)
-}
-
 fn last_message(conn: &Connection, chat_id: &str, me: &str) -> Result<Option<LocalMessage>> {
     let pending = conn
         .prepare_cached(

@@ -1,0 +1,166 @@
+//! The engine's shared state, one per account ([`Inner`]), and what every
+//! part of the engine does with it: the store, the token, the link,
+//! publishing changes, ending a session, applying chat summaries.
+
+use std::{
+    collections::{BTreeSet, HashSet},
+    path::PathBuf,
+    sync::{
+        Arc, Mutex, MutexGuard, RwLock,
+        atomic::{AtomicBool, AtomicU64},
+    },
+};
+
+use switchboard_model::{Change, LocalMessage};
+use switchboard_protocol::Agent;
+use tokio::{
+    sync::{Notify, broadcast},
+    task::JoinHandle,
+};
+use url::Url;
+
+use crate::{
+    EngineError, LinkTimings, Result, Transport,
+    api::{Api, ApiError},
+    inbound,
+    link::Link,
+    secrets::TokenStore,
+    store::{self, Store},
+};
+
+pub(crate) struct Inner {
+    pub(crate) server: Url,
+    pub(crate) email: String,
+    pub(crate) account_key: String,
+    pub(crate) db_path: PathBuf,
+    pub(crate) api: Api,
+    pub(crate) store: Mutex<Store>,
+    pub(crate) secrets: TokenStore,
+    /// The keychain refused the token: it is kept in memory for this session.
+    pub(crate) keychain_failed: AtomicBool,
+    pub(crate) token: RwLock<Option<String>>,
+    pub(crate) me: RwLock<Option<Agent>>,
+    pub(crate) changes: broadcast::Sender<Change>,
+    pub(crate) link: Mutex<Option<Link>>,
+    pub(crate) outbox_wake: Notify,
+    pub(crate) session: Mutex<Session>,
+    pub(crate) seen: Mutex<store::Seen>,
+    pub(crate) malformed: AtomicU64,
+    pub(crate) started: AtomicBool,
+    pub(crate) tasks: Mutex<Vec<JoinHandle<()>>>,
+    pub(crate) processor: Mutex<Option<JoinHandle<()>>>,
+    pub(crate) timings: LinkTimings,
+    pub(crate) transport: Arc<dyn Transport>,
+}
+
+/// What holds for the current connection only. A sync task of an older
+/// connection that is still finishing must not touch it: every update checks
+/// `generation` under this lock.
+#[derive(Debug, Default)]
+pub(crate) struct Session {
+    /// The connection (0: none).
+    pub(crate) generation: u64,
+    /// Chats caught up on this connection: their room's messages move their cursor.
+    pub(crate) live: HashSet<String>,
+    /// Chats whose room this connection joined.
+    pub(crate) joined: HashSet<String>,
+}
+
+/// Locks a mutex, carrying on with its data if a holder panicked.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Inner {
+    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
+        lock(&self.store)
+    }
+
+    pub(crate) fn token(&self) -> Option<String> {
+        self.token
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    pub(crate) fn me_id(&self) -> String {
+        self.me
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .map(|a| a.id.clone())
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn publish(&self, change: Change) {
+        let _ = self.changes.send(change);
+    }
+
+    pub(crate) fn link(&self) -> Option<Link> {
+        lock(&self.link).clone()
+    }
+
+    pub(crate) fn emit<P: serde::Serialize>(&self, event: &str, payload: &P) {
+        if let Some(link) = self.link() {
+            link.emit(event, payload);
+        }
+    }
+
+    /// Maps an API error; a 401 ends the session (token dropped, link stops
+    /// with `NeedsLogin`; local data and the outbox are kept).
+    pub(crate) fn api_error(&self, e: ApiError) -> EngineError {
+        if matches!(e, ApiError::Unauthorized(_)) {
+            self.session_expired();
+        }
+        e.into()
+    }
+
+    pub(crate) fn session_expired(&self) {
+        let had = self
+            .token
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if had.is_some() {
+            tracing::warn!("the server no longer accepts the token: sign-in needed");
+            if let Some(link) = self.link() {
+                link.reconnect();
+            }
+        }
+    }
+
+    /// Stores server summaries and publishes the chat changes.
+    pub(crate) fn apply_summaries(&self, chats: &[switchboard_protocol::ChatSummary]) -> Result<Vec<String>> {
+        let me = self.me_id();
+        let (changes, new_open) = self.store().write(|tx| {
+            let mut touched = BTreeSet::new();
+            let mut new_open = Vec::new();
+            let mut changes = Vec::new();
+            for c in chats {
+                let known = store::has_chat(tx, &c.chat_id)?;
+                for m in store::upsert_chat(tx, c, &mut lock(&self.seen))?.new {
+                    changes.push(Change::Message {
+                        message: Box::new(LocalMessage::sent(m)),
+                    });
+                }
+                if !known && c.status != switchboard_protocol::ChatStatus::Closed {
+                    new_open.push(c.chat_id.clone());
+                }
+                touched.insert(c.chat_id.clone());
+            }
+            changes.extend(inbound::chat_changes(tx, &me, &touched)?);
+            Ok((changes, new_open))
+        })?;
+        for c in changes {
+            self.publish(c);
+        }
+        Ok(new_open)
+    }
+}
+
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}

@@ -1,0 +1,344 @@
+//! The durable outbox: writing a message or a file stores it before
+//! anything is shown; the worker sends the outbox oldest first, retrying
+//! with backoff, and survives restarts because the outbox is in the
+//! database.
+
+use std::{collections::BTreeSet, path::Path, sync::Arc, time::Duration};
+
+use switchboard_protocol::{MessageType, SendMessageRequest};
+
+use crate::{
+    Change, Delivery, Engine, EngineError, LocalMessage, Result,
+    api::ApiError,
+    inbound,
+    inner::{Inner, lock, now_ms},
+    link,
+    store::{self, OutboxEntry},
+};
+
+impl Engine {
+    /// Writes a message: stored in the outbox (durable) before anything is
+    /// shown, then sent by the outbox worker. Returns it as `sending`.
+    pub fn send(&self, chat_id: &str, content: &str, internal: bool) -> Result<LocalMessage> {
+        if content.trim().is_empty() {
+            return Err(EngineError::Invalid("the message is empty".to_owned()));
+        }
+        check_length(content)?;
+        self.enqueue(chat_id, content, MessageType::Text, internal, None)
+    }
+
+    /// Sends a file (with an optional caption). The file is checked and
+    /// copied into the data directory first, so the message survives a
+    /// restart and the original may move; it is uploaded by the outbox worker.
+    pub fn send_file(
+        &self,
+        chat_id: &str,
+        path: &Path,
+        caption: &str,
+        internal: bool,
+    ) -> Result<LocalMessage> {
+        check_length(caption)?;
+        let meta = std::fs::metadata(path)
+            .map_err(|e| EngineError::Invalid(format!("cannot read {}: {e}", path.display())))?;
+        if !meta.is_file() {
+            return Err(EngineError::Invalid(format!("{} is not a file", path.display())));
+        }
+        if meta.len() > switchboard_protocol::DEFAULT_MAX_UPLOAD_BYTES {
+            return Err(EngineError::Invalid(format!(
+                "{} is {:.1} MiB; files up to {} MiB can be sent",
+                path.display(),
+                meta.len() as f64 / 1_048_576.0,
+                switchboard_protocol::DEFAULT_MAX_UPLOAD_BYTES / 1_048_576
+            )));
+        }
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "file".to_owned());
+        let mime_type = switchboard_protocol::mime_for_file_name(&file_name).to_owned();
+        let kind = if mime_type.starts_with("image/") {
+            MessageType::Image
+        } else {
+            MessageType::File
+        };
+        let dir = self.inner.db_path.with_extension("outbox-files");
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| EngineError::Invalid(format!("cannot keep a copy: {e}")))?;
+        let copy = dir.join(uuid::Uuid::new_v4().to_string());
+        std::fs::copy(path, &copy).map_err(|e| EngineError::Invalid(format!("cannot keep a copy: {e}")))?;
+        let upload = store::PendingUpload {
+            path: copy,
+            file_name,
+            mime_type,
+            file_size: meta.len(),
+        };
+        self.enqueue(chat_id, caption, kind, internal, Some(upload))
+    }
+
+    fn enqueue(
+        &self,
+        chat_id: &str,
+        content: &str,
+        kind: MessageType,
+        internal: bool,
+        upload: Option<store::PendingUpload>,
+    ) -> Result<LocalMessage> {
+        let entry = OutboxEntry {
+            client_message_id: uuid::Uuid::new_v4().to_string(),
+            chat_id: chat_id.to_owned(),
+            content: content.to_owned(),
+            kind,
+            is_internal: internal,
+            attachment: None,
+            created_at: now_ms(),
+            attempts: 0,
+            failed: false,
+            last_error: None,
+            upload,
+        };
+        let me = self.inner.me_id();
+        let changes = self.inner.store().write(|tx| {
+            if !store::has_chat(tx, chat_id)? {
+                return Ok(None);
+            }
+            store::enqueue(tx, &entry)?;
+            Ok(Some(inbound::chat_changes(
+                tx,
+                &me,
+                &BTreeSet::from([chat_id.to_owned()]),
+            )?))
+        })?;
+        let Some(changes) = changes else {
+            if let Some(u) = &entry.upload {
+                let _ = std::fs::remove_file(&u.path);
+            }
+            return Err(EngineError::Invalid(format!(
+                "no chat {chat_id} in the local cache"
+            )));
+        };
+        let local = store::outbox_message(&entry, &me);
+        self.inner.publish(Change::Message {
+            message: Box::new(local.clone()),
+        });
+        for c in changes {
+            self.inner.publish(c);
+        }
+        self.inner.outbox_wake.notify_one();
+        Ok(local)
+    }
+
+    /// Puts a failed message back in the outbox.
+    pub fn retry(&self, client_message_id: &str) -> Result<()> {
+        if !self
+            .inner
+            .store()
+            .write(|tx| store::outbox_retry(tx, client_message_id))?
+        {
+            return Err(EngineError::Invalid("no such message in the outbox".to_owned()));
+        }
+        if let Some(e) = store::outbox_entry(self.inner.store().conn(), client_message_id)? {
+            let me = self.inner.me_id();
+            self.inner.publish(Change::Message {
+                message: Box::new(store::outbox_message(&e, &me)),
+            });
+        }
+        self.inner.outbox_wake.notify_one();
+        Ok(())
+    }
+
+    /// Where a sent message stands.
+    pub fn delivery(&self, client_message_id: &str) -> Result<Delivery> {
+        let store = self.inner.store();
+        if let Some(e) = store::outbox_entry(store.conn(), client_message_id)? {
+            return Ok(if e.failed {
+                Delivery::Failed(e.last_error.unwrap_or_default())
+            } else {
+                Delivery::Pending {
+                    attempts: e.attempts,
+                    error: e.last_error,
+                }
+            });
+        }
+        Ok(
+            match store::message_by_client_id(store.conn(), client_message_id)? {
+                Some(m) => Delivery::Sent(Box::new(LocalMessage::sent(m))),
+                None => Delivery::Unknown,
+            },
+        )
+    }
+
+    /// Waits until a sent message is accepted or refused, or `timeout`.
+    pub async fn wait_delivered(&self, client_message_id: &str, timeout: Duration) -> Result<Delivery> {
+        let mut changes = self.subscribe();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let d = self.delivery(client_message_id)?;
+            if !matches!(d, Delivery::Pending { .. }) || tokio::time::Instant::now() >= deadline {
+                return Ok(d);
+            }
+            // Wake on any change (or every second, for another process's work).
+            let _ = tokio::time::timeout_at(
+                deadline.min(tokio::time::Instant::now() + Duration::from_secs(1)),
+                changes.recv(),
+            )
+            .await;
+        }
+    }
+}
+
+fn check_length(content: &str) -> Result<()> {
+    let chars = content.chars().count();
+    if chars > switchboard_protocol::MAX_CONTENT_CHARS {
+        return Err(EngineError::Invalid(format!(
+            "the message is {chars} characters long; the limit is {}",
+            switchboard_protocol::MAX_CONTENT_CHARS
+        )));
+    }
+    Ok(())
+}
+
+/// Sends the outbox, oldest first, retrying with backoff; survives restarts
+/// because the outbox is in the database.
+#[tracing::instrument(name = "outbox", skip_all)]
+pub(crate) async fn outbox_worker(inner: Arc<Inner>) {
+    let mut backoff_attempt: u32 = 0;
+    loop {
+        let next = store::outbox(inner.store().conn(), None)
+            .map(|all| all.into_iter().find(|e| !e.failed))
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "cannot read the outbox");
+                None
+            });
+        let (Some(entry), Some(token)) = (next, inner.token()) else {
+            inner.outbox_wake.notified().await;
+            continue;
+        };
+        let mut entry = entry;
+        if let (Some(upload), None) = (entry.upload.clone(), &entry.attachment) {
+            match upload_file(&inner, &token, &entry, &upload).await {
+                Ok(attachment) => entry.attachment = Some(attachment),
+                Err(e) => {
+                    backoff_attempt = backoff_attempt.saturating_add(1);
+                    if !outbox_failure(&inner, &entry, e, backoff_attempt).await {
+                        backoff_attempt = 0;
+                    }
+                    continue;
+                }
+            }
+        }
+        let req = SendMessageRequest {
+            chat_id: entry.chat_id.clone(),
+            content: entry.content.clone(),
+            kind: entry.kind,
+            is_internal: entry.is_internal,
+            attachment: entry.attachment.clone(),
+            client_message_id: Some(entry.client_message_id.clone()),
+        };
+        match inner.api.send_message(&token, &req).await {
+            Ok((m, _created)) => {
+                backoff_attempt = 0;
+                let me = inner.me_id();
+                let chat = m.chat_id.clone();
+                let cmid = entry.client_message_id.clone();
+                let res = inner.store().write(|tx| {
+                    let ins = store::insert_messages(tx, std::slice::from_ref(&m), &mut lock(&inner.seen))?;
+                    // Already held (the socket was faster): settle it anyway.
+                    tx.execute("DELETE FROM outbox WHERE client_message_id = ?1", [&cmid])?;
+                    Ok((ins.new, inbound::chat_changes(tx, &me, &BTreeSet::from([chat]))?))
+                });
+                if let Some(u) = &entry.upload {
+                    let _ = std::fs::remove_file(&u.path);
+                }
+                match res {
+                    Ok((announce, changes)) => {
+                        // Announced once: here, or already by the socket.
+                        for m in announce {
+                            inner.publish(Change::Message {
+                                message: Box::new(LocalMessage::sent(m)),
+                            });
+                        }
+                        for c in changes {
+                            inner.publish(c);
+                        }
+                    }
+                    Err(e) => tracing::error!(error = %e, "could not record a sent message"),
+                }
+            }
+            Err(e) => {
+                backoff_attempt = backoff_attempt.saturating_add(1);
+                if !outbox_failure(&inner, &entry, e, backoff_attempt).await {
+                    backoff_attempt = 0;
+                }
+            }
+        }
+    }
+}
+
+/// Uploads an outbox entry's file and records the attachment, so that a
+/// retry of the POST does not upload again.
+async fn upload_file(
+    inner: &Inner,
+    token: &str,
+    entry: &OutboxEntry,
+    upload: &store::PendingUpload,
+) -> std::result::Result<switchboard_protocol::Attachment, ApiError> {
+    let bytes = tokio::fs::read(&upload.path)
+        .await
+        .map_err(|e| ApiError::Rejected {
+            status: 0,
+            message: format!("the file to send is gone: {e}"),
+        })?;
+    let attachment = inner
+        .api
+        .upload(token, &entry.chat_id, &upload.file_name, &upload.mime_type, bytes)
+        .await?;
+    if let Err(e) = inner
+        .store()
+        .write(|tx| store::outbox_uploaded(tx, &entry.client_message_id, &attachment))
+    {
+        tracing::error!(error = %e, "could not record an upload");
+    }
+    Ok(attachment)
+}
+
+/// Records a failed upload or send and, when it may pass, waits before the
+/// next try. Returns whether it was transient.
+async fn outbox_failure(inner: &Inner, entry: &OutboxEntry, e: ApiError, attempt: u32) -> bool {
+    match e {
+        ApiError::Unauthorized(_) => {
+            inner.session_expired();
+            false
+        }
+        e if e.is_transient() => {
+            let _ = inner.store().write(|tx| {
+                store::outbox_attempt_failed(tx, &entry.client_message_id, &e.to_string(), false)
+            });
+            let delay = match e {
+                ApiError::RateLimited(s) => Duration::from_secs(s.max(1)),
+                _ => link::backoff_delay(
+                    attempt,
+                    Duration::from_millis(250),
+                    Duration::from_secs(30),
+                    rand::random::<f64>(),
+                ),
+            };
+            tracing::debug!(error = %e, delay_ms = delay.as_millis() as u64, "send failed; will retry");
+            let _ = tokio::time::timeout(delay, inner.outbox_wake.notified()).await;
+            true
+        }
+        e => {
+            tracing::warn!(error = %e, "the server refused a message; marked failed");
+            let msg = e.to_string();
+            let _ = inner
+                .store()
+                .write(|tx| store::outbox_attempt_failed(tx, &entry.client_message_id, &msg, true));
+            let me = inner.me_id();
+            if let Ok(Some(e)) = store::outbox_entry(inner.store().conn(), &entry.client_message_id) {
+                inner.publish(Change::Message {
+                    message: Box::new(store::outbox_message(&e, &me)),
+                });
+            }
+            false
+        }
+    }
+}
