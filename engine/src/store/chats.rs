@@ -1,0 +1,122 @@
+//! The chats held: upserted from the server's summaries, their status, and
+//! the inbox entries built from them.
+
+use super::*;
+
+pub(crate) fn ms(s: &str) -> i64 {
+    parse_millis(s).unwrap_or(0)
+}
+
+/// Inserts or updates a chat from a server summary (never moving
+/// `updated_at` back), and its last message (returned if it was new).
+pub fn upsert_chat(tx: &Connection, s: &ChatSummary, seen: &mut Seen) -> Result<Inserted> {
+    tx.prepare_cached(
+        "INSERT INTO chats (chat_id, visitor_id, visitor_name, visitor_email, status, assignee_id, subject,
+                            created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (chat_id) DO UPDATE SET visitor_name = ?3, visitor_email = ?4,
+             status = CASE WHEN ?9 >= updated_at THEN ?5 ELSE status END,
+             assignee_id = CASE WHEN ?9 >= updated_at THEN ?6 ELSE assignee_id END,
+             subject = ?7, updated_at = MAX(updated_at, ?9)",
+    )?
+    .execute(params![
+        s.chat_id,
+        s.visitor.id,
+        s.visitor.name,
+        s.visitor.email,
+        s.status.as_str(),
+        s.assignee_id,
+        s.subject,
+        ms(&s.created_at),
+        ms(&s.updated_at),
+    ])?;
+    match &s.last_message {
+        Some(m) => insert_messages(tx, std::slice::from_ref(m), seen),
+        None => Ok(Inserted::default()),
+    }
+}
+
+/// Applies a `chat:status` event. Returns `false` for an unknown chat.
+pub fn set_chat_status(
+    tx: &Connection,
+    chat_id: &str,
+    status: ChatStatus,
+    assignee: Option<&str>,
+    at: i64,
+) -> Result<bool> {
+    Ok(tx
+        .prepare_cached(
+            "UPDATE chats SET status = ?2, assignee_id = ?3, updated_at = MAX(updated_at, ?4) WHERE chat_id = ?1",
+        )?
+        .execute(params![chat_id, status.as_str(), assignee, at])?
+        > 0)
+}
+
+/// Whether a chat is known locally.
+pub fn has_chat(conn: &Connection, chat_id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM chats WHERE chat_id = ?1)")?
+        .query_row([chat_id], |r| r.get(0))?)
+}
+
+/// Ids of chats that are not closed (their rooms are joined on connect).
+pub fn open_chat_ids(conn: &Connection) -> Result<Vec<String>> {
+    let mut st =
+        conn.prepare_cached("SELECT chat_id FROM chats WHERE status != 'CLOSED' ORDER BY updated_at DESC")?;
+    let rows = st.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub(crate) fn chat_entry_row(r: &Row<'_>) -> rusqlite::Result<(ChatEntry, i64)> {
+    let status: String = r.get(4)?;
+    Ok((
+        ChatEntry {
+            chat_id: r.get(0)?,
+            visitor: VisitorInfo {
+                id: r.get(1)?,
+                name: r.get(2)?,
+                email: r.get(3)?,
+            },
+            status: ChatStatus::parse(&status).unwrap_or(ChatStatus::Pending),
+            assignee_id: r.get(5)?,
+            subject: r.get(6)?,
+            last_message: None,
+            created_at: format_millis(r.get(7)?),
+            updated_at: format_millis(r.get(8)?),
+            unread: 0,
+        },
+        r.get(8)?,
+    ))
+}
+
+/// One inbox entry with its last message and unread count for agent `me`.
+pub fn chat_entry(conn: &Connection, chat_id: &str, me: &str) -> Result<Option<ChatEntry>> {
+    let row = conn
+        .prepare_cached(
+            "SELECT chat_id, visitor_id, visitor_name, visitor_email, status, assignee_id, subject,
+                    created_at, updated_at FROM chats WHERE chat_id = ?1",
+        )?
+        .query_row([chat_id], chat_entry_row)
+        .optional()?;
+    let Some((mut entry, _)) = row else {
+        return Ok(None);
+    };
+    entry.last_message = last_message(conn, chat_id, me)?;
+    entry.unread = unread(conn, chat_id, me)?;
+    Ok(Some(entry))
+}
+
+/// Every chat, most recent activity first.
+pub fn chat_entries(conn: &Connection, me: &str) -> Result<Vec<ChatEntry>> {
+    let ids: Vec<String> = conn
+        .prepare_cached("SELECT chat_id FROM chats ORDER BY updated_at DESC, chat_id")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(e) = chat_entry(conn, &id, me)? {
+            out.push(e);
+        }
+    }
+    Ok(out)
+}

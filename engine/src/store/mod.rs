@@ -1,0 +1,410 @@
+//! The local cache: one SQLite database (WAL) per account, migrated from the
+//! numbered files in the repository's `migrations/`. Chats, messages (unique
+//! by `messageId`), the outbox, sync cursors, read markers, notifications
+//! and a full-text index. A file that is not a healthy database is moved
+//! aside and rebuilt from the server.
+
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use rusqlite_migration::{M, Migrations};
+use switchboard_model::{ChatEntry, DeliveryStatus, LocalMessage};
+use switchboard_protocol::{
+    Agent, Attachment, ChatStatus, ChatSummary, Message, MessageType, Notification, NotificationType,
+    SenderType, VisitorInfo,
+    time::{format_millis, parse_millis},
+};
+
+/// Errors of the local cache.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error("local database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The schema could not be brought up to date.
+    #[error("local database migration failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    /// A file operation on the database failed.
+    #[error("local database file error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+type Result<T> = std::result::Result<T, StoreError>;
+
+/// The migrations of the local cache, in order.
+pub fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![
+        M::up(include_str!("../../../migrations/0001_init.sql")),
+        M::up(include_str!("../../../migrations/0002_outbox_uploads.sql")),
+    ])
+}
+
+/// A message waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    /// Idempotency key, also the local id.
+    pub client_message_id: String,
+    /// The chat.
+    pub chat_id: String,
+    /// Text.
+    pub content: String,
+    /// Kind.
+    pub kind: MessageType,
+    /// Internal note.
+    pub is_internal: bool,
+    /// Attachment, once uploaded.
+    pub attachment: Option<Attachment>,
+    /// A file still to upload before the message can be sent.
+    pub upload: Option<PendingUpload>,
+    /// When it was written (local clock, ms).
+    pub created_at: i64,
+    /// POST attempts so far.
+    pub attempts: u32,
+    /// `true` once the server refused it for good.
+    pub failed: bool,
+    /// The last error.
+    pub last_error: Option<String>,
+}
+
+/// Which held messages this process has announced (published as changes):
+/// every message inserted since it opened the cache, by it or by another
+/// process on the same data directory, is announced exactly once.
+#[derive(Debug, Default)]
+pub struct Seen {
+    floor: i64,
+    announced: std::collections::HashSet<i64>,
+}
+
+impl Seen {
+    /// Messages held when the process starts count as known.
+    pub fn at_start(conn: &Connection) -> Result<Self> {
+        Ok(Self {
+            floor: conn.query_row("SELECT COALESCE(MAX(rowid), 0) FROM messages", [], |r| r.get(0))?,
+            announced: Default::default(),
+        })
+    }
+
+    fn first_time(&mut self, rowid: i64) -> bool {
+        rowid > self.floor && self.announced.insert(rowid)
+    }
+}
+
+/// A file waiting in the outbox: a copy kept in the data directory.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingUpload {
+    /// The copy's path.
+    pub path: PathBuf,
+    /// The name to show.
+    pub file_name: String,
+    /// MIME type.
+    pub mime_type: String,
+    /// Size in bytes.
+    pub file_size: u64,
+}
+
+/// What inserting a batch of messages did.
+#[derive(Debug, Default)]
+pub struct Inserted {
+    /// Messages to announce: new to the cache, or new to this process.
+    pub new: Vec<Message>,
+    /// Outbox entries the new messages settled (their client ids).
+    pub settled: Vec<String>,
+}
+
+/// The local cache of one account.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+}
+
+const MSG_COLS: &str = "message_id, chat_id, sender_id, sender_type, content, type, is_internal, \
+    is_first_response, sent_at, client_message_id, attachment";
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+}
+
+fn healthy(conn: &mut Connection) -> Result<()> {
+    configure(conn)?;
+    let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+    if check != "ok" {
+        return Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+            Some(check),
+        )));
+    }
+    migrations().to_latest(conn)?;
+    Ok(())
+}
+
+impl Store {
+    /// Opens the database at `path`, creating it if needed. A file that is
+    /// not a healthy database (or has a schema from the future) is moved to
+    /// `<path>.corrupt-<ms>` and a fresh one is made; the path it was moved to
+    /// is returned so the caller can say so.
+    #[tracing::instrument(level = "debug")]
+    pub fn open(path: &Path) -> Result<(Self, Option<PathBuf>)> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let attempt = Connection::open(path)
+            .map_err(StoreError::from)
+            .and_then(|mut c| {
+                healthy(&mut c)?;
+                Ok(c)
+            });
+        match attempt {
+            Ok(conn) => Ok((Self { conn }, None)),
+            Err(e) => {
+                let aside = PathBuf::from(format!(
+                    "{}.corrupt-{}",
+                    path.display(),
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map(|d| d.as_millis())
+                        .unwrap_or_default()
+                ));
+                tracing::warn!(error = %e, path = %path.display(), aside = %aside.display(),
+                    "local cache unreadable; moving it aside and rebuilding from the server");
+                std::fs::rename(path, &aside)?;
+                for suffix in ["-wal", "-shm"] {
+                    let side = PathBuf::from(format!("{}{suffix}", path.display()));
+                    if side.exists() {
+                        let _ = std::fs::rename(&side, format!("{}{suffix}", aside.display()));
+                    }
+                }
+                let mut conn = Connection::open(path)?;
+                healthy(&mut conn)?;
+                Ok((Self { conn }, Some(aside)))
+            }
+        }
+    }
+
+    /// Runs `f` in one write transaction.
+    pub fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let v = f(&tx)?;
+        tx.commit()?;
+        Ok(v)
+    }
+
+    /// Read access.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    // ---------------------------------------------------------------- account
+
+    /// The signed-in agent this cache belongs to.
+    pub fn account(&self) -> Result<Option<Agent>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT agent_id, email, name, role FROM account WHERE id = 1",
+                [],
+                |r| {
+                    Ok(Agent {
+                        id: r.get(0)?,
+                        email: r.get(1)?,
+                        name: r.get(2)?,
+                        role: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Records who this cache belongs to.
+    pub fn set_account(&self, server_url: &str, agent: &Agent) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO account (id, server_url, agent_id, email, name, role) VALUES (1, ?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (id) DO UPDATE SET server_url = ?1, agent_id = ?2, email = ?3, name = ?4, role = ?5",
+            params![server_url, agent.id, agent.email, agent.name, agent.role],
+        )?;
+        Ok(())
+    }
+}
+
+mod chats;
+mod messages;
+mod notifications;
+mod outbox;
+
+pub use self::{chats::*, messages::*, notifications::*, outbox::*};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        migrations().validate().unwrap();
+    }
+
+    fn msg(id: &str, at: i64, sender: &str, cmid: Option<&str>) -> Message {
+        Message {
+            message_id: id.into(),
+            chat_id: "c1".into(),
+            sender_id: sender.into(),
+            sender_type: if sender == "v" {
+                SenderType::Visitor
+            } else {
+                SenderType::Agent
+            },
+            content: format!("hola número {id}"),
+            kind: MessageType::Text,
+            is_internal: false,
+            is_first_response: false,
+            sent_at: format_millis(at),
+            client_message_id: cmid.map(str::to_owned),
+            attachment: None,
+        }
+    }
+
+    fn summary() -> ChatSummary {
+        ChatSummary {
+            chat_id: "c1".into(),
+            visitor: VisitorInfo {
+                id: "v".into(),
+                name: "Ana".into(),
+                email: None,
+            },
+            status: ChatStatus::Pending,
+            assignee_id: None,
+            last_message: None,
+            subject: None,
+            created_at: format_millis(1),
+            updated_at: format_millis(1),
+        }
+    }
+
+    fn temp_store() -> (Store, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("sb-store-{}", uuid::Uuid::new_v4()));
+        let (s, aside) = Store::open(&dir.join("cache.db")).unwrap();
+        assert!(aside.is_none());
+        (s, dir)
+    }
+
+    #[test]
+    fn messages_are_deduplicated_and_settle_the_outbox() {
+        let (mut s, dir) = temp_store();
+        s.write(|tx| {
+            upsert_chat(tx, &summary(), &mut Seen::default())?;
+            enqueue(
+                tx,
+                &OutboxEntry {
+                    client_message_id: "k1".into(),
+                    chat_id: "c1".into(),
+                    content: "mine".into(),
+                    kind: MessageType::Text,
+                    is_internal: false,
+                    attachment: None,
+                    created_at: 5,
+                    attempts: 0,
+                    failed: false,
+                    last_error: None,
+                    upload: None,
+                },
+            )
+        })
+        .unwrap();
+        assert_eq!(
+            all_messages(s.conn(), "c1", "me").unwrap()[0].status,
+            DeliveryStatus::Sending
+        );
+        let batch = [
+            msg("m1", 10, "v", None),
+            msg("m2", 11, "me", Some("k1")),
+            msg("m1", 10, "v", None),
+        ];
+        let mut seen = Seen::default();
+        let ins = s.write(|tx| insert_messages(tx, &batch, &mut seen)).unwrap();
+        assert_eq!(ins.new.len(), 2);
+        assert_eq!(ins.settled, ["k1"]);
+        let again = s.write(|tx| insert_messages(tx, &batch, &mut seen)).unwrap();
+        assert!(again.new.is_empty());
+        let all = all_messages(s.conn(), "c1", "me").unwrap();
+        assert_eq!(all.len(), 2);
+        assert!(all.iter().all(|m| m.status == DeliveryStatus::Sent));
+        // Closed first: Windows refuses to delete a file that is open.
+        drop(s);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn unread_counts_follow_the_read_marker() {
+        let (mut s, dir) = temp_store();
+        s.write(|tx| {
+            upsert_chat(tx, &summary(), &mut Seen::default())?;
+            insert_messages(
+                tx,
+                &[
+                    msg("m1", 10, "v", None),
+                    msg("m2", 11, "me", None),
+                    msg("m3", 12, "v", None),
+                ],
+                &mut Seen::default(),
+            )
+        })
+        .unwrap();
+        assert_eq!(unread(s.conn(), "c1", "me").unwrap(), 2);
+        assert!(s.write(|tx| set_read_marker(tx, "c1", "m1", 10)).unwrap());
+        assert_eq!(unread(s.conn(), "c1", "me").unwrap(), 1);
+        assert!(
+            !s.write(|tx| set_read_marker(tx, "c1", "m0", 5)).unwrap(),
+            "never moves back"
+        );
+        assert_eq!(total_unread(s.conn(), "me").unwrap(), 1);
+        // Closed first: Windows refuses to delete a file that is open.
+        drop(s);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn search_finds_words_and_survives_fts_syntax() {
+        let (mut s, dir) = temp_store();
+        s.write(|tx| {
+            upsert_chat(tx, &summary(), &mut Seen::default())?;
+            insert_messages(
+                tx,
+                &[msg("m1", 10, "v", None), msg("m2", 11, "v", None)],
+                &mut Seen::default(),
+            )
+        })
+        .unwrap();
+        assert_eq!(search(s.conn(), "númer", 10).unwrap().len(), 2);
+        assert_eq!(search(s.conn(), "m2", 10).unwrap().len(), 1);
+        assert!(search(s.conn(), "\"unbalanced AND (", 10).unwrap().is_empty());
+        // Closed first: Windows refuses to delete a file that is open.
+        drop(s);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_corrupt_file_is_moved_aside_and_rebuilt() {
+        let dir = std::env::temp_dir().join(format!("sb-store-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("cache.db");
+        std::fs::write(
+            &path,
+            b"this is not a database, just garbage bytes .................",
+        )
+        .unwrap();
+        let (s, aside) = Store::open(&path).unwrap();
+        let aside = aside.expect("moved aside");
+        assert!(aside.exists());
+        assert!(s.account().unwrap().is_none());
+        // Closed first: Windows refuses to delete a file that is open.
+        drop(s);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
