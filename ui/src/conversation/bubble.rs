@@ -1,0 +1,105 @@
+//! One message of the timeline: its bubble by author, an internal note's
+//! label, delivery state with Retry, an image preview or a file.
+
+use super::*;
+
+/// One message.
+#[component]
+pub fn Bubble(message: LocalMessage, author: Author, name: String, offset: i64) -> Element {
+    let ctx = try_use_context::<Ctx>();
+    let lang = ctx.map(|c| *c.lang.read()).unwrap_or_default();
+    let m = &message;
+    let base = match author {
+        Author::Visitor => "bubble visitor",
+        Author::Me => "bubble me",
+        Author::OtherAgent => "bubble agent",
+        Author::System => "bubble system",
+    };
+    let class = if m.is_internal {
+        format!("{base} internal")
+    } else {
+        base.to_owned()
+    };
+    let time = m
+        .sent_at
+        .as_deref()
+        .and_then(switchboard_protocol::time::parse_millis)
+        .map(|ms| clock(ms, offset))
+        .unwrap_or_default();
+    let status = match m.status {
+        DeliveryStatus::Sending => Some(("status-sending", lang.pick("Sending…", "Enviando…"))),
+        DeliveryStatus::Failed => Some(("status-failed", lang.pick("Not sent", "No enviado"))),
+        DeliveryStatus::Sent if author == Author::Me => Some(("status-sent", lang.pick("Sent", "Enviado"))),
+        DeliveryStatus::Sent => None,
+    };
+    let cmid = m.client_message_id.clone().unwrap_or_default();
+    let key = m.key().to_owned();
+    if author == Author::System {
+        return rsx! {
+            div { class: "{class}", id: "msg-{key}", "data-key": "{key}",
+                span { "{m.content}" }
+                span { class: "time", " · {time}" }
+            }
+        };
+    }
+    rsx! {
+        div { class: "{class}", id: "msg-{key}", "data-key": "{key}", "data-status": status.map(|s| s.0).unwrap_or("received"),
+            div { class: "bubble-head",
+                if m.is_internal {
+                    span { class: "note-label", title: lang.pick("Only agents see internal notes", "Solo los agentes ven las notas internas"),
+                        Svg { icon: Icon::Lock }
+                        " " {lang.pick("Internal note", "Nota interna")}
+                    }
+                }
+                span { class: "author", "{name}" }
+            }
+            if !m.content.is_empty() {
+                div { class: "content", "{m.content}" }
+            }
+            if let Some(a) = &m.attachment {
+                if m.kind == MessageType::Image && a.mime_type.starts_with("image/") {
+                    ImagePreview { url: a.url.clone(), mime: a.mime_type.clone(), name: a.file_name.clone() }
+                } else {
+                    div { class: "file", Svg { icon: Icon::Clip } " {a.file_name} · {lang.size(a.file_size)}" }
+                }
+            }
+            div { class: "bubble-foot",
+                span { class: "time", "{time}" }
+                if let Some((cls, text)) = status {
+                    span { class: "delivery {cls}", "{text}" }
+                }
+                if m.status == DeliveryStatus::Failed {
+                    if let Some(err) = &m.error {
+                        span { class: "error small", " {err}" }
+                    }
+                    button {
+                        class: "link retry",
+                        onclick: move |_| {
+                            let cmid = cmid.clone();
+                            spawn_forever(async move {
+                                if let Err(e) = ipc::invoke(&cmd::Retry { client_message_id: cmid }).await
+                                    && let Some(mut ctx) = ctx
+                                {
+                                    ctx.toast.set(Some(e.message));
+                                }
+                            });
+                        },
+                        {lang.pick("Retry", "Reintentar")}
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[component]
+fn ImagePreview(url: String, mime: String, name: String) -> Element {
+    let src = use_resource(move || {
+        let (url, mime) = (url.clone(), mime.clone());
+        async move { ipc::blob_url(&cmd::GetAttachment { url }, &mime).await.ok() }
+    });
+    match src.read().as_ref() {
+        Some(Some(src)) => rsx! { img { class: "preview", src: "{src}", alt: "{name}" } },
+        _ => rsx! { div { class: "preview loading", Svg { icon: Icon::Image } " {name}" } },
+    }
+}
