@@ -3,13 +3,11 @@
 //! forwards to the shell or the engine. No logic of the console lives here.
 
 use switchboard_model::ipc::{Command, Page, commands::*};
-use switchboard_protocol::Presence;
 use tauri::{AppHandle, Runtime, State};
 
 use crate::{
     error::{CommandError, CommandResult, ErrorCode},
     session::Shell,
-    settings::DesktopSettings,
 };
 
 /// What command `C` answers.
@@ -175,16 +173,7 @@ pub async fn typing(shell: State<'_, Shell>, args: Typing) -> Answer<Typing> {
 /// Sets my presence.
 #[tauri::command]
 pub async fn set_presence(shell: State<'_, Shell>, args: SetPresence) -> Answer<SetPresence> {
-    let status = args.status;
-    if status == Presence::Offline {
-        return Err(CommandError::new(
-            ErrorCode::Invalid,
-            "presence is online, away or busy",
-        ));
-    }
-    shell.engine().await?.set_presence(status);
-    shell.desk().attend(|a| a.presence = Some(status));
-    Ok(())
+    shell.set_presence(args.status).await
 }
 
 /// The desktop settings.
@@ -205,18 +194,7 @@ pub async fn set_settings(shell: State<'_, Shell>, args: SetSettings) -> Answer<
         crate::autostart::apply(settings.start_at_login)
             .map_err(|m| CommandError::new(ErrorCode::Unsupported, m))?;
     }
-    store_settings(&shell, settings)
-}
-
-fn store_settings(shell: &Shell, settings: DesktopSettings) -> CommandResult<()> {
-    crate::settings::save(&settings, &shell.options().data_dir)
-        .map_err(|e| CommandError::new(ErrorCode::Invalid, format!("could not save the settings: {e}")))?;
-    *shell
-        .desk()
-        .settings
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner) = settings;
-    Ok(())
+    shell.update_settings(settings)
 }
 
 /// Mutes or unmutes a chat's notifications.
@@ -228,7 +206,7 @@ pub async fn mute(shell: State<'_, Shell>, args: Mute) -> Answer<Mute> {
     } else {
         s.alerts.muted.remove(&args.chat_id);
     }
-    store_settings(&shell, s.clone())?;
+    shell.update_settings(s.clone())?;
     Ok(s)
 }
 

@@ -1,20 +1,19 @@
-//! One instance per data directory, and the window where the agent left it.
+//! One instance per data directory.
 //!
 //! The first instance holds an exclusive lock on `<data dir>/instance.lock`
 //! and listens on a loopback port written to `<data dir>/instance.port`; a
 //! second launch finds the lock taken, asks the first to come to the front,
-//! and exits. The window's size and position go to `<data dir>/window.json`.
+//! and exits.
 
 use std::{
     fs::File,
     io::{Read, Write},
     net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream},
-    path::{Path, PathBuf},
+    path::Path,
     time::Duration,
 };
 
-use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, Manager, PhysicalPosition, PhysicalSize, Runtime, WebviewWindow};
+use tauri::{AppHandle, Runtime};
 
 /// What the lock decided.
 #[derive(Debug)]
@@ -96,86 +95,11 @@ impl Guard {
                 let mut buf = [0u8; 5];
                 if conn.read_exact(&mut buf).is_ok() && buf == WAKE {
                     tracing::info!("a second launch: showing this window instead");
-                    crate::notify::open_at(&app, None);
+                    crate::window::open_at(&app, None);
                     let _ = conn.write_all(b"ok\n");
                 }
             }
         });
-    }
-}
-
-/// The window's place.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Geometry {
-    /// Left, physical pixels.
-    pub x: i32,
-    /// Top.
-    pub y: i32,
-    /// Width.
-    pub width: u32,
-    /// Height.
-    pub height: u32,
-    /// Maximized.
-    pub maximized: bool,
-}
-
-fn geometry_path(data_dir: &Path) -> PathBuf {
-    data_dir.join("window.json")
-}
-
-/// Saves where the window is.
-pub fn save_geometry<R: Runtime>(window: &tauri::Window<R>, data_dir: &Path) {
-    let (Ok(pos), Ok(size)) = (window.outer_position(), window.inner_size()) else {
-        return;
-    };
-    if size.width == 0 || size.height == 0 || window.is_minimized().unwrap_or(false) {
-        return;
-    }
-    let g = Geometry {
-        x: pos.x,
-        y: pos.y,
-        width: size.width,
-        height: size.height,
-        maximized: window.is_maximized().unwrap_or(false),
-    };
-    if let Ok(json) = serde_json::to_vec(&g) {
-        let _ = std::fs::write(geometry_path(data_dir), json);
-    }
-}
-
-/// Puts the window back where it was (if that still fits a screen).
-pub fn restore_geometry<R: Runtime>(window: &WebviewWindow<R>, data_dir: &Path) {
-    let Some(g) = std::fs::read(geometry_path(data_dir))
-        .ok()
-        .and_then(|b| serde_json::from_slice::<Geometry>(&b).ok())
-    else {
-        return;
-    };
-    if g.width < 400 || g.height < 300 {
-        return;
-    }
-    let on_a_screen = window.available_monitors().is_ok_and(|ms| {
-        ms.iter().any(|m| {
-            let (p, s) = (m.position(), m.size());
-            g.x >= p.x - 50
-                && g.y >= p.y - 50
-                && g.x < p.x + s.width as i32 - 50
-                && g.y < p.y + s.height as i32 - 50
-        })
-    });
-    let _ = window.set_size(PhysicalSize::new(g.width, g.height));
-    if on_a_screen {
-        let _ = window.set_position(PhysicalPosition::new(g.x, g.y));
-    }
-    if g.maximized {
-        let _ = window.maximize();
-    }
-}
-
-/// Restores the main window's place at start.
-pub fn restore_main<R: Runtime>(app: &AppHandle<R>, data_dir: &Path) {
-    if let Some(w) = app.get_webview_window("main") {
-        restore_geometry(&w, data_dir);
     }
 }
 

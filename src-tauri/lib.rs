@@ -12,6 +12,7 @@ pub mod session;
 pub mod settings;
 pub mod tray;
 pub mod update;
+pub mod window;
 
 pub use session::{Options, Shell};
 use tauri::{Manager, Runtime};
@@ -33,7 +34,7 @@ pub fn with_shell<R: Runtime>(builder: tauri::Builder<R>, shell: Shell) -> tauri
             }
             tauri::WindowEvent::CloseRequested { api, .. } => {
                 let shell = window.state::<Shell>();
-                instance::save_geometry(window, &shell.options().data_dir);
+                window::save_geometry(window, &shell.options().data_dir);
                 let has_tray = window.app_handle().try_state::<tray::Tray<R>>().is_some();
                 if has_tray && shell.desk().settings().close_to_tray {
                     // Keep running in the tray; Quit in its menu quits.
@@ -135,7 +136,7 @@ pub fn run() {
     let app = builder(tauri::Builder::default(), options)
         .plugin(tauri_plugin_updater::Builder::new().build())
         .setup(move |app| {
-            instance::restore_main(app.handle(), &data_dir);
+            window::restore_main(app.handle(), &data_dir);
             tray::install(app.handle());
             if let Some(guard) = guard {
                 guard.serve(app.handle().clone());

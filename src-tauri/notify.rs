@@ -16,10 +16,8 @@ use switchboard_model::{
     Change,
     alerts::{Alert, Alerter, Attention},
 };
-use tauri::{AppHandle, Manager, Runtime};
+use tauri::{AppHandle, Runtime};
 use tokio::sync::broadcast;
-
-use switchboard_model::ipc::events::OpenChat;
 
 use crate::settings::DesktopSettings;
 
@@ -102,8 +100,8 @@ impl Notifier for SystemNotifier {
 /// The desktop side the shell shares: settings, where the agent looks,
 /// and the notifier.
 pub struct Desk {
-    /// What the agent chose.
-    pub settings: Mutex<DesktopSettings>,
+    /// What the agent chose (changed through `Shell::update_settings`).
+    settings: Mutex<DesktopSettings>,
     /// Focus, open chat, presence.
     pub attention: Mutex<Attention>,
     notifier: Arc<dyn Notifier>,
@@ -144,6 +142,12 @@ impl Desk {
     /// The settings now.
     pub fn settings(&self) -> DesktopSettings {
         lock(&self.settings).clone()
+    }
+
+    /// Applies new settings in memory. `Shell::update_settings` is the one
+    /// caller that also saves them; tests set them directly.
+    pub fn replace_settings(&self, settings: DesktopSettings) {
+        *lock(&self.settings) = settings;
     }
 
     /// Where the agent looks now.
@@ -230,7 +234,7 @@ impl Desk {
             let desk = self.clone();
             tauri::async_runtime::spawn_blocking(move || {
                 let click_app = app.clone();
-                let on_click = Box::new(move || open_at(&click_app, chat_id));
+                let on_click = Box::new(move || crate::window::open_at(&click_app, chat_id));
                 match desk.notifier.show(&shown, on_click) {
                     Ok(()) => tracing::debug!(title = %shown.title, "notification raised"),
                     Err(e) => {
@@ -241,18 +245,6 @@ impl Desk {
                 }
             });
         }
-    }
-}
-
-/// Brings the window up at a chat.
-pub fn open_at<R: Runtime>(app: &AppHandle<R>, chat_id: Option<String>) {
-    if let Some(w) = app.get_webview_window("main") {
-        let _ = w.unminimize();
-        let _ = w.show();
-        let _ = w.set_focus();
-    }
-    if let Some(id) = chat_id {
-        let _ = crate::error::emit::<OpenChat, _>(app, &id);
     }
 }
 

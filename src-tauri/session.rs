@@ -10,13 +10,13 @@ use std::{
 
 use serde::{Deserialize, Serialize};
 use switchboard_engine::{Engine, EngineConfig, LinkTimings};
-use switchboard_model::ConnectionState;
+use switchboard_model::ipc::events::{EngineChanges, EngineResync};
 pub use switchboard_model::ipc::{Account, Boot, Snapshot};
+use switchboard_model::{ConnectionState, ipc::DesktopSettings};
+use switchboard_protocol::Presence;
 use tauri::{AppHandle, Manager, Runtime};
 use tokio::sync::{Mutex, broadcast};
 use url::Url;
-
-use switchboard_model::ipc::events::{EngineChanges, EngineResync};
 
 use crate::{
     error::{CommandError, CommandResult, ErrorCode, emit},
@@ -212,6 +212,30 @@ impl Shell {
     /// The options it runs with.
     pub fn options(&self) -> &Options {
         &self.options
+    }
+
+    /// Saves and applies new desktop settings: the one way they change
+    /// (the Settings screen, a chat's Mute, the tray's Pause).
+    pub fn update_settings(&self, settings: DesktopSettings) -> CommandResult<()> {
+        crate::settings::save(&settings, &self.options.data_dir).map_err(|e| {
+            CommandError::new(ErrorCode::Invalid, format!("could not save the settings: {e}"))
+        })?;
+        self.desk.replace_settings(settings);
+        Ok(())
+    }
+
+    /// Sets my presence: the one way it changes (the header, the tray).
+    /// The engine tells the server; the alerts know at once (busy is quiet).
+    pub async fn set_presence(&self, status: Presence) -> CommandResult<()> {
+        if status == Presence::Offline {
+            return Err(CommandError::new(
+                ErrorCode::Invalid,
+                "presence is online, away or busy",
+            ));
+        }
+        self.engine().await?.set_presence(status);
+        self.desk.attend(|a| a.presence = Some(status));
+        Ok(())
     }
 
     /// The engine of the signed-in account.

@@ -14,7 +14,7 @@ use tauri::{
 
 use switchboard_model::ipc::events::SettingsChanged;
 
-use crate::{Shell, notify};
+use crate::{Shell, window};
 
 /// The tray's icon and the menu items that show state.
 pub struct Tray<R: Runtime> {
@@ -149,7 +149,7 @@ fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Tray<R>> {
         .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
         .on_tray_icon_event(|tray, event| {
             if let TrayIconEvent::DoubleClick { .. } = event {
-                notify::open_at(tray.app_handle(), None);
+                window::open_at(tray.app_handle(), None);
             }
         });
     if let Some(icon) = app.default_window_icon() {
@@ -166,20 +166,15 @@ fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Tray<R>> {
 fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
     let app = app.clone();
     match id {
-        "open" => notify::open_at(&app, None),
+        "open" => window::open_at(&app, None),
         "pause" => {
             let shell = app.state::<Shell>();
             let mut s = shell.desk().settings();
             s.alerts.paused = !s.alerts.paused;
-            if let Err(e) = crate::settings::save(&s, &shell.options().data_dir) {
+            let paused = s.alerts.paused;
+            if let Err(e) = shell.update_settings(s) {
                 tracing::warn!(error = %e, "could not save the settings");
             }
-            let paused = s.alerts.paused;
-            *shell
-                .desk()
-                .settings
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = s;
             if let Some(t) = app.try_state::<Tray<R>>() {
                 let _ = t.pause.set_checked(paused);
             }
@@ -191,7 +186,7 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
                 if let Err(e) = shell.sign_out(&app).await {
                     tracing::warn!(error = %e, "sign-out from the tray failed");
                 }
-                notify::open_at(&app, None);
+                window::open_at(&app, None);
             });
         }
         "quit" => quit(&app),
@@ -199,9 +194,8 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
             if let Some(p) = other.strip_prefix("presence-").and_then(Presence::parse) {
                 tauri::async_runtime::spawn(async move {
                     let shell = app.state::<Shell>();
-                    if let Ok(engine) = shell.engine().await {
-                        engine.set_presence(p);
-                        shell.desk().attend(|a| a.presence = Some(p));
+                    if let Err(e) = shell.set_presence(p).await {
+                        tracing::warn!(error = %e, "could not set the presence from the tray");
                     }
                     show_presence(&app, p);
                 });
@@ -224,7 +218,7 @@ pub fn show_presence<R: Runtime>(app: &AppHandle<R>, p: Presence) {
 pub fn quit<R: Runtime>(app: &AppHandle<R>) {
     if let Some(w) = app.get_webview_window("main") {
         let data_dir = app.state::<Shell>().options().data_dir.clone();
-        crate::instance::save_geometry(&w.as_ref().window(), &data_dir);
+        window::save_geometry(&w.as_ref().window(), &data_dir);
     }
     let app = app.clone();
     tauri::async_runtime::spawn(async move {

@@ -272,13 +272,9 @@ fn notifications_ring_right() {
     // Queued chats ring again every 2 s in this test.
     {
         let shell = w.app.state::<Shell>();
-        shell
-            .desk()
-            .settings
-            .lock()
-            .expect("settings")
-            .alerts
-            .repeat_queue_secs = 2;
+        let mut s = shell.desk().settings();
+        s.alerts.repeat_queue_secs = 2;
+        shell.desk().replace_settings(s);
     }
     w.invoke(
         "sign_in",
