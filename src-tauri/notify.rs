@@ -293,9 +293,4 @@ pub async fn run<R: Runtime>(
     }
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
-}
+use switchboard_protocol::time::now_ms;

@@ -154,7 +154,7 @@ mod tests {
     #[test]
     fn tokens_verify_and_expire() {
         let t = Tokens::new(b"secret", 60);
-        let now = chrono::Utc::now().timestamp_millis();
+        let now = switchboard_protocol::time::now_ms();
         let (tok, exp) = t.issue("a1", now);
         assert_eq!(exp, now / 1000 * 1000 + 60_000, "JWT expiry has whole seconds");
         assert_eq!(t.verify(&tok).as_deref(), Some("a1"));

@@ -51,9 +51,7 @@ impl Default for Limits {
 }
 
 /// The server clock, in Unix milliseconds.
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
+pub use switchboard_protocol::time::now_ms;
 
 /// The room of all of one agent's sockets.
 pub fn agent_room(agent_id: &str) -> String {

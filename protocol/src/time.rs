@@ -2,6 +2,17 @@
 //! (`2026-11-23T10:15:30.123Z`), converted to and from Unix milliseconds
 //! without any date library, so that the crate stays tiny on wasm32.
 
+/// Now, in Unix milliseconds: the one clock of the native crates (the
+/// engine, the shell, the hub). Not on wasm32, which has no system clock:
+/// the UI reads the browser's (`Date.now()`).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
 /// Formats Unix milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
 pub fn format_millis(ms: i64) -> String {
     let days = ms.div_euclid(86_400_000);

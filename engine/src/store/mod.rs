@@ -166,10 +166,7 @@ impl Store {
                 let aside = PathBuf::from(format!(
                     "{}.corrupt-{}",
                     path.display(),
-                    std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map(|d| d.as_millis())
-                        .unwrap_or_default()
+                    switchboard_protocol::time::now_ms()
                 ));
                 tracing::warn!(error = %e, path = %path.display(), aside = %aside.display(),
                     "local cache unreadable; moving it aside and rebuilding from the server");
