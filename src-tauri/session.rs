@@ -91,12 +91,9 @@ pub fn default_log_dir() -> PathBuf {
         .join("logs")
 }
 
-/// `~/.local/share/switchboard` (or the OS's equivalent).
-pub fn default_data_dir() -> PathBuf {
-    dirs::data_dir()
-        .unwrap_or_else(std::env::temp_dir)
-        .join("switchboard")
-}
+/// `~/.local/share/switchboard` (or the OS's equivalent): the engine's one
+/// data directory, the same the CLI uses.
+pub use switchboard_engine::paths::default_data_dir;
 
 /// Remembered between runs. Holds no secret.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

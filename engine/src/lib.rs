@@ -15,6 +15,7 @@ mod inner;
 mod link;
 mod notices;
 mod outbox;
+pub mod paths;
 mod secrets;
 mod store;
 mod sync;

@@ -6,7 +6,7 @@
 use std::{path::PathBuf, process::ExitCode, time::Duration};
 
 use clap::{Parser, Subcommand};
-use switchboard_engine::{Delivery, Engine, EngineConfig, EngineError};
+use switchboard_engine::{Delivery, Engine, EngineConfig, EngineError, paths};
 use url::Url;
 
 #[derive(Debug, Parser)]
@@ -94,24 +94,6 @@ struct Remembered {
     email: String,
 }
 
-fn default_data_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
-        return PathBuf::from(d).join("switchboard");
-    }
-    #[cfg(windows)]
-    if let Some(d) = std::env::var_os("APPDATA") {
-        return PathBuf::from(d).join("Switchboard");
-    }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("."));
-    if cfg!(target_os = "macos") {
-        home.join("Library/Application Support/Switchboard")
-    } else {
-        home.join(".local/share/switchboard")
-    }
-}
-
 /// A user-facing failure with its exit code.
 struct Fail(u8, String);
 
@@ -162,7 +144,23 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), Fail> {
-    let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
+    let data_dir = match cli.data_dir.clone() {
+        Some(d) => d,
+        None => {
+            // The app's data directory; a cache an older CLI left elsewhere moves there.
+            let d = paths::default_data_dir();
+            match paths::adopt_legacy_cli_data(&d) {
+                Ok(Some(old)) => {
+                    tracing::info!(from = %old.display(), to = %d.display(), "moved the CLI's cache to the app's data directory")
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not move the CLI's old cache; it stays where it was")
+                }
+            }
+            d
+        }
+    };
     let remembered_path = data_dir.join("cli.json");
     let remembered: Option<Remembered> = std::fs::read(&remembered_path)
         .ok()
