@@ -115,9 +115,7 @@ impl std::fmt::Debug for Desk {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
+use switchboard_protocol::sync::lock;
 
 impl Desk {
     /// A desk with these settings and notifier; `spanish` picks the language.

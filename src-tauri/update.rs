@@ -43,10 +43,7 @@ async fn check<R: Runtime>(app: &AppHandle<R>) {
                 version: update.version.clone(),
                 notes: update.body.clone(),
             };
-            *app.state::<Pending>()
-                .0
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(update);
+            *switchboard_protocol::sync::lock(&app.state::<Pending>().0) = Some(update);
             let _ = crate::error::emit::<UpdateFound, _>(app, &available);
         }
         Ok(None) => tracing::debug!("up to date"),
@@ -58,11 +55,7 @@ async fn check<R: Runtime>(app: &AppHandle<R>) {
 pub async fn install<R: Runtime>(app: &AppHandle<R>) -> Result<(), String> {
     let update = app
         .try_state::<Pending>()
-        .and_then(|p| {
-            p.0.lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .take()
-        })
+        .and_then(|p| switchboard_protocol::sync::lock(&p.0).take())
         .ok_or_else(|| "no update to install".to_owned())?;
     update
         .download_and_install(|_, _| {}, || {})

@@ -66,10 +66,7 @@ pub(crate) struct Session {
     pub(crate) joined: HashSet<String>,
 }
 
-/// Locks a mutex, carrying on with its data if a holder panicked.
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
+pub(crate) use switchboard_protocol::sync::lock;
 
 impl Inner {
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
@@ -77,16 +74,11 @@ impl Inner {
     }
 
     pub(crate) fn token(&self) -> Option<String> {
-        self.token
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+        switchboard_protocol::sync::read(&self.token).clone()
     }
 
     pub(crate) fn me_id(&self) -> String {
-        self.me
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        switchboard_protocol::sync::read(&self.me)
             .as_ref()
             .map(|a| a.id.clone())
             .unwrap_or_default()
@@ -116,11 +108,7 @@ impl Inner {
     }
 
     pub(crate) fn session_expired(&self) {
-        let had = self
-            .token
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
+        let had = switchboard_protocol::sync::write(&self.token).take();
         if had.is_some() {
             tracing::warn!("the server no longer accepts the token: sign-in needed");
             if let Some(link) = self.link() {

@@ -230,11 +230,7 @@ impl Engine {
 
     /// Who is signed in (known from the last sign-in, even offline).
     pub fn me(&self) -> Option<Agent> {
-        self.inner
-            .me
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+        switchboard_protocol::sync::read(&self.inner.me).clone()
     }
 
     /// Whether the token lives in the OS keychain (else in memory only,
@@ -264,16 +260,8 @@ impl Engine {
             let store = self.inner.store();
             store.set_account(self.inner.server.as_str(), &res.agent)?;
         }
-        *self
-            .inner
-            .token
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(res.token);
-        *self
-            .inner
-            .me
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(res.agent.clone());
+        *switchboard_protocol::sync::write(&self.inner.token) = Some(res.token);
+        *switchboard_protocol::sync::write(&self.inner.me) = Some(res.agent.clone());
         tracing::info!(agent = %res.agent.email, "signed in");
         if let Some(link) = lock(&self.inner.link).as_ref() {
             link.reconnect();
@@ -285,11 +273,7 @@ impl Engine {
     /// Signs out: forgets the token (keychain included) and disconnects.
     /// Local data and the outbox stay.
     pub async fn logout(&self) -> Result<()> {
-        *self
-            .inner
-            .token
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        *switchboard_protocol::sync::write(&self.inner.token) = None;
         self.inner.secrets.delete(&self.inner.account_key).await?;
         if let Some(link) = lock(&self.inner.link).as_ref() {
             link.reconnect();

@@ -41,10 +41,7 @@ impl TokenStore {
     /// The token for `account` (`server|email`), if one is stored.
     pub async fn get(&self, account: &str) -> Result<Option<String>, SecretError> {
         match self {
-            Self::Memory(m) => Ok(m
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .clone()),
+            Self::Memory(m) => Ok(switchboard_protocol::sync::lock(m).clone()),
             Self::Keychain => {
                 let account = account.to_owned();
                 blocking(move || match Self::entry(&account)?.get_password() {
@@ -61,7 +58,7 @@ impl TokenStore {
     pub async fn set(&self, account: &str, token: &str) -> Result<(), SecretError> {
         match self {
             Self::Memory(m) => {
-                *m.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(token.to_owned());
+                *switchboard_protocol::sync::lock(m) = Some(token.to_owned());
                 Ok(())
             }
             Self::Keychain => {
@@ -75,7 +72,7 @@ impl TokenStore {
     pub async fn delete(&self, account: &str) -> Result<(), SecretError> {
         match self {
             Self::Memory(m) => {
-                *m.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+                *switchboard_protocol::sync::lock(m) = None;
                 Ok(())
             }
             Self::Keychain => {

@@ -94,11 +94,7 @@ impl std::fmt::Debug for Core {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding a lock cannot leave these maps half-updated in a
-    // way that matters more than stopping the whole hub would.
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
+use switchboard_protocol::sync::lock;
 
 impl Core {
     /// Builds the core over an open store and the Socket.IO handle.

@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 pub mod events;
+pub mod sync;
 pub mod time;
 
 pub use events::*;
