@@ -7,7 +7,7 @@ use switchboard_model::{ChatEntry, ConnectionState, InboxTab, ipc::commands as c
 use switchboard_protocol::{ChatStatus, MessageType, Presence, SenderType};
 
 use crate::{
-    app::{Ctx, open_chat},
+    controller::{Ctx, accept, open_chat},
     conversation::{Conversation, VisitorPanel},
     i18n::Lang,
     icons::{Icon, Svg},
@@ -15,25 +15,6 @@ use crate::{
     settings::SettingsPanel,
     state::Inbox,
 };
-
-/// Accepts a queued chat and opens it.
-pub(crate) fn accept(mut ctx: Ctx, chat_id: String) {
-    // Not tied to the row that asked: the row leaves the queue as soon as
-    // the chat is accepted.
-    spawn_forever(async move {
-        match ipc::invoke(&cmd::Accept {
-            chat_id: chat_id.clone(),
-        })
-        .await
-        {
-            Ok(_) => {
-                ctx.tab.set(InboxTab::Mine);
-                open_chat(ctx, chat_id).await;
-            }
-            Err(e) => ctx.toast.set(Some(e.message)),
-        }
-    });
-}
 
 /// The preview line of a chat in the inbox.
 pub fn preview(lang: Lang, chat: &ChatEntry) -> String {
@@ -193,7 +174,7 @@ fn Header(bell: Signal<bool>, panel: Signal<bool>, settings: Signal<bool>) -> El
             if let Err(e) = ipc::invoke(&cmd::SignOut {}).await {
                 ctx.toast.set(Some(e.message));
             }
-            crate::app::reload(ctx).await;
+            crate::controller::reload(ctx).await;
         });
     };
 

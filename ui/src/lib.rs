@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod console;
+pub mod controller;
 pub mod conversation;
 pub mod i18n;
 pub mod icons;

@@ -5,7 +5,7 @@ use dioxus::{core::spawn_forever, prelude::*};
 use switchboard_model::ipc::commands as cmd;
 
 use crate::{
-    app::{Ctx, DesktopSettings, load_settings},
+    controller::{Ctx, DesktopSettings, load_settings},
     i18n::Lang,
     ipc,
 };

@@ -5,7 +5,7 @@ use dioxus::{core::spawn_forever, prelude::*};
 use switchboard_model::ipc::commands as cmd;
 
 use crate::{
-    app::{Ctx, reload},
+    controller::{Ctx, reload},
     i18n::Lang,
     ipc::{self, CommandError, ErrorCode},
 };

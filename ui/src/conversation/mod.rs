@@ -7,8 +7,7 @@ use switchboard_model::{DeliveryStatus, LocalMessage, ipc::commands as cmd};
 use switchboard_protocol::{ChatStatus, MessageType, SenderType};
 
 use crate::{
-    app::{Ctx, load_older},
-    console::accept,
+    controller::{Ctx, accept, load_older},
     i18n::{CivilDay, Lang, clock},
     icons::{Icon, Svg},
     ipc,

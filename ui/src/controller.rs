@@ -1,0 +1,304 @@
+//! The UI's controller: the context every view shares ([`Ctx`]) and every
+//! action on it (loading the snapshot, a page, older history, settings;
+//! opening, accepting and reading a chat; applying the engine's changes).
+//! Views call these; this module uses the state reducers and the shell's
+//! IPC only, never a view.
+
+use dioxus::{core::spawn_forever, prelude::*};
+use switchboard_model::{Change, InboxTab, ipc::commands as cmd};
+
+pub use switchboard_model::ipc::{Boot, DesktopSettings};
+
+use crate::{
+    i18n::Lang,
+    ipc::{self, ErrorCode},
+    state::{Inbox, Timeline},
+};
+
+/// What the whole UI shares.
+#[allow(missing_debug_implementations)]
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    /// The language.
+    pub lang: Signal<Lang>,
+    /// The inbox (`None`: not signed in).
+    pub inbox: Signal<Option<Inbox>>,
+    /// The open chat.
+    pub selected: Signal<Option<String>>,
+    /// Its timeline.
+    pub timeline: Signal<Option<Timeline>>,
+    /// The inbox tab shown.
+    pub tab: Signal<InboxTab>,
+    /// A passing message for the agent (errors, summaries).
+    pub toast: Signal<Option<String>>,
+    /// The clock for relative times (ticks every 30 s).
+    pub now: Signal<i64>,
+    /// Where the sign-in form starts.
+    pub boot: Signal<Option<Boot>>,
+    /// When the next reconnect attempt is due (ms since the epoch), for a
+    /// live countdown in the header.
+    pub reconnect_at: Signal<Option<i64>>,
+    /// Loads of a snapshot or a page under way: changes that arrive
+    /// meanwhile wait in `held` and are applied on top once it lands (a
+    /// change is never lost between a snapshot and its diffs).
+    pub holds: Signal<u32>,
+    /// Changes waiting for the loads to land.
+    pub held: Signal<Vec<Change>>,
+    /// The desktop settings (notifications, tray), as the shell holds them.
+    pub settings: Signal<Option<DesktopSettings>>,
+    /// A newer version is ready to install.
+    pub update: Signal<Option<String>>,
+}
+
+/// Reloads the desktop settings from the shell.
+pub async fn load_settings(mut ctx: Ctx) {
+    if let Ok(s) = ipc::invoke(&cmd::GetSettings {}).await {
+        ctx.settings.set(Some(s));
+    }
+}
+
+fn hold(mut ctx: Ctx) {
+    *ctx.holds.write() += 1;
+}
+
+fn release(mut ctx: Ctx) {
+    let left = {
+        let mut h = ctx.holds.write();
+        *h = h.saturating_sub(1);
+        *h
+    };
+    if left == 0 {
+        let held = std::mem::take(&mut *ctx.held.write());
+        if !held.is_empty() {
+            apply_changes(ctx, &held);
+        }
+    }
+}
+
+/// Page size of a timeline.
+pub const PAGE: usize = 100;
+
+/// The command for a page of `chat_id` before `before`.
+fn page_of(chat_id: &str, before: Option<&str>) -> cmd::GetMessages {
+    cmd::GetMessages {
+        chat_id: chat_id.to_owned(),
+        before: before.map(str::to_owned),
+        limit: Some(PAGE as u32),
+    }
+}
+
+/// Reloads the inbox from the shell (after sign-in, or when it fell behind).
+pub async fn reload(ctx: Ctx) {
+    hold(ctx);
+    load_snapshot(ctx).await;
+    release(ctx);
+}
+
+async fn load_snapshot(mut ctx: Ctx) {
+    match ipc::invoke(&cmd::GetSnapshot {}).await {
+        Ok(s) => {
+            let mut inbox = Inbox::from_snapshot(s);
+            let first = ctx.inbox.peek().is_none();
+            if let Some(old) = ctx.inbox.peek().as_ref() {
+                inbox.agents = old.agents.clone();
+            }
+            // Start where the work is: the queue, when nothing is mine yet.
+            if first && inbox.tab_count(InboxTab::Mine) == 0 && inbox.tab_count(InboxTab::Queue) > 0 {
+                ctx.tab.set(InboxTab::Queue);
+            }
+            ctx.inbox.set(Some(inbox));
+            spawn_forever(load_lists(ctx));
+            spawn_forever(load_settings(ctx));
+            let open = ctx.selected.peek().clone();
+            if let Some(chat_id) = open {
+                load_page(ctx, chat_id).await;
+            }
+        }
+        Err(e) if e.code == ErrorCode::NotSignedIn => {
+            ctx.inbox.set(None);
+            ctx.selected.set(None);
+            ctx.timeline.set(None);
+        }
+        Err(e) => ctx.toast.set(Some(e.message)),
+    }
+}
+
+/// Loads names, presence and notifications (network; fine to fail offline).
+async fn load_lists(mut ctx: Ctx) {
+    if let Ok(agents) = ipc::invoke(&cmd::GetAgents {}).await
+        && let Some(i) = ctx.inbox.write().as_mut()
+    {
+        i.set_agents(agents);
+    }
+    if let Ok(list) = ipc::invoke(&cmd::GetNotifications {}).await
+        && let Some(i) = ctx.inbox.write().as_mut()
+    {
+        i.notifications = list.notifications;
+        i.notification_count = list.unread;
+    }
+}
+
+/// Opens a chat: its newest page from the local cache, marked read.
+pub async fn open_chat(ctx: Ctx, chat_id: String) {
+    hold(ctx);
+    load_page(ctx, chat_id).await;
+    release(ctx);
+    mark_read(ctx).await;
+}
+
+async fn load_page(mut ctx: Ctx, chat_id: String) {
+    ctx.selected.set(Some(chat_id.clone()));
+    // The shell keeps the chat on screen quiet while the window has the focus.
+    let _ = ipc::invoke(&cmd::Viewing {
+        chat_id: Some(chat_id.clone()),
+    })
+    .await;
+    match ipc::invoke(&page_of(&chat_id, None)).await {
+        Ok(page) => {
+            if ctx.selected.peek().as_deref() != Some(chat_id.as_str()) {
+                return;
+            }
+            let t = Timeline::new(&chat_id, page.messages, page.read_marker, PAGE);
+            ctx.timeline.set(Some(t));
+        }
+        Err(e) => ctx.toast.set(Some(e.message)),
+    }
+}
+
+/// Marks the open chat read up to its newest message (when the window has focus).
+pub async fn mark_read(ctx: Ctx) {
+    if !ipc::window_focused() {
+        return;
+    }
+    let (chat_id, message_id) = {
+        let t = ctx.timeline.peek();
+        let Some(t) = t.as_ref() else { return };
+        let Some(m) = t.newest_server_message() else {
+            return;
+        };
+        let unread = ctx
+            .inbox
+            .peek()
+            .as_ref()
+            .and_then(|i| i.chat(&t.chat_id).map(|c| c.unread))
+            .unwrap_or(0);
+        if unread == 0 {
+            return;
+        }
+        (t.chat_id.clone(), m.message_id.clone().unwrap_or_default())
+    };
+    let _ = ipc::invoke(&cmd::MarkRead { chat_id, message_id }).await;
+}
+
+/// Loads the page before the oldest message held (from the cache, then the
+/// server when the cache has no more). Returns how many were added.
+pub async fn load_older(mut ctx: Ctx) -> usize {
+    let Some((chat_id, before)) = ctx
+        .timeline
+        .peek()
+        .as_ref()
+        .map(|t| (t.chat_id.clone(), t.oldest_sent_at().map(str::to_owned)))
+    else {
+        return 0;
+    };
+    let local = ipc::invoke(&page_of(&chat_id, before.as_deref())).await;
+    let mut page = match local {
+        Ok(p) => p.messages,
+        Err(_) => Vec::new(),
+    };
+    if page.is_empty() {
+        // Nothing older in the cache: ask the server, then read the cache again.
+        if ipc::invoke(&cmd::LoadOlder {
+            chat_id: chat_id.clone(),
+        })
+        .await
+        .unwrap_or(0)
+            > 0
+            && let Ok(p) = ipc::invoke(&page_of(&chat_id, before.as_deref())).await
+        {
+            page = p.messages;
+        }
+    }
+    let mut t = ctx.timeline.write();
+    match t.as_mut() {
+        Some(t) if t.chat_id == chat_id => {
+            if page.is_empty() {
+                t.has_older = false;
+                0
+            } else {
+                // A full page from the cache may have more behind it.
+                let full = page.len() >= PAGE;
+                let n = t.prepend(page, PAGE);
+                t.has_older = full || n > 0;
+                n
+            }
+        }
+        _ => 0,
+    }
+}
+
+/// Applies a batch of engine changes to the inbox and the open timeline
+/// (held while a snapshot or page loads).
+pub fn apply_changes(mut ctx: Ctx, changes: &[Change]) {
+    if *ctx.holds.peek() > 0 {
+        ctx.held.write().extend_from_slice(changes);
+        return;
+    }
+    let mut open_touched = false;
+    for c in changes {
+        if let Change::Connection { state } = c {
+            ctx.reconnect_at.set(match state {
+                switchboard_model::ConnectionState::Reconnecting { next_in_ms, .. } => {
+                    Some(ipc::now_ms() + *next_in_ms as i64)
+                }
+                _ => None,
+            });
+        }
+    }
+    {
+        let mut inbox = ctx.inbox.write();
+        let Some(inbox) = inbox.as_mut() else { return };
+        for c in changes {
+            inbox.apply(c);
+        }
+    }
+    {
+        let selected = ctx.selected.peek().clone();
+        let mut timeline = ctx.timeline.write();
+        if let (Some(t), Some(sel)) = (timeline.as_mut(), selected)
+            && t.chat_id == sel
+        {
+            for c in changes {
+                if t.apply(c) {
+                    open_touched = true;
+                }
+            }
+        }
+    }
+    if let Some((messages, chats)) = ctx.inbox.write().as_mut().and_then(|i| i.caught_up.take()) {
+        let text = ctx.lang.peek().caught_up(messages, chats);
+        ctx.toast.set(Some(text));
+    }
+    if open_touched {
+        spawn_forever(mark_read(ctx));
+    }
+}
+
+/// Accepts a queued chat and opens it.
+pub fn accept(mut ctx: Ctx, chat_id: String) {
+    // Not tied to the row that asked: the row leaves the queue as soon as
+    // the chat is accepted.
+    spawn_forever(async move {
+        match ipc::invoke(&cmd::Accept {
+            chat_id: chat_id.clone(),
+        })
+        .await
+        {
+            Ok(_) => {
+                ctx.tab.set(InboxTab::Mine);
+                open_chat(ctx, chat_id).await;
+            }
+            Err(e) => ctx.toast.set(Some(e.message)),
+        }
+    });
+}
