@@ -4,6 +4,7 @@
 //! ([`error`]). The UI is the Dioxus crate in `ui/`, built to `ui/dist`.
 
 pub mod autostart;
+pub mod badge;
 pub mod commands;
 pub mod error;
 pub mod instance;
@@ -27,6 +28,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> taur
 pub fn with_shell<R: Runtime>(builder: tauri::Builder<R>, shell: Shell) -> tauri::Builder<R> {
     builder
         .manage(shell)
+        .manage(badge::Badge::default())
         .on_window_event(|window, event| match event {
             tauri::WindowEvent::Focused(focused) => {
                 let shell = window.state::<Shell>();

@@ -16,7 +16,7 @@ use switchboard_model::{
     Change,
     alerts::{Alert, Alerter, Attention},
 };
-use tauri::{AppHandle, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 use tokio::sync::broadcast;
 
 use crate::settings::DesktopSettings;
@@ -269,7 +269,7 @@ pub async fn run<R: Runtime>(
                         && *user_id == me
                     {
                         desk.attend(|a| a.presence = Some(*status));
-                        crate::tray::show_presence(&app, *status);
+                        app.state::<crate::badge::Badge>().set_presence(*status);
                     }
                     let (settings, attention) = (desk.settings(), desk.attention());
                     alerts.extend(alerter.on_change(&change, &settings.alerts, &attention));

@@ -273,7 +273,7 @@ impl Shell {
             locale: prefs.locale,
             keychain: self.options.keychain,
             error,
-            tray: app.try_state::<crate::tray::Tray<R>>().is_some(),
+            tray: app.state::<crate::badge::Badge>().shown(),
         }
     }
 
@@ -402,7 +402,8 @@ impl Shell {
         hub: Option<switchboard_hub::RunningHub>,
     ) {
         let total = engine.total_unread().unwrap_or_default();
-        crate::tray::update(app, total, &ConnectionState::Connecting);
+        app.state::<crate::badge::Badge>()
+            .set_unread(total, &ConnectionState::Connecting);
         let forwarder = tauri::async_runtime::spawn(forward(app.clone(), engine.subscribe(), total));
         let alerts = tauri::async_runtime::spawn(crate::notify::run(
             app.clone(),
@@ -530,7 +531,7 @@ async fn forward<R: Runtime>(
             }
         }
         if total != before_total || state != before_state {
-            crate::tray::update(&app, total, &state);
+            app.state::<crate::badge::Badge>().set_unread(total, &state);
         }
         if let Err(e) = emit::<EngineChanges, _>(&app, &batch) {
             tracing::warn!(error = %e, "could not forward changes to the webview");

@@ -91,6 +91,9 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> Option<()> {
     match build(app) {
         Ok(tray) => {
             app.manage(tray);
+            let badge = app.state::<crate::badge::Badge>();
+            badge.mark_shown();
+            follow(app.clone(), badge.subscribe());
             Some(())
         }
         Err(e) => {
@@ -98,6 +101,22 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> Option<()> {
             None
         }
     }
+}
+
+/// Shows every change of the badge, for the life of the app.
+fn follow<R: Runtime>(app: AppHandle<R>, mut badge: tokio::sync::watch::Receiver<crate::badge::BadgeState>) {
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let now = badge.borrow_and_update().clone();
+            update(&app, now.total, &now.link);
+            if let Some(p) = now.presence {
+                show_presence(&app, p);
+            }
+            if badge.changed().await.is_err() {
+                return;
+            }
+        }
+    });
 }
 
 fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Tray<R>> {
@@ -205,7 +224,7 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
 }
 
 /// Ticks the presence in the menu.
-pub fn show_presence<R: Runtime>(app: &AppHandle<R>, p: Presence) {
+fn show_presence<R: Runtime>(app: &AppHandle<R>, p: Presence) {
     if let Some(t) = app.try_state::<Tray<R>>() {
         for (q, item) in &t.presence {
             let _ = item.set_checked(*q == p);
@@ -228,7 +247,7 @@ pub fn quit<R: Runtime>(app: &AppHandle<R>) {
 }
 
 /// Shows the unread total and the link state.
-pub fn update<R: Runtime>(app: &AppHandle<R>, total: u64, state: &ConnectionState) {
+fn update<R: Runtime>(app: &AppHandle<R>, total: u64, state: &ConnectionState) {
     let Some(t) = app.try_state::<Tray<R>>() else {
         return;
     };
