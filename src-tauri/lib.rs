@@ -7,15 +7,19 @@ pub mod autostart;
 pub mod badge;
 pub mod commands;
 pub mod error;
+mod forward;
 pub mod instance;
 pub mod notify;
+pub mod options;
+pub mod prefs;
 pub mod session;
 pub mod settings;
 pub mod tray;
 pub mod update;
 pub mod window;
 
-pub use session::{Options, Shell};
+pub use options::Options;
+pub use session::Shell;
 use tauri::{Manager, Runtime};
 
 /// Installs the shell's state and commands on a builder (the real runtime in

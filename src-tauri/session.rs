@@ -1,129 +1,29 @@
 //! The signed-in account of the app: one engine (and, for the demo, the hub
-//! it runs in-process), the task that forwards its changes to the webview,
-//! and the preferences file that remembers who signed in last (never a token).
+//! it runs in-process), signing in, out and resuming, and the one way the
+//! settings and my presence change. Its changes reach the webview through
+//! [`crate::forward`]; who signed in last is in [`crate::prefs`].
 
-use std::{
-    path::{Path, PathBuf},
-    sync::Arc,
-    time::Duration,
-};
+use std::{path::Path, sync::Arc};
 
-use serde::{Deserialize, Serialize};
-use switchboard_engine::{Engine, EngineConfig, LinkTimings};
-use switchboard_model::ipc::events::{EngineChanges, EngineResync};
+use switchboard_engine::{Engine, EngineConfig};
+use switchboard_model::ipc::events::EngineResync;
 pub use switchboard_model::ipc::{Account, Boot, Snapshot};
 use switchboard_model::{ConnectionState, ipc::DesktopSettings};
 use switchboard_protocol::Presence;
 use tauri::{AppHandle, Manager, Runtime};
-use tokio::sync::{Mutex, broadcast};
+use tokio::sync::Mutex;
 use url::Url;
 
 use crate::{
     error::{CommandError, CommandResult, ErrorCode, emit},
+    forward::forward,
     notify::{Desk, Notifier, SystemNotifier},
 };
+pub use crate::{options::Options, prefs::Prefs};
 
 /// The demo agent the "Try the demo" button signs in as.
 pub const DEMO_EMAIL: &str = "agent@example.com";
 const DEMO_PASSWORD: &str = "password";
-
-/// How the app was started.
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// Where accounts' caches and the preferences live.
-    pub data_dir: PathBuf,
-    /// Keep tokens in the OS keychain (`false`: memory only).
-    pub keychain: bool,
-    /// Start straight into the demo (`switchboard --demo`).
-    pub demo: bool,
-    /// Link timings (tests shorten them).
-    pub timings: LinkTimings,
-    /// The application name desktop notifications carry.
-    pub notify_app_name: String,
-    /// Where the log files go (`<data dir>/logs` for a `--data-dir`, else
-    /// the OS's log directory).
-    pub log_dir: PathBuf,
-}
-
-impl Options {
-    /// From the command line (`--demo`, `--data-dir DIR`, `--no-keychain`)
-    /// and the environment (`SWITCHBOARD_DATA_DIR`, `SWITCHBOARD_NO_KEYCHAIN`).
-    pub fn from_args(args: impl IntoIterator<Item = String>) -> Self {
-        let mut data_dir = std::env::var_os("SWITCHBOARD_DATA_DIR").map(PathBuf::from);
-        let mut keychain = std::env::var_os("SWITCHBOARD_NO_KEYCHAIN").is_none();
-        let mut demo = false;
-        let mut args = args.into_iter().skip(1);
-        while let Some(a) = args.next() {
-            match a.as_str() {
-                "--demo" => demo = true,
-                "--no-keychain" => keychain = false,
-                "--data-dir" => data_dir = args.next().map(PathBuf::from),
-                _ => {}
-            }
-        }
-        let log_dir = match &data_dir {
-            Some(d) => d.join("logs"),
-            None => default_log_dir(),
-        };
-        Self {
-            data_dir: data_dir.unwrap_or_else(default_data_dir),
-            keychain,
-            demo,
-            timings: LinkTimings::default(),
-            notify_app_name: "Switchboard".to_owned(),
-            log_dir,
-        }
-    }
-}
-
-/// The OS's place for logs: `~/.local/state/switchboard/logs` on Linux,
-/// `~/Library/Logs/Switchboard` on macOS, `%LOCALAPPDATA%\Switchboard\logs`
-/// on Windows.
-pub fn default_log_dir() -> PathBuf {
-    #[cfg(target_os = "macos")]
-    if let Some(home) = dirs::home_dir() {
-        return home.join("Library/Logs/Switchboard");
-    }
-    dirs::state_dir()
-        .or_else(dirs::data_local_dir)
-        .unwrap_or_else(std::env::temp_dir)
-        .join("switchboard")
-        .join("logs")
-}
-
-/// `~/.local/share/switchboard` (or the OS's equivalent): the engine's one
-/// data directory, the same the CLI uses.
-pub use switchboard_engine::paths::default_data_dir;
-
-/// Remembered between runs. Holds no secret.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Prefs {
-    /// The server signed in to last.
-    #[serde(default)]
-    pub last_server: Option<String>,
-    /// The e-mail signed in with last.
-    #[serde(default)]
-    pub last_email: Option<String>,
-    /// Whether that account is (still) signed in: start into it.
-    #[serde(default)]
-    pub signed_in: bool,
-    /// `en` or `es`; `None` follows the OS.
-    #[serde(default)]
-    pub locale: Option<String>,
-}
-
-impl Prefs {
-    /// Reads the preferences; a missing or unreadable file gives defaults.
-    pub fn load(data_dir: &Path) -> Self {
-        crate::settings::load_json(data_dir, "prefs.json")
-    }
-
-    /// Writes them atomically (a temporary file renamed over the old one).
-    pub fn save(&self, data_dir: &Path) -> std::io::Result<()> {
-        crate::settings::save_json(self, data_dir, "prefs.json")
-    }
-}
 
 struct Active {
     engine: Engine,
@@ -488,62 +388,6 @@ async fn stop(a: Active) {
     }
 }
 
-/// Forwards engine changes to the webview in batches: whatever has queued
-/// up while the last batch was emitted goes in the next one, so a burst of
-/// thousands of messages is a few dozen IPC events, not thousands. A
-/// receiver that fell behind asks the UI to reload its snapshot.
-async fn forward<R: Runtime>(
-    app: AppHandle<R>,
-    mut changes: broadcast::Receiver<switchboard_model::Change>,
-    mut total: u64,
-) {
-    const MAX_BATCH: usize = 512;
-    let mut state = ConnectionState::Connecting;
-    loop {
-        let first = match changes.recv().await {
-            Ok(c) => c,
-            Err(broadcast::error::RecvError::Lagged(n)) => {
-                tracing::warn!(skipped = n, "the webview fell behind; asking it to reload");
-                let _ = emit::<EngineResync, _>(&app, &());
-                continue;
-            }
-            Err(broadcast::error::RecvError::Closed) => return,
-        };
-        let mut batch = vec![first];
-        let mut lagged = false;
-        while batch.len() < MAX_BATCH {
-            match changes.try_recv() {
-                Ok(c) => batch.push(c),
-                Err(broadcast::error::TryRecvError::Lagged(_)) => {
-                    lagged = true;
-                    break;
-                }
-                Err(_) => break,
-            }
-        }
-        // The tray shows the engine's total, the same number as the inbox.
-        let (before_total, before_state) = (total, state.clone());
-        for c in &batch {
-            match c {
-                switchboard_model::Change::Unread { total: t, .. } => total = *t,
-                switchboard_model::Change::Connection { state: s } => state = s.clone(),
-                _ => {}
-            }
-        }
-        if total != before_total || state != before_state {
-            app.state::<crate::badge::Badge>().set_unread(total, &state);
-        }
-        if let Err(e) = emit::<EngineChanges, _>(&app, &batch) {
-            tracing::warn!(error = %e, "could not forward changes to the webview");
-        }
-        if lagged {
-            let _ = emit::<EngineResync, _>(&app, &());
-        }
-        // Let a burst gather into the next batch instead of one event per message.
-        tokio::time::sleep(Duration::from_millis(16)).await;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -560,30 +404,5 @@ mod tests {
         );
         assert_eq!(parse_server("").unwrap_err().code, ErrorCode::Invalid);
         assert_eq!(parse_server("ftp://x").unwrap_err().code, ErrorCode::Invalid);
-    }
-
-    #[test]
-    fn options_come_from_the_command_line() {
-        let o = Options::from_args(
-            ["switchboard", "--demo", "--no-keychain", "--data-dir", "/tmp/x"].map(String::from),
-        );
-        assert!(o.demo && !o.keychain);
-        assert_eq!(o.data_dir, PathBuf::from("/tmp/x"));
-    }
-
-    #[test]
-    fn prefs_round_trip_and_hold_no_token() {
-        let dir = std::env::temp_dir().join(format!("sb-prefs-{}", uuid::Uuid::new_v4()));
-        let p = Prefs {
-            last_server: Some("http://h/".into()),
-            last_email: Some("a@b".into()),
-            signed_in: true,
-            locale: Some("es".into()),
-        };
-        p.save(&dir).unwrap();
-        assert_eq!(Prefs::load(&dir), p);
-        std::fs::write(dir.join("prefs.json"), b"{not json").unwrap();
-        assert_eq!(Prefs::load(&dir), Prefs::default());
-        std::fs::remove_dir_all(dir).unwrap();
     }
 }
