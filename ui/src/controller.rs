@@ -237,6 +237,13 @@ pub async fn load_older(mut ctx: Ctx) -> usize {
     }
 }
 
+/// Whether `c` says the chat on screen has unread messages. The count can
+/// arrive in a later batch than the message itself (under load the engine's
+/// changes are split differently): reading is decided on either.
+fn unread_in(c: &Change, open: &str) -> bool {
+    matches!(c, Change::Unread { chat_id, unread, .. } if chat_id == open && *unread > 0)
+}
+
 /// Applies a batch of engine changes to the inbox and the open timeline
 /// (held while a snapshot or page loads).
 pub fn apply_changes(mut ctx: Ctx, changes: &[Change]) {
@@ -269,7 +276,7 @@ pub fn apply_changes(mut ctx: Ctx, changes: &[Change]) {
             && t.chat_id == sel
         {
             for c in changes {
-                if t.apply(c) {
+                if t.apply(c) || unread_in(c, &sel) {
                     open_touched = true;
                 }
             }
@@ -301,4 +308,21 @@ pub fn accept(mut ctx: Ctx, chat_id: String) {
             Err(e) => ctx.toast.set(Some(e.message)),
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unread_count_for_the_open_chat_asks_to_read_it() {
+        let unread = |chat: &str, n| Change::Unread {
+            chat_id: chat.to_owned(),
+            unread: n,
+            total: n,
+        };
+        assert!(unread_in(&unread("c1", 1), "c1"));
+        assert!(!unread_in(&unread("c1", 0), "c1"), "already read");
+        assert!(!unread_in(&unread("c2", 3), "c1"), "another chat");
+    }
 }
