@@ -28,9 +28,50 @@ pub enum EngineError {
         /// The server's message.
         message: String,
     },
-    /// The request is invalid before it is even sent (empty, too long…).
+    /// A message with nothing in it.
+    #[error("the message is empty")]
+    Empty,
+    /// A message (or a file's caption) over the server's limit.
+    #[error("the message is {chars} characters long; the limit is {limit}")]
+    TooLong {
+        /// Its length in characters.
+        chars: usize,
+        /// The most the server takes.
+        limit: usize,
+    },
+    /// A file over the upload limit.
+    #[error("{name} is {:.1} MiB; files up to {} MiB can be sent", *bytes as f64 / 1_048_576.0, limit / 1_048_576)]
+    FileTooLarge {
+        /// The file.
+        name: String,
+        /// Its size.
+        bytes: u64,
+        /// The most that can be sent.
+        limit: u64,
+    },
+    /// A file to send that cannot be read (missing, a folder, no access).
+    #[error("cannot read {path}: {reason}")]
+    Unreadable {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// The local disk failed outside the cache (keeping a copy of a file).
+    #[error("cannot keep a copy: {0}")]
+    LocalIo(String),
+    /// The chat is not in the local cache (not synced yet, or gone).
+    #[error("no chat {0} in the local cache")]
+    UnknownChat(String),
+    /// No such message in the outbox (already sent, or never written here).
+    #[error("no such message in the outbox: {0}")]
+    UnknownMessage(String),
+    /// An argument that makes no sense (a malformed timestamp, say).
     #[error("{0}")]
     Invalid(String),
+    /// A background task of the engine failed (a panic): a bug, logged.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// The local cache failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -51,7 +92,15 @@ impl EngineError {
             Self::Unreachable(_) => ErrorCode::Unreachable,
             Self::Incompatible(_) => ErrorCode::Incompatible,
             Self::Rejected { .. } => ErrorCode::Rejected,
-            Self::Invalid(_) => ErrorCode::Invalid,
+            // What the agent asked for cannot be done as asked: the UI says why.
+            Self::Empty
+            | Self::TooLong { .. }
+            | Self::FileTooLarge { .. }
+            | Self::Unreadable { .. }
+            | Self::UnknownChat(_)
+            | Self::UnknownMessage(_)
+            | Self::Invalid(_) => ErrorCode::Invalid,
+            Self::LocalIo(_) | Self::Internal(_) => ErrorCode::Store,
             Self::Store(_) => ErrorCode::Store,
             Self::Secret(_) => ErrorCode::Keychain,
             Self::Link(_) => ErrorCode::Link,

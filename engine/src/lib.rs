@@ -175,7 +175,7 @@ impl Engine {
         let path = db_path.clone();
         let (store, aside) = tokio::task::spawn_blocking(move || Store::open(&path))
             .await
-            .map_err(|e| EngineError::Invalid(e.to_string()))??;
+            .map_err(|e| EngineError::Internal(format!("opening the cache: {e}")))??;
         if let Some(aside) = aside {
             tracing::warn!(moved_to = %aside.display(), "the local cache was corrupt; rebuilding it from the server");
         }
@@ -464,7 +464,7 @@ impl Engine {
         let summary = answer.map_err(|e| self.inner.api_error(e))?;
         self.inner.apply_summaries(&[summary])?;
         self.chat(chat_id)?
-            .ok_or_else(|| EngineError::Invalid("chat vanished".to_owned()))
+            .ok_or_else(|| EngineError::UnknownChat(chat_id.to_owned()))
     }
 
     /// Marks a chat read up to and including `message_id` (locally at once,

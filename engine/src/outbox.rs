@@ -21,7 +21,7 @@ impl Engine {
     /// shown, then sent by the outbox worker. Returns it as `sending`.
     pub fn send(&self, chat_id: &str, content: &str, internal: bool) -> Result<LocalMessage> {
         if content.trim().is_empty() {
-            return Err(EngineError::Invalid("the message is empty".to_owned()));
+            return Err(EngineError::Empty);
         }
         check_length(content)?;
         self.enqueue(chat_id, content, MessageType::Text, internal, None)
@@ -38,18 +38,22 @@ impl Engine {
         internal: bool,
     ) -> Result<LocalMessage> {
         check_length(caption)?;
-        let meta = std::fs::metadata(path)
-            .map_err(|e| EngineError::Invalid(format!("cannot read {}: {e}", path.display())))?;
+        let meta = std::fs::metadata(path).map_err(|e| EngineError::Unreadable {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
         if !meta.is_file() {
-            return Err(EngineError::Invalid(format!("{} is not a file", path.display())));
+            return Err(EngineError::Unreadable {
+                path: path.display().to_string(),
+                reason: "not a file".to_owned(),
+            });
         }
         if meta.len() > switchboard_protocol::DEFAULT_MAX_UPLOAD_BYTES {
-            return Err(EngineError::Invalid(format!(
-                "{} is {:.1} MiB; files up to {} MiB can be sent",
-                path.display(),
-                meta.len() as f64 / 1_048_576.0,
-                switchboard_protocol::DEFAULT_MAX_UPLOAD_BYTES / 1_048_576
-            )));
+            return Err(EngineError::FileTooLarge {
+                name: path.display().to_string(),
+                bytes: meta.len(),
+                limit: switchboard_protocol::DEFAULT_MAX_UPLOAD_BYTES,
+            });
         }
         let file_name = path
             .file_name()
@@ -62,10 +66,9 @@ impl Engine {
             MessageType::File
         };
         let dir = self.inner.db_path.with_extension("outbox-files");
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| EngineError::Invalid(format!("cannot keep a copy: {e}")))?;
+        std::fs::create_dir_all(&dir).map_err(|e| EngineError::LocalIo(e.to_string()))?;
         let copy = dir.join(uuid::Uuid::new_v4().to_string());
-        std::fs::copy(path, &copy).map_err(|e| EngineError::Invalid(format!("cannot keep a copy: {e}")))?;
+        std::fs::copy(path, &copy).map_err(|e| EngineError::LocalIo(e.to_string()))?;
         let upload = store::PendingUpload {
             path: copy,
             file_name,
@@ -112,9 +115,7 @@ impl Engine {
             if let Some(u) = &entry.upload {
                 let _ = std::fs::remove_file(&u.path);
             }
-            return Err(EngineError::Invalid(format!(
-                "no chat {chat_id} in the local cache"
-            )));
+            return Err(EngineError::UnknownChat(chat_id.to_owned()));
         };
         let local = store::outbox_message(&entry, &me);
         self.inner.publish(Change::Message {
@@ -134,7 +135,7 @@ impl Engine {
             .store()
             .write(|tx| store::outbox_retry(tx, client_message_id))?
         {
-            return Err(EngineError::Invalid("no such message in the outbox".to_owned()));
+            return Err(EngineError::UnknownMessage(client_message_id.to_owned()));
         }
         if let Some(e) = store::outbox_entry(self.inner.store().conn(), client_message_id)? {
             let me = self.inner.me_id();
@@ -189,10 +190,10 @@ impl Engine {
 fn check_length(content: &str) -> Result<()> {
     let chars = content.chars().count();
     if chars > switchboard_protocol::MAX_CONTENT_CHARS {
-        return Err(EngineError::Invalid(format!(
-            "the message is {chars} characters long; the limit is {}",
-            switchboard_protocol::MAX_CONTENT_CHARS
-        )));
+        return Err(EngineError::TooLong {
+            chars,
+            limit: switchboard_protocol::MAX_CONTENT_CHARS,
+        });
     }
     Ok(())
 }
