@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use thirtyfour::prelude::*;
 
 mod common;
-use common::{Hub, TIMEOUT, Visitor};
+use common::{Hub, POLL, TIMEOUT, Visitor};
 
 /// One app at a time: two cores, one display.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -161,61 +161,62 @@ impl App {
     /// Waits until the text of the last element matching `css` satisfies
     /// `pred`; returns the text.
     async fn text_until(&self, css: &str, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + TIMEOUT;
-        let mut last = String::new();
-        while Instant::now() < deadline {
-            if let Some(e) = self.last(css).await
-                && let Ok(Some(t)) = e.prop("textContent").await
-            {
-                if pred(&t) {
-                    return t;
-                }
-                last = t;
+        let seen = common::poll_until(TIMEOUT, POLL, || async {
+            let e = self.last(css).await.ok_or_else(String::new)?;
+            match e.prop("textContent").await {
+                Ok(Some(t)) if pred(&t) => Ok(t),
+                Ok(Some(t)) => Err(t),
+                _ => Err(String::new()),
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        })
+        .await;
+        match seen {
+            Ok(t) => t,
+            Err(last) => self.fail(&format!("{css}: {what}; last text {last:?}")).await,
         }
-        self.screenshot("e2e-failure.png").await;
-        panic!("{css}: {what}; last text {last:?} (screenshot: e2e-failure.png in CARGO_TARGET_TMPDIR)");
     }
 
     /// Waits until `css` matches exactly `n` elements.
     async fn count_until(&self, css: &str, n: usize) {
-        let deadline = Instant::now() + TIMEOUT;
-        let mut last = 0;
-        while Instant::now() < deadline {
-            last = self
+        let seen = common::poll_until(TIMEOUT, POLL, || async {
+            let found = self
                 .driver
                 .find_all(By::Css(css))
                 .await
                 .map(|v| v.len())
                 .unwrap_or(0);
-            if last == n {
-                return;
+            if found == n {
+                Ok(())
+            } else {
+                Err(found.to_string())
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        })
+        .await;
+        if let Err(last) = seen {
+            self.fail(&format!("{css}: expected {n} elements, found {last}"))
+                .await;
         }
-        self.screenshot("e2e-failure.png").await;
-        panic!(
-            "{css}: expected {n} elements, found {last} (screenshot: e2e-failure.png in CARGO_TARGET_TMPDIR)"
-        );
     }
 
     async fn attr_until(&self, css: &str, attr: &str, want: &str) {
-        let deadline = Instant::now() + TIMEOUT;
-        let mut last = None;
-        while Instant::now() < deadline {
-            if let Some(e) = self.last(css).await {
-                last = e.attr(attr).await.ok().flatten();
-                if last.as_deref() == Some(want) {
-                    return;
-                }
+        let seen = common::poll_until(TIMEOUT, POLL, || async {
+            let e = self.last(css).await.ok_or_else(|| "no element".to_owned())?;
+            match e.attr(attr).await.ok().flatten() {
+                Some(v) if v == want => Ok(()),
+                other => Err(format!("{other:?}")),
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        })
+        .await;
+        if let Err(last) = seen {
+            self.fail(&format!("{css}[{attr}]: expected {want:?}, last {last}"))
+                .await;
         }
+    }
+
+    /// Saves a screenshot and fails the test with `what`.
+    async fn fail(&self, what: &str) -> ! {
         self.screenshot("e2e-failure.png").await;
-        panic!(
-            "{css}[{attr}]: expected {want:?}, last {last:?} (screenshot: e2e-failure.png in CARGO_TARGET_TMPDIR)"
-        );
+        panic!("{what} (screenshot: e2e-failure.png in CARGO_TARGET_TMPDIR)");
     }
 
     async fn sign_in(&self, server: &str) {

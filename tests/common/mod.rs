@@ -12,6 +12,8 @@ use serde_json::{Value, json};
 
 /// How long a test waits for something that should happen.
 pub const TIMEOUT: Duration = Duration::from_secs(20);
+/// How often the waits look again.
+pub const POLL: Duration = Duration::from_millis(100);
 
 pub struct Hub {
     hub: Option<switchboard_hub::RunningHub>,
@@ -239,4 +241,25 @@ pub fn invoke_raw(
         },
     )
     .map(|b| b.deserialize::<Value>().expect("a JSON answer"))
+}
+
+/// Calls `check` every `every` until it answers `Ok`, for at most
+/// `timeout`; then gives back the last `Err` (what was seen instead), for
+/// the caller to report. The one polling loop of the app's tests.
+pub async fn poll_until<T, F, Fut>(timeout: Duration, every: Duration, mut check: F) -> Result<T, String>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        let last = match check().await {
+            Ok(v) => return Ok(v),
+            Err(e) => e,
+        };
+        if Instant::now() >= deadline {
+            return Err(last);
+        }
+        tokio::time::sleep(every).await;
+    }
 }
