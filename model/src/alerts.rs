@@ -405,43 +405,21 @@ fn preview(m: &LocalMessage) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use switchboard_protocol::{MessageType, Notification, NotificationType, SenderType, VisitorInfo};
+    use switchboard_protocol::{Notification, NotificationType, SenderType};
 
     fn chat(id: &str, status: ChatStatus, assignee: Option<&str>) -> ChatEntry {
-        ChatEntry {
-            chat_id: id.into(),
-            visitor: VisitorInfo {
-                id: format!("v-{id}"),
-                name: format!("Visitor {id}"),
-                email: None,
-            },
-            status,
-            assignee_id: assignee.map(str::to_owned),
-            subject: None,
-            last_message: None,
-            created_at: "t".into(),
-            updated_at: "t".into(),
-            unread: 0,
-        }
+        crate::fixtures::chat(id).status(status, assignee).build()
     }
 
     fn msg(id: &str, chat: &str, sender: &str, kind: SenderType) -> Change {
         Change::Message {
-            message: Box::new(LocalMessage {
-                message_id: Some(id.into()),
-                chat_id: chat.into(),
-                sender_id: sender.into(),
-                sender_type: kind,
-                content: format!("text {id}"),
-                kind: MessageType::Text,
-                is_internal: false,
-                is_first_response: false,
-                sent_at: Some("t".into()),
-                client_message_id: None,
-                attachment: None,
-                status: DeliveryStatus::Sent,
-                error: None,
-            }),
+            message: Box::new(
+                crate::fixtures::message(id)
+                    .chat(chat)
+                    .from(sender, kind)
+                    .at("t")
+                    .build(),
+            ),
         }
     }
 

@@ -6,6 +6,8 @@
 #![cfg_attr(not(test), warn(missing_docs))]
 
 pub mod alerts;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 pub mod ipc;
 
 use serde::{Deserialize, Serialize};
@@ -282,21 +284,11 @@ mod tests {
     use serde_json::json;
 
     fn entry(id: &str, status: ChatStatus, assignee: Option<&str>, updated: &str) -> ChatEntry {
-        ChatEntry {
-            chat_id: id.into(),
-            visitor: VisitorInfo {
-                id: "v".into(),
-                name: "V".into(),
-                email: None,
-            },
-            status,
-            assignee_id: assignee.map(str::to_owned),
-            subject: None,
-            last_message: None,
-            created_at: updated.into(),
-            updated_at: updated.into(),
-            unread: 0,
-        }
+        crate::fixtures::chat(id)
+            .visitor("v", "V")
+            .status(status, assignee)
+            .updated(updated)
+            .build()
     }
 
     #[test]

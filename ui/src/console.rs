@@ -586,39 +586,21 @@ fn when(lang: Lang, at: &str, now: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use switchboard_model::{DeliveryStatus, LocalMessage};
-    use switchboard_protocol::VisitorInfo;
+    use switchboard_model::fixtures;
 
     fn chat_with(content: &str, internal: bool) -> ChatEntry {
-        ChatEntry {
-            chat_id: "c1".into(),
-            visitor: VisitorInfo {
-                id: "v1".into(),
-                name: "Lucía Fernández".into(),
-                email: None,
-            },
-            status: ChatStatus::Pending,
-            assignee_id: None,
-            subject: None,
-            last_message: Some(LocalMessage {
-                message_id: Some("m".into()),
-                chat_id: "c1".into(),
-                sender_id: "v1".into(),
-                sender_type: SenderType::Visitor,
-                content: content.into(),
-                kind: MessageType::Text,
-                is_internal: internal,
-                is_first_response: false,
-                sent_at: Some("2026-11-24T10:00:00.000Z".into()),
-                client_message_id: None,
-                attachment: None,
-                status: DeliveryStatus::Sent,
-                error: None,
-            }),
-            created_at: "2026-11-24T09:59:00.000Z".into(),
-            updated_at: "2026-11-24T10:00:00.000Z".into(),
-            unread: 3,
-        }
+        let last = fixtures::message("m")
+            .chat("c1")
+            .by("v1")
+            .text(content)
+            .internal(internal)
+            .build();
+        fixtures::chat("c1")
+            .visitor("v1", "Lucía Fernández")
+            .times("2026-11-24T09:59:00.000Z", "2026-11-24T10:00:00.000Z")
+            .last_message(last)
+            .unread(3)
+            .build()
     }
 
     #[test]

@@ -315,46 +315,18 @@ pub fn visible_window(len: usize, end: Option<usize>, size: usize) -> std::ops::
 #[cfg(test)]
 mod tests {
     use super::*;
-    use switchboard_protocol::{ChatStatus, MessageType, SenderType, VisitorInfo};
+    use switchboard_model::fixtures;
+    use switchboard_protocol::ChatStatus;
 
     pub(crate) fn msg(id: &str, at: &str, sender: &str) -> LocalMessage {
-        LocalMessage {
-            message_id: Some(id.into()),
-            chat_id: "c".into(),
-            sender_id: sender.into(),
-            sender_type: if sender.starts_with('v') {
-                SenderType::Visitor
-            } else {
-                SenderType::Agent
-            },
-            content: format!("text {id}"),
-            kind: MessageType::Text,
-            is_internal: false,
-            is_first_response: false,
-            sent_at: Some(at.into()),
-            client_message_id: None,
-            attachment: None,
-            status: DeliveryStatus::Sent,
-            error: None,
-        }
+        fixtures::message(id).by(sender).at(at).build()
     }
 
     fn chat(id: &str, status: ChatStatus, assignee: Option<&str>, updated: &str) -> ChatEntry {
-        ChatEntry {
-            chat_id: id.into(),
-            visitor: VisitorInfo {
-                id: format!("v-{id}"),
-                name: format!("Visitor {id}"),
-                email: None,
-            },
-            status,
-            assignee_id: assignee.map(str::to_owned),
-            subject: None,
-            last_message: None,
-            created_at: updated.into(),
-            updated_at: updated.into(),
-            unread: 0,
-        }
+        fixtures::chat(id)
+            .status(status, assignee)
+            .updated(updated)
+            .build()
     }
 
     fn inbox(chats: Vec<ChatEntry>) -> Inbox {

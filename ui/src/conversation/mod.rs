@@ -390,21 +390,10 @@ mod tests {
     use super::*;
 
     fn m(id: &str, at: &str, sender: &str, kind: SenderType) -> LocalMessage {
-        LocalMessage {
-            message_id: Some(id.into()),
-            chat_id: "c".into(),
-            sender_id: sender.into(),
-            sender_type: kind,
-            content: format!("text {id}"),
-            kind: MessageType::Text,
-            is_internal: false,
-            is_first_response: false,
-            sent_at: Some(at.into()),
-            client_message_id: None,
-            attachment: None,
-            status: DeliveryStatus::Sent,
-            error: None,
-        }
+        switchboard_model::fixtures::message(id)
+            .from(sender, kind)
+            .at(at)
+            .build()
     }
 
     #[test]
