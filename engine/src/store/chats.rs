@@ -77,7 +77,7 @@ pub(crate) fn chat_entry_row(r: &Row<'_>) -> rusqlite::Result<(ChatEntry, i64)> 
                 name: r.get(2)?,
                 email: r.get(3)?,
             },
-            status: ChatStatus::parse(&status).unwrap_or(ChatStatus::Pending),
+            status: ChatStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
             assignee_id: r.get(5)?,
             subject: r.get(6)?,
             last_message: None,

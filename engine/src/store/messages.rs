@@ -11,14 +11,17 @@ pub(crate) fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
         message_id: r.get(0)?,
         chat_id: r.get(1)?,
         sender_id: r.get(2)?,
-        sender_type: SenderType::parse(&st).unwrap_or(SenderType::System),
+        sender_type: SenderType::parse(&st).ok_or_else(|| corrupt("sender_type", &st))?,
         content: r.get(4)?,
-        kind: MessageType::parse(&kind).unwrap_or(MessageType::Text),
+        kind: MessageType::parse(&kind).ok_or_else(|| corrupt("type", &kind))?,
         is_internal: r.get(6)?,
         is_first_response: r.get(7)?,
         sent_at: format_millis(r.get(8)?),
         client_message_id: r.get(9)?,
-        attachment: attachment.and_then(|a| serde_json::from_str(&a).ok()),
+        attachment: match attachment {
+            Some(a) => Some(serde_json::from_str(&a).map_err(|_| corrupt("attachment", &a))?),
+            None => None,
+        },
     })
 }
 

@@ -34,6 +34,18 @@ pub enum StoreError {
 
 type Result<T> = std::result::Result<T, StoreError>;
 
+/// A stored value that does not decode (a corrupt or foreign database): it
+/// is logged and its row refused, never turned into a made-up default.
+pub(crate) fn corrupt(column: &str, value: &str) -> rusqlite::Error {
+    let value: String = value.chars().take(80).collect();
+    tracing::error!(column, %value, "a stored value does not decode; the row is refused");
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Text,
+        format!("bad {column}: {value:?}").into(),
+    )
+}
+
 /// The migrations of the local cache, in order.
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
@@ -400,6 +412,33 @@ mod tests {
         let aside = aside.expect("moved aside");
         assert!(aside.exists());
         assert!(s.account().unwrap().is_none());
+        // Closed first: Windows refuses to delete a file that is open.
+        drop(s);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_corrupt_row_is_refused_and_never_defaulted() {
+        let (mut s, dir) = temp_store();
+        s.write(|tx| {
+            upsert_chat(tx, &summary(), &mut Seen::default())?;
+            insert_messages(tx, &[msg("m1", 10, "v", None)], &mut Seen::default())
+        })
+        .unwrap();
+        assert_eq!(all_messages(s.conn(), "c1", "me").unwrap().len(), 1);
+        s.conn()
+            .execute(
+                "UPDATE messages SET sender_type = 'martian' WHERE message_id = 'm1'",
+                [],
+            )
+            .unwrap();
+        let err = all_messages(s.conn(), "c1", "me").unwrap_err();
+        assert!(err.to_string().contains("bad sender_type"), "{err}");
+        s.conn()
+            .execute("UPDATE chats SET status = 'EXPLODED' WHERE chat_id = 'c1'", [])
+            .unwrap();
+        let err = chat_entries(s.conn(), "me").unwrap_err();
+        assert!(err.to_string().contains("bad status"), "{err}");
         // Closed first: Windows refuses to delete a file that is open.
         drop(s);
         std::fs::remove_dir_all(dir).unwrap();

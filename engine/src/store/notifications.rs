@@ -33,10 +33,13 @@ pub fn notifications(conn: &Connection, limit: u32) -> Result<Vec<Notification>>
         let data: Option<String> = r.get(4)?;
         Ok(Notification {
             id: r.get(0)?,
-            kind: NotificationType::parse(&kind).unwrap_or(NotificationType::Info),
+            kind: NotificationType::parse(&kind).ok_or_else(|| corrupt("type", &kind))?,
             title: r.get(2)?,
             message: r.get(3)?,
-            data: data.and_then(|d| serde_json::from_str(&d).ok()),
+            data: match data {
+                Some(d) => Some(serde_json::from_str(&d).map_err(|_| corrupt("data", &d))?),
+                None => None,
+            },
             created_at: format_millis(r.get(5)?),
             read: Some(r.get(6)?),
         })

@@ -9,26 +9,20 @@ impl Store {
         let sender_type: String = r.get(3)?;
         let kind: String = r.get(5)?;
         let attachment: Option<String> = r.get(10)?;
-        let bad = |what: &str| {
-            rusqlite::Error::FromSqlConversionFailure(
-                0,
-                rusqlite::types::Type::Text,
-                format!("bad {what}").into(),
-            )
-        };
         Ok(Message {
             message_id: r.get(0)?,
             chat_id: r.get(1)?,
             sender_id: r.get(2)?,
-            sender_type: SenderType::parse(&sender_type).ok_or_else(|| bad("sender_type"))?,
+            sender_type: SenderType::parse(&sender_type)
+                .ok_or_else(|| corrupt("sender_type", &sender_type))?,
             content: r.get(4)?,
-            kind: MessageType::parse(&kind).ok_or_else(|| bad("type"))?,
+            kind: MessageType::parse(&kind).ok_or_else(|| corrupt("type", &kind))?,
             is_internal: r.get(6)?,
             is_first_response: r.get(7)?,
             sent_at: format_millis(r.get(8)?),
             client_message_id: r.get(9)?,
             attachment: match attachment {
-                Some(json) => Some(serde_json::from_str(&json).map_err(|_| bad("attachment"))?),
+                Some(json) => Some(serde_json::from_str(&json).map_err(|_| corrupt("attachment", &json))?),
                 None => None,
             },
         })

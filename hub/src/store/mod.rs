@@ -289,7 +289,7 @@ impl Store {
         Ok(ChatRow {
             id: r.get(0)?,
             subject: r.get(1)?,
-            status: ChatStatus::parse(&status).unwrap_or(ChatStatus::Pending),
+            status: ChatStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
             assignee_id: r.get(3)?,
             created_at: r.get(4)?,
             updated_at: r.get(5)?,
@@ -374,6 +374,18 @@ impl Store {
             updated_at: format_millis(chat.updated_at),
         })
     }
+}
+
+/// A stored value that does not decode (a corrupt or foreign database): it
+/// is logged and its row refused, never turned into a made-up default.
+pub(crate) fn corrupt(column: &str, value: &str) -> rusqlite::Error {
+    let value: String = value.chars().take(80).collect();
+    tracing::error!(column, %value, "a stored value does not decode; the row is refused");
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Text,
+        format!("bad {column}: {value:?}").into(),
+    )
 }
 
 #[cfg(test)]
@@ -477,5 +489,20 @@ mod tests {
         let b = msg(&s, 2000, false);
         assert!(s.mark_read("c1", "r", &b.message_id, 2000, 5).unwrap());
         assert!(!s.mark_read("c1", "r", &a.message_id, 1000, 6).unwrap());
+    }
+
+    #[test]
+    fn a_corrupt_row_is_refused_and_never_defaulted() {
+        let s = seeded();
+        msg(&s, 1000, false);
+        assert!(s.chat("c1").unwrap().is_some());
+        // A foreign or damaged file, past the schema's own checks.
+        s.conn
+            .execute_batch(
+                "PRAGMA ignore_check_constraints = ON; UPDATE chats SET status = 'EXPLODED' WHERE id = 'c1';",
+            )
+            .unwrap();
+        let err = s.chat("c1").unwrap_err();
+        assert!(err.to_string().contains("bad status"), "{err}");
     }
 }

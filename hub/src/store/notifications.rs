@@ -36,7 +36,7 @@ impl Store {
             let data: Option<String> = r.get(4)?;
             Ok(Notification {
                 id: r.get(0)?,
-                kind: NotificationType::parse(&kind).unwrap_or(NotificationType::Info),
+                kind: NotificationType::parse(&kind).ok_or_else(|| corrupt("type", &kind))?,
                 title: r.get(2)?,
                 message: r.get(3)?,
                 data: data.and_then(|d| serde_json::from_str(&d).ok()),
