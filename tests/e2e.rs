@@ -932,11 +932,17 @@ async fn a_second_launch_shows_the_first_instead_of_starting_again() {
         .expect("the second launch ends by itself")
         .expect("status");
     assert!(status.success(), "{status}");
-    assert_eq!(
-        files_containing(&app.data_dir.join("logs"), b"a second launch").len(),
-        1,
-        "the first instance was asked to show itself"
-    );
+    // The first instance logs the wake-up before it answers, but its log
+    // file is written by a background thread: wait for the line to land.
+    let logs = app.data_dir.join("logs");
+    let woken = common::poll_until(TIMEOUT, POLL, || async {
+        match files_containing(&logs, b"a second launch").len() {
+            1 => Ok(()),
+            n => Err(format!("{n} log files say so")),
+        }
+    })
+    .await;
+    assert_eq!(woken, Ok(()), "the first instance was asked to show itself");
     // The first goes on.
     app.el("#signin").await;
     app.quit().await;
