@@ -104,6 +104,17 @@ impl Inbox {
             .is_some_and(|s| s.iter().any(|u| u != self.me()))
     }
 
+    /// Who other than me types in a chat, by name: the visitor's, or an
+    /// agent's ("…" for an agent whose name is not known yet).
+    pub fn typist(&self, chat_id: &str) -> Option<String> {
+        let chat = self.chat(chat_id);
+        let who = self.typing.get(chat_id)?.iter().find(|u| *u != self.me())?;
+        Some(match chat {
+            Some(c) if c.visitor.id == *who => c.visitor.name.clone(),
+            _ => self.agent_name(who).unwrap_or("…").to_owned(),
+        })
+    }
+
     /// Replaces the agents list (names and presence).
     pub fn set_agents(&mut self, agents: Vec<AgentPresence>) {
         self.agents = agents.into_iter().map(|a| (a.id.clone(), a)).collect();
@@ -485,5 +496,34 @@ mod tests {
         assert_eq!(visible_window(10_000, Some(500), 80), 420..500);
         assert_eq!(visible_window(30, None, 80), 0..30);
         assert_eq!(visible_window(30, Some(99), 80), 0..30);
+    }
+
+    #[test]
+    fn the_typist_is_named_and_never_me() {
+        let mut i = inbox(vec![chat(
+            "a",
+            ChatStatus::InProgress,
+            Some("me"),
+            "2026-11-24T10:00:00.000Z",
+        )]);
+        assert_eq!(i.typist("a"), None);
+        let typing = |user: &str, on: bool| Change::Typing {
+            chat_id: "a".into(),
+            user_id: user.into(),
+            typing: on,
+        };
+        i.apply(&typing("me", true));
+        assert_eq!(i.typist("a"), None, "my own typing is no hint");
+        i.apply(&typing("v-a", true));
+        assert_eq!(i.typist("a").as_deref(), Some("Visitor a"));
+        i.apply(&typing("v-a", false));
+        i.apply(&typing("ana", true));
+        assert_eq!(i.typist("a").as_deref(), Some("…"), "an agent not known yet");
+        i.set_agents(vec![switchboard_protocol::AgentPresence {
+            id: "ana".into(),
+            name: "Ana".into(),
+            status: switchboard_protocol::Presence::Online,
+        }]);
+        assert_eq!(i.typist("a").as_deref(), Some("Ana"));
     }
 }
