@@ -4,6 +4,7 @@
 //! (`withGlobalTauri`); on the host (unit tests, server-side rendering) every
 //! call fails with `no_shell`.
 
+#[cfg(target_arch = "wasm32")]
 use serde::Serialize;
 use switchboard_model::ipc::Command;
 #[cfg(target_arch = "wasm32")]
@@ -25,6 +26,7 @@ mod imp {
 }
 
 /// How a command's struct travels: as the shell functions' one `args`.
+#[cfg(target_arch = "wasm32")]
 #[derive(Serialize)]
 struct Wrapped<'a, C> {
     args: &'a C,
@@ -58,7 +60,7 @@ pub async fn invoke<C: Command>(cmd: &C) -> Result<C::Output, CommandError> {
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
-        let _ = Wrapped { args: cmd };
+        let _ = cmd;
         Err(no_shell(C::NAME))
     }
 }
@@ -80,7 +82,7 @@ pub async fn blob_url<C: Command<Output = Vec<u8>>>(cmd: &C, mime: &str) -> Resu
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
-        let _ = (Wrapped { args: cmd }, mime);
+        let _ = (cmd, mime);
         Err(no_shell(C::NAME))
     }
 }
