@@ -41,7 +41,7 @@ pub fn with_shell<R: Runtime>(builder: tauri::Builder<R>, shell: Shell) -> tauri
             tauri::WindowEvent::CloseRequested { api, .. } => {
                 let shell = window.state::<Shell>();
                 window::save_geometry(window, &shell.options().data_dir);
-                let has_tray = window.app_handle().try_state::<tray::Tray<R>>().is_some();
+                let has_tray = window.state::<badge::Badge>().shown();
                 if has_tray && shell.desk().settings().close_to_tray {
                     // Keep running in the tray; Quit in its menu quits.
                     api.prevent_close();
