@@ -303,6 +303,24 @@ mod tests {
         (s, dir)
     }
 
+    /// A store holding chat `c1` and these messages.
+    fn store_with(messages: &[Message]) -> (Store, PathBuf) {
+        let (mut s, dir) = temp_store();
+        s.write(|tx| {
+            upsert_chat(tx, &summary(), &mut Seen::default())?;
+            insert_messages(tx, messages, &mut Seen::default())
+        })
+        .unwrap();
+        (s, dir)
+    }
+
+    /// Closes the store, then removes its folder: Windows refuses to
+    /// delete a file that is open.
+    fn close(s: Store, dir: &Path) {
+        drop(s);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
     #[test]
     fn messages_are_deduplicated_and_settle_the_outbox() {
         let (mut s, dir) = temp_store();
@@ -344,27 +362,16 @@ mod tests {
         let all = all_messages(s.conn(), "c1", "me").unwrap();
         assert_eq!(all.len(), 2);
         assert!(all.iter().all(|m| m.status == DeliveryStatus::Sent));
-        // Closed first: Windows refuses to delete a file that is open.
-        drop(s);
-        std::fs::remove_dir_all(dir).unwrap();
+        close(s, &dir);
     }
 
     #[test]
     fn unread_counts_follow_the_read_marker() {
-        let (mut s, dir) = temp_store();
-        s.write(|tx| {
-            upsert_chat(tx, &summary(), &mut Seen::default())?;
-            insert_messages(
-                tx,
-                &[
-                    msg("m1", 10, "v", None),
-                    msg("m2", 11, "me", None),
-                    msg("m3", 12, "v", None),
-                ],
-                &mut Seen::default(),
-            )
-        })
-        .unwrap();
+        let (mut s, dir) = store_with(&[
+            msg("m1", 10, "v", None),
+            msg("m2", 11, "me", None),
+            msg("m3", 12, "v", None),
+        ]);
         assert_eq!(unread(s.conn(), "c1", "me").unwrap(), 2);
         assert!(s.write(|tx| set_read_marker(tx, "c1", "m1", 10)).unwrap());
         assert_eq!(unread(s.conn(), "c1", "me").unwrap(), 1);
@@ -373,29 +380,16 @@ mod tests {
             "never moves back"
         );
         assert_eq!(total_unread(s.conn(), "me").unwrap(), 1);
-        // Closed first: Windows refuses to delete a file that is open.
-        drop(s);
-        std::fs::remove_dir_all(dir).unwrap();
+        close(s, &dir);
     }
 
     #[test]
     fn search_finds_words_and_survives_fts_syntax() {
-        let (mut s, dir) = temp_store();
-        s.write(|tx| {
-            upsert_chat(tx, &summary(), &mut Seen::default())?;
-            insert_messages(
-                tx,
-                &[msg("m1", 10, "v", None), msg("m2", 11, "v", None)],
-                &mut Seen::default(),
-            )
-        })
-        .unwrap();
+        let (s, dir) = store_with(&[msg("m1", 10, "v", None), msg("m2", 11, "v", None)]);
         assert_eq!(search(s.conn(), "númer", 10).unwrap().len(), 2);
         assert_eq!(search(s.conn(), "m2", 10).unwrap().len(), 1);
         assert!(search(s.conn(), "\"unbalanced AND (", 10).unwrap().is_empty());
-        // Closed first: Windows refuses to delete a file that is open.
-        drop(s);
-        std::fs::remove_dir_all(dir).unwrap();
+        close(s, &dir);
     }
 
     #[test]
@@ -412,19 +406,12 @@ mod tests {
         let aside = aside.expect("moved aside");
         assert!(aside.exists());
         assert!(s.account().unwrap().is_none());
-        // Closed first: Windows refuses to delete a file that is open.
-        drop(s);
-        std::fs::remove_dir_all(dir).unwrap();
+        close(s, &dir);
     }
 
     #[test]
     fn a_corrupt_row_is_refused_and_never_defaulted() {
-        let (mut s, dir) = temp_store();
-        s.write(|tx| {
-            upsert_chat(tx, &summary(), &mut Seen::default())?;
-            insert_messages(tx, &[msg("m1", 10, "v", None)], &mut Seen::default())
-        })
-        .unwrap();
+        let (s, dir) = store_with(&[msg("m1", 10, "v", None)]);
         assert_eq!(all_messages(s.conn(), "c1", "me").unwrap().len(), 1);
         s.conn()
             .execute(
@@ -439,8 +426,6 @@ mod tests {
             .unwrap();
         let err = chat_entries(s.conn(), "me").unwrap_err();
         assert!(err.to_string().contains("bad status"), "{err}");
-        // Closed first: Windows refuses to delete a file that is open.
-        drop(s);
-        std::fs::remove_dir_all(dir).unwrap();
+        close(s, &dir);
     }
 }

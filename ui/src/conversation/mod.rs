@@ -303,18 +303,11 @@ pub fn Conversation() -> Element {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use switchboard_protocol::SenderType;
-
-    fn m(id: &str, at: &str, sender: &str, kind: SenderType) -> LocalMessage {
-        switchboard_model::fixtures::message(id)
-            .from(sender, kind)
-            .at(at)
-            .build()
-    }
+    use switchboard_model::fixtures::message;
 
     #[test]
     fn message_text_is_rendered_as_text_never_html() {
-        let mut msg = m("1", "2026-11-24T10:00:00.000Z", "v", SenderType::Visitor);
+        let mut msg = message("1").by("v").build();
         msg.content = "<img src=x onerror=alert(1)><script>alert(2)</script>".into();
         let html = dioxus_ssr::render_element(rsx! {
             Bubble { message: msg, author: Author::Visitor, name: "<b>Eve</b>".to_owned(), offset: 0i64 }
@@ -327,7 +320,7 @@ mod tests {
 
     #[test]
     fn internal_notes_are_unmistakable() {
-        let mut note = m("1", "2026-11-24T10:00:00.000Z", "me", SenderType::Agent);
+        let mut note = message("1").by("me").build();
         note.is_internal = true;
         let html = dioxus_ssr::render_element(rsx! {
             Bubble { message: note, author: Author::Me, name: "You".to_owned(), offset: 0i64 }
@@ -339,7 +332,7 @@ mod tests {
 
     #[test]
     fn a_failed_message_offers_retry_and_says_why() {
-        let mut failed = m("x", "", "me", SenderType::Agent);
+        let mut failed = message("x").by("me").at("").build();
         failed.message_id = None;
         failed.sent_at = None;
         failed.client_message_id = Some("cm".into());
@@ -371,12 +364,10 @@ mod tests {
     fn ten_thousand_messages_render_a_window_not_the_whole_chat() {
         let msgs: Vec<LocalMessage> = (0..10_000)
             .map(|i| {
-                m(
-                    &i.to_string(),
-                    &format!("2026-11-24T10:{:02}:{:02}.000Z", (i / 60) % 60, i % 60),
-                    "v",
-                    SenderType::Visitor,
-                )
+                message(&i.to_string())
+                    .by("v")
+                    .at(&format!("2026-11-24T10:{:02}:{:02}.000Z", (i / 60) % 60, i % 60))
+                    .build()
             })
             .collect();
         let range = visible_window(msgs.len(), None, WINDOW);
