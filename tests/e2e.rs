@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 use thirtyfour::prelude::*;
 
 mod common;
-use common::{Hub, POLL, TIMEOUT, Visitor};
+use common::{POLL, TIMEOUT};
+use switchboard_hub::testkit::{TestHub, Visitor};
 
 /// One app at a time: two cores, one display.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -267,7 +268,7 @@ async fn an_agent_signs_in_accepts_replies_and_writes_a_note() {
         return;
     }
     let _serial = SERIAL.lock().await;
-    let hub = Hub::fresh().await;
+    let hub = TestHub::start().await;
     let app = App::launch(&[]).await;
 
     // Wrong password: a clear error, still on the sign-in screen.
@@ -338,7 +339,7 @@ async fn an_agent_signs_in_accepts_replies_and_writes_a_note() {
     app.attr_until(".bubble.internal", "data-status", "status-sent")
         .await;
     let seen = lucia.sees().await;
-    let contents: Vec<&str> = seen.iter().filter_map(|m| m["content"].as_str()).collect();
+    let contents: Vec<&str> = seen.iter().map(|m| m.content.as_str()).collect();
     assert!(
         contents.contains(&"Hola Lucía, ¿qué tarjeta usas?"),
         "{contents:?}"
@@ -349,7 +350,7 @@ async fn an_agent_signs_in_accepts_replies_and_writes_a_note() {
     );
 
     // Markup from a visitor is text, never HTML.
-    lucia.says("<img src=x onerror=alert(1)>").await;
+    lucia.say("<img src=x onerror=alert(1)>").await;
     let xss = app
         .text_until(".bubble.visitor .content", "the markup as text", |t| {
             t.contains("onerror")
@@ -366,7 +367,7 @@ async fn an_agent_signs_in_accepts_replies_and_writes_a_note() {
 
     // An image shows as a preview (its bytes come over IPC; the CSP allows
     // no remote image).
-    lucia.sends_image("ticket.png", red_square_png()).await;
+    lucia.sends_file("ticket.png", red_square_png()).await;
     app.attr_until(".bubble.visitor img.preview", "alt", "ticket.png")
         .await;
     let loaded = app
@@ -384,11 +385,11 @@ async fn an_agent_signs_in_accepts_replies_and_writes_a_note() {
     let marco = Visitor::opens_chat(&hub.url(), "Marco Rossi", "Buongiorno").await;
     app.el("#tab-all").await.click().await.expect("all tab");
     app.attr_until(&row(&marco.chat_id), "data-unread", "1").await;
-    marco.says("¿Hay alguien?").await;
+    marco.say("¿Hay alguien?").await;
     app.attr_until(&row(&marco.chat_id), "data-unread", "2").await;
     app.text_until("#total-unread", "the total", |t| t == "2").await;
     // Lucía's chat is open: her messages do not count.
-    lucia.says("Visa").await;
+    lucia.say("Visa").await;
     app.text_until(".bubble.visitor .content", "her answer", |t| t == "Visa")
         .await;
     app.attr_until(&row(&lucia.chat_id), "data-unread", "0").await;
@@ -416,7 +417,7 @@ async fn the_hub_restarts_and_the_app_catches_up_with_no_duplicate() {
         return;
     }
     let _serial = SERIAL.lock().await;
-    let mut hub = Hub::fresh().await;
+    let mut hub = TestHub::start().await;
     let app = App::launch(&[]).await;
     app.sign_in(&hub.url()).await;
 
@@ -432,7 +433,7 @@ async fn the_hub_restarts_and_the_app_catches_up_with_no_duplicate() {
         .await;
     hub.restart().await;
     for text in ["dos", "tres", "cuatro"] {
-        v.says(text).await;
+        v.say(text).await;
     }
     app.attr_until("#connection", "data-state", "online").await;
     app.text_until(".bubble.visitor .content", "the last message", |t| t == "cuatro")
@@ -631,7 +632,7 @@ async fn the_token_lives_in_the_keychain_and_the_next_start_goes_straight_to_the
         return;
     };
     let env = keychain.env();
-    let mut hub = Hub::fresh().await;
+    let mut hub = TestHub::start().await;
     let data_dir = hub.dir().join("app");
 
     let app = App::launch_in(data_dir.clone(), &[], &env).await;
@@ -700,7 +701,7 @@ async fn a_long_chat_keeps_a_window_of_messages_and_scrolls_back_to_its_start() 
         return;
     }
     let _serial = SERIAL.lock().await;
-    let mut hub = Hub::fresh_with(switchboard_hub::Limits {
+    let mut hub = TestHub::start_with_limits(switchboard_hub::Limits {
         rate_limit_per_sec: 0,
         ..Default::default()
     })
@@ -708,7 +709,7 @@ async fn a_long_chat_keeps_a_window_of_messages_and_scrolls_back_to_its_start() 
     const N: usize = 400;
     let v = Visitor::opens_chat(&hub.url(), "Long Talker", "m0").await;
     for i in 1..N {
-        v.says(&format!("m{i}")).await;
+        v.say(&format!("m{i}")).await;
     }
     let app = App::launch(&[]).await;
     app.sign_in(&hub.url()).await;
@@ -882,7 +883,7 @@ async fn without_a_notification_service_the_app_works_and_says_so_once() {
     }
     let _serial = SERIAL.lock().await;
     let bus = PrivateBus::start(true).expect("a bare D-Bus session");
-    let mut hub = Hub::fresh().await;
+    let mut hub = TestHub::start().await;
     let env = bus.env();
     let app = App::launch_in(hub.dir().join("app"), &["--no-keychain"], &env).await;
     app.sign_in(&hub.url()).await;
@@ -969,7 +970,7 @@ async fn the_settings_screen_and_the_mute_switch_are_saved() {
         return;
     }
     let _serial = SERIAL.lock().await;
-    let mut hub = Hub::fresh().await;
+    let mut hub = TestHub::start().await;
     let app = App::launch(&[]).await;
     app.sign_in(&hub.url()).await;
     // --no-keychain: the header says the session is not saved.
@@ -1073,7 +1074,7 @@ async fn the_tray_shows_the_unread_total() {
         .build()
         .await
         .expect("a stand-in tray host on the bus");
-    let mut hub = Hub::fresh().await;
+    let mut hub = TestHub::start().await;
     let env = bus.env();
     let app = App::launch_in(hub.dir().join("app"), &["--no-keychain"], &env).await;
     let (name, path) = tokio::time::timeout(TIMEOUT, items.recv())
@@ -1098,7 +1099,7 @@ async fn the_tray_shows_the_unread_total() {
     app.sign_in(&hub.url()).await;
     // Two messages in a chat that is not open: the tray says 2, like the header.
     let v = Visitor::opens_chat(&hub.url(), "Tomás", "hola").await;
-    v.says("¿hola?").await;
+    v.say("¿hola?").await;
     app.text_until("#total-unread", "two unread", |t| t == "2").await;
     let deadline = Instant::now() + TIMEOUT;
     loop {

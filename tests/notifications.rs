@@ -25,7 +25,7 @@ use tauri::{
 };
 
 mod common;
-use common::{Hub, Visitor};
+use switchboard_hub::testkit::{TestHub, Visitor};
 
 /// A notification as seen on the bus.
 #[derive(Debug, Clone)]
@@ -172,7 +172,7 @@ fn private_bus() -> bool {
 
 struct World {
     rt: tokio::runtime::Runtime,
-    hub: Hub,
+    hub: TestHub,
     app: tauri::App<MockRuntime>,
     webview: tauri::WebviewWindow<MockRuntime>,
     changes: mpsc::Receiver<Vec<Value>>,
@@ -184,10 +184,7 @@ impl World {
         let rt = tokio::runtime::Runtime::new().expect("runtime");
         let dir = std::env::temp_dir().join(format!("sb-notify-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).expect("dir");
-        let hub = rt.block_on(Hub::start(
-            dir.join("hub.db"),
-            "127.0.0.1:0".parse().expect("addr"),
-        ));
+        let hub = rt.block_on(TestHub::start_in(&dir));
         let mut options = Options::from_args(["switchboard".to_owned()]);
         options.data_dir = dir.join("app");
         options.keychain = false;
@@ -241,7 +238,7 @@ impl World {
     }
 
     fn says(&self, v: &Visitor, text: &str) {
-        self.rt.block_on(v.says(text));
+        self.rt.block_on(v.say(text));
     }
 
     fn restart_hub(&mut self) {
@@ -364,7 +361,7 @@ fn notifications_ring_right() {
     w.restart_hub();
     w.rt.block_on(async {
         for t in ["cuatro", "cinco", "seis"] {
-            ana.says(t).await;
+            ana.say(t).await;
         }
     });
     let n = monitor.next("the catch-up summary");

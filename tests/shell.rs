@@ -16,11 +16,11 @@ use tauri::{
 };
 
 mod common;
-use common::Visitor;
+use switchboard_hub::testkit::{TestHub, Visitor};
 
 struct World {
     rt: tokio::runtime::Runtime,
-    hub: Option<switchboard_hub::RunningHub>,
+    hub: TestHub,
     _app: tauri::App<MockRuntime>,
     webview: tauri::WebviewWindow<MockRuntime>,
     changes: mpsc::Receiver<Vec<Value>>,
@@ -30,13 +30,7 @@ struct World {
 impl World {
     fn new() -> Self {
         let rt = tokio::runtime::Runtime::new().expect("runtime");
-        let hub = rt
-            .block_on(switchboard_hub::start(switchboard_hub::HubConfig {
-                bind: "127.0.0.1:0".parse().expect("addr"),
-                db: None,
-                ..Default::default()
-            }))
-            .expect("hub starts");
+        let hub = rt.block_on(TestHub::start());
         let data_dir = std::env::temp_dir().join(format!("sb-shell-{}", uuid::Uuid::new_v4()));
         let mut options = Options::from_args(["switchboard".to_owned()]);
         options.data_dir = data_dir.clone();
@@ -54,7 +48,7 @@ impl World {
         });
         Self {
             rt,
-            hub: Some(hub),
+            hub,
             _app: app,
             webview,
             changes,
@@ -63,7 +57,7 @@ impl World {
     }
 
     fn url(&self) -> String {
-        self.hub.as_ref().expect("hub").url()
+        self.hub.url()
     }
 
     fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
@@ -101,9 +95,7 @@ impl World {
 
 impl Drop for World {
     fn drop(&mut self) {
-        if let Some(hub) = self.hub.take() {
-            self.rt.block_on(hub.shutdown());
-        }
+        self.rt.block_on(self.hub.stop());
         let _ = std::fs::remove_dir_all(&self.data_dir);
     }
 }

@@ -17,8 +17,10 @@ use std::{
 };
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
-use switchboard_hub::{HubConfig, Limits, auth::Principal};
+use switchboard_hub::{
+    auth::Principal,
+    testkit::{self, TestHub},
+};
 use switchboard_protocol::{Message, MessageType, SenderType, chat_room, time::format_millis};
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -62,33 +64,13 @@ fn orchestrate() {
         .enable_all()
         .build()
         .unwrap();
-    let dir = std::env::temp_dir().join(format!("switchboard-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (hub, chat_id, token) = rt.block_on(async {
-        let hub = switchboard_hub::start(HubConfig {
-            bind: "127.0.0.1:0".parse().unwrap(),
-            db: Some(dir.join("hub.db")),
-            limits: Limits {
-                rate_limit_per_sec: 0,
-                ..Limits::default()
-            },
-            ..HubConfig::default()
-        })
-        .await
-        .unwrap();
+    let (mut hub, chat_id, token) = rt.block_on(async {
+        let hub = TestHub::start().await;
         let core = hub.core().clone();
         let (visitor, _) = core.create_visitor("Bench Visitor".into(), None).unwrap();
         let chat = core.open_chat(&Principal::Visitor(visitor), None).unwrap();
-        let login: serde_json::Value = reqwest::Client::new()
-            .post(format!("{}/v2/auth/login", hub.url()))
-            .json(&json!({"email": "agent@example.com", "password": "password"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        (hub, chat.chat_id, login["token"].as_str().unwrap().to_owned())
+        let token = testkit::demo_token(&hub.url()).await;
+        (hub, chat.chat_id, token)
     });
     let url = hub.url();
 
@@ -112,15 +94,14 @@ fn orchestrate() {
         .env("SWITCHBOARD_BENCH_URL", &url)
         .env("SWITCHBOARD_BENCH_CHAT", &chat_id)
         .env("SWITCHBOARD_BENCH_N", burst.to_string())
-        .env("SWITCHBOARD_BENCH_DIR", dir.join("engine"))
+        .env("SWITCHBOARD_BENCH_DIR", hub.dir().join("engine"))
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
     let (engine_start, engine_result) = run_receiver(&rt, &hub, &chat_id, engine, burst, burst);
 
-    rt.block_on(hub.shutdown());
-    let _ = std::fs::remove_dir_all(&dir);
+    rt.block_on(hub.stop());
 
     let rate = |start: u64, r: &Result| r.count as f64 / ((r.last_us - start) as f64 / 1e6);
     let (node_rate, engine_rate) = (rate(node_start, &node_result), rate(engine_start, &engine_result));
@@ -153,7 +134,7 @@ fn orchestrate() {
 /// start time and the receiver's result.
 fn run_receiver(
     rt: &tokio::runtime::Runtime,
-    hub: &switchboard_hub::RunningHub,
+    hub: &TestHub,
     chat_id: &str,
     mut child: std::process::Child,
     burst: usize,

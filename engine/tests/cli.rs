@@ -8,8 +8,8 @@ mod common;
 
 use std::{path::Path, process::Stdio, time::Duration};
 
-use common::{TempDir, TestHub, Visitor};
 use serde_json::Value;
+use switchboard_hub::testkit::{self, TempDir, TestHub, Visitor};
 use tokio::{
     io::{AsyncBufReadExt, BufReader},
     process::Command,
@@ -81,8 +81,7 @@ async fn stop(watch: &mut tokio::process::Child) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_chats_watch_send_history_and_search() {
-    let hub_dir = TempDir::new("hub");
-    let mut hub = TestHub::start(hub_dir.path()).await;
+    let mut hub = TestHub::start().await;
     let visitor = Visitor::open(&hub.url(), "Carla Cliente").await;
     visitor.say("hola, necesito ayuda con mi factura").await;
     let data = TempDir::new("cli");
@@ -183,8 +182,7 @@ async fn login_chats_watch_send_history_and_search() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_send_while_the_hub_is_down_is_queued_and_the_next_run_delivers_it_once() {
-    let hub_dir = TempDir::new("hub");
-    let mut hub = TestHub::start(hub_dir.path()).await;
+    let mut hub = TestHub::start().await;
     let visitor = Visitor::open(&hub.url(), "Pedro Paciente").await;
     let data = TempDir::new("cli");
     let (code, _, err) = run({
@@ -222,7 +220,7 @@ async fn a_send_while_the_hub_is_down_is_queued_and_the_next_run_delivers_it_onc
     assert_eq!(held.len(), 1);
     assert_eq!(held[0]["status"], "sending");
 
-    hub.restart(None).await;
+    hub.restart().await;
     let mut watch = cli(data.path(), &hub.url());
     watch.arg("watch").stdout(Stdio::piped());
     let mut watch = watch.spawn().unwrap();
@@ -240,8 +238,12 @@ async fn a_send_while_the_hub_is_down_is_queued_and_the_next_run_delivers_it_onc
     .expect("the next run delivered the queued message within 30 s");
     stop(&mut watch).await;
 
-    let token = common::token(&hub.url()).await;
-    let ids = Visitor::server_ids(&hub.url(), &token, &visitor.chat_id).await;
+    let token = testkit::demo_token(&hub.url()).await;
+    let ids = testkit::history(&hub.url(), &token, &visitor.chat_id)
+        .await
+        .into_iter()
+        .map(|m| m.message_id)
+        .collect::<Vec<_>>();
     assert_eq!(ids.len(), 1, "delivered exactly once");
     let (_, held, _) = run({
         let mut c = cli(data.path(), &hub.url());
@@ -257,8 +259,7 @@ async fn a_send_while_the_hub_is_down_is_queued_and_the_next_run_delivers_it_onc
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_are_sent_through_the_outbox_and_a_huge_one_is_refused_clearly() {
-    let hub_dir = TempDir::new("hub");
-    let hub = TestHub::start(hub_dir.path()).await;
+    let hub = TestHub::start().await;
     let visitor = Visitor::open(&hub.url(), "Ines Imagen").await;
     let data = TempDir::new("cli");
     let png: Vec<u8> = (0..4096u32).map(|i| (i * 7 % 251) as u8).collect();

@@ -10,8 +10,9 @@
 
 mod common;
 
-use common::{TempDir, TestHub, fast_timings, init_tracing, wait_state};
+use common::{fast_timings, init_tracing, wait_state};
 use switchboard_engine::{ConnectionState, Engine, EngineConfig, keychain_account};
+use switchboard_hub::testkit::{TempDir, TestHub};
 
 fn config(server: &str, data: &std::path::Path) -> EngineConfig {
     let mut config = EngineConfig::new(server.parse().unwrap(), "agent@example.com", data);
@@ -50,8 +51,7 @@ fn all_bytes(dir: &std::path::Path) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_token_lives_in_the_credential_manager_and_sign_out_removes_it() {
     init_tracing();
-    let hub_dir = TempDir::new("hub");
-    let hub = TestHub::start(hub_dir.path()).await;
+    let hub = TestHub::start().await;
     let server = hub.url();
     let data = TempDir::new("keychain");
     assert_eq!(stored(&server), None, "a fresh hub port has no credential yet");

@@ -11,10 +11,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{Proxy, TempDir, TestHub, Visitor, engine, wait_change, wait_state};
+use common::{engine, wait_change, wait_state};
 use rand::Rng;
 use serde_json::json;
 use switchboard_engine::{Change, ConnectionState, Delivery, DeliveryStatus};
+use switchboard_hub::testkit::{self, Proxy, TempDir, TestHub, Visitor};
 
 const CHATS: usize = 5;
 const CYCLES: usize = 50;
@@ -23,8 +24,7 @@ const RESTART_AT: [usize; 3] = [12, 25, 38];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_loss_no_duplicate_across_50_disconnects_and_3_hub_restarts() {
-    let hub_dir = TempDir::new("hub");
-    let mut hub = TestHub::start(hub_dir.path()).await;
+    let mut hub = TestHub::start().await;
     let proxy = Proxy::start(hub.addr).await;
     let mut visitors = Vec::new();
     for i in 0..CHATS {
@@ -61,7 +61,7 @@ async fn no_loss_no_duplicate_across_50_disconnects_and_3_hub_restarts() {
                 tokio::spawn(async move {
                     let mut ids = Vec::new();
                     for i in 0..PER_CYCLE_PER_CHAT {
-                        ids.push(v.say(&format!("c{cycle} m{i}")).await);
+                        ids.push(v.say(&format!("c{cycle} m{i}")).await.message_id);
                     }
                     ids
                 })
@@ -75,7 +75,7 @@ async fn no_loss_no_duplicate_across_50_disconnects_and_3_hub_restarts() {
         .await;
         let mut states = engine.subscribe();
         if RESTART_AT.contains(&cycle) {
-            hub.restart(None).await;
+            hub.restart().await;
         } else {
             proxy.cut();
         }
@@ -102,10 +102,14 @@ async fn no_loss_no_duplicate_across_50_disconnects_and_3_hub_restarts() {
     );
 
     // Everything arrives: each chat holds exactly what the hub holds.
-    let token = common::token(&hub.url()).await;
+    let token = testkit::demo_token(&hub.url()).await;
     let mut expected: HashMap<String, HashSet<String>> = HashMap::new();
     for v in &visitors {
-        let ids = Visitor::server_ids(&hub.url(), &token, &v.chat_id).await;
+        let ids = testkit::history(&hub.url(), &token, &v.chat_id)
+            .await
+            .into_iter()
+            .map(|m| m.message_id)
+            .collect::<Vec<_>>();
         expected.insert(v.chat_id.clone(), ids.into_iter().collect());
     }
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -174,8 +178,7 @@ async fn no_loss_no_duplicate_across_50_disconnects_and_3_hub_restarts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_written_while_the_hub_is_down_is_delivered_once_also_across_an_engine_restart() {
-    let hub_dir = TempDir::new("hub");
-    let mut hub = TestHub::start(hub_dir.path()).await;
+    let mut hub = TestHub::start().await;
     let visitor = Visitor::open(&hub.url(), "Offline Olga").await;
     let data = TempDir::new("engine");
 
@@ -213,7 +216,7 @@ async fn a_message_written_while_the_hub_is_down_is_delivered_once_also_across_a
     drop(first);
 
     // The hub comes back; a new engine on the same data delivers it.
-    hub.restart(None).await;
+    hub.restart().await;
     let second = engine(&hub.url(), data.path()).await;
     assert!(
         matches!(second.delivery(&cmid).unwrap(), Delivery::Pending { .. }),
@@ -229,8 +232,12 @@ async fn a_message_written_while_the_hub_is_down_is_delivered_once_also_across_a
     };
     assert_eq!(m.content, "written offline, sent once");
 
-    let token = common::token(&hub.url()).await;
-    let on_server = Visitor::server_ids(&hub.url(), &token, &visitor.chat_id).await;
+    let token = testkit::demo_token(&hub.url()).await;
+    let on_server = testkit::history(&hub.url(), &token, &visitor.chat_id)
+        .await
+        .into_iter()
+        .map(|m| m.message_id)
+        .collect::<Vec<_>>();
     let page: serde_json::Value = reqwest::Client::new()
         .get(format!(
             "{}/v2/messages/chat/{}?limit=500",
@@ -266,13 +273,13 @@ async fn a_message_written_while_the_hub_is_down_is_delivered_once_also_across_a
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unauthorized_stops_retries_within_a_second() {
-    let hub_dir = TempDir::new("hub");
-    let mut hub = TestHub::start(hub_dir.path()).await;
+    let mut hub = TestHub::start().await;
     let proxy = Proxy::start(hub.addr).await;
     let data = TempDir::new("engine");
     let engine = engine(&proxy.url(), data.path()).await;
     // The hub's signing secret changes: the engine's token is now refused.
-    hub.restart(Some("another secret entirely")).await;
+    hub.restart_with(|c| c.jwt_secret = Some("another secret entirely".into()))
+        .await;
     let before = proxy.accepted.load(Ordering::SeqCst);
     let started = Instant::now();
     engine.start();
@@ -298,8 +305,7 @@ async fn unauthorized_stops_retries_within_a_second() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_malformed_payloads_change_nothing_and_crash_nothing() {
-    let hub_dir = TempDir::new("hub");
-    let mut hub = TestHub::start(hub_dir.path()).await;
+    let mut hub = TestHub::start().await;
     let visitor = Visitor::open(&hub.url(), "Mallory").await;
     visitor.say("a real message before").await;
     let data = TempDir::new("engine");
@@ -347,7 +353,7 @@ async fn a_thousand_malformed_payloads_change_nothing_and_crash_nothing() {
             .emit(vec![room.clone(), "agents".to_owned()], None, event, payload);
     }
     // A real message after them: when it arrives, all of them were handled.
-    let marker = visitor.say("a real message after").await;
+    let marker = visitor.say("a real message after").await.message_id;
     wait_change(&mut changes, 20, "the marker message", |c| {
         matches!(c, Change::Message { message } if message.message_id.as_deref() == Some(marker.as_str()))
     })
@@ -375,11 +381,10 @@ async fn a_thousand_malformed_payloads_change_nothing_and_crash_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chat_read_offline_is_read_on_the_agents_other_devices_after_reconnect() {
-    let hub_dir = TempDir::new("hub");
-    let mut hub = TestHub::start(hub_dir.path()).await;
+    let mut hub = TestHub::start().await;
     let visitor = Visitor::open(&hub.url(), "Rita Read").await;
     visitor.say("first").await;
-    let last = visitor.say("second").await;
+    let last = visitor.say("second").await.message_id;
     let (laptop_dir, desktop_dir) = (TempDir::new("laptop"), TempDir::new("desktop"));
     let laptop = engine(&hub.url(), laptop_dir.path()).await;
     let desktop = engine(&hub.url(), desktop_dir.path()).await;
@@ -409,7 +414,7 @@ async fn a_chat_read_offline_is_read_on_the_agents_other_devices_after_reconnect
     // The laptop is closed; the hub returns and the desktop catches up.
     laptop.shutdown().await;
     let mut desktop_changes = desktop.subscribe();
-    hub.restart(None).await;
+    hub.restart().await;
     wait_change(&mut desktop_changes, 20, "the desktop's catch-up", |c| {
         matches!(c, Change::CaughtUp { .. })
     })

@@ -17,6 +17,8 @@ pub mod error;
 pub mod http;
 pub mod realtime;
 pub mod store;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod validate;
 pub mod widget;
 

@@ -2,14 +2,12 @@
 //! order, received with rust_socketio (the client the engine uses).
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::{collections::HashSet, time::Duration};
 
-use common::Hub;
 use futures_util::FutureExt;
 use rust_socketio::{Payload, asynchronous::ClientBuilder};
 use serde_json::{Value, json};
+use switchboard_hub::testkit::{self, HubProcess, TestHub, Visitor};
 use switchboard_protocol::{Message, time::parse_millis};
 use tokio::sync::mpsc;
 
@@ -131,25 +129,13 @@ async fn assert_whole_and_in_order(
 /// socket rather than skip messages; this one is sized for bursts).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tight_loop_burst_is_not_dropped_by_the_socket_buffer() {
-    use switchboard_hub::{HubConfig, auth::Principal};
-    let dir = common::tempdir::new();
-    let hub = switchboard_hub::start(HubConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        db: Some(dir.path().join("hub.db")),
-        limits: switchboard_hub::Limits {
-            rate_limit_per_sec: 0,
-            ..Default::default()
-        },
-        ..HubConfig::default()
-    })
-    .await
-    .unwrap();
+    use switchboard_hub::auth::Principal;
+    let mut hub = TestHub::start().await;
     let core = hub.core().clone();
     let (visitor, _) = core.create_visitor("Loop Visitor".into(), None).unwrap();
     let visitor = Principal::Visitor(visitor);
     let chat = core.open_chat(&visitor, None).unwrap();
-    let common_hub = common::Hub::attach(hub.url());
-    let (token, _) = common_hub.login("agent@example.com").await;
+    let token = testkit::demo_token(&hub.url()).await;
     let (socket, mut rx) = joined_agent(&hub.url(), &token, &chat.chat_id).await;
 
     // Build the messages first, then fan them out back to back: nothing
@@ -185,37 +171,29 @@ async fn a_tight_loop_burst_is_not_dropped_by_the_socket_buffer() {
     assert_whole_and_in_order(&mut rx, &sent).await;
     assert_eq!(core.lagging_disconnects(), 0);
     socket.disconnect().await.unwrap();
-    hub.shutdown().await;
+    hub.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_thousand_messages_arrive_whole_and_in_order() {
-    let hub = Hub::start(&["--rate-limit", "0"]).await;
-    let (token, _) = hub.login("agent@example.com").await;
-    let (visitor, chat_id) = hub.visitor_with_chat("Burst Visitor").await;
+    let hub = HubProcess::spawn(
+        env!("CARGO_BIN_EXE_switchboard-hub").as_ref(),
+        &["--rate-limit", "0"],
+    )
+    .await;
+    let token = testkit::demo_token(&hub.url).await;
+    let visitor = Visitor::open(&hub.url, "Burst Visitor").await;
 
-    let (socket, mut rx) = joined_agent(&hub.url, &token, &chat_id).await;
+    let (socket, mut rx) = joined_agent(&hub.url, &token, &visitor.chat_id).await;
 
     // The burst: SENDERS concurrent streams of POSTs from the visitor.
-    let url = format!("{}/v2/messages", hub.url);
     let mut tasks = Vec::new();
     for s in 0..SENDERS {
-        let (visitor, url, chat_id) = (visitor.clone(), url.clone(), chat_id.clone());
+        let visitor = visitor.clone();
         tasks.push(tokio::spawn(async move {
             let mut ids = Vec::with_capacity(BURST / SENDERS);
             for i in 0..BURST / SENDERS {
-                let m: Value = visitor
-                    .post(&url)
-                    .json(&json!({"chatId": chat_id, "content": format!("burst {s}/{i}"), "type": "text"}))
-                    .send()
-                    .await
-                    .unwrap()
-                    .error_for_status()
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
-                ids.push(m["messageId"].as_str().unwrap().to_owned());
+                ids.push(visitor.say(&format!("burst {s}/{i}")).await.message_id);
             }
             ids
         }));
