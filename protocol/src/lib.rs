@@ -9,6 +9,8 @@
 use serde::{Deserialize, Serialize};
 
 pub mod events;
+#[cfg(feature = "sqlite")]
+pub mod sql;
 pub mod sync;
 pub mod time;
 

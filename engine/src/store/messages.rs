@@ -3,27 +3,7 @@
 
 use super::*;
 
-pub(crate) fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
-    let st: String = r.get(3)?;
-    let kind: String = r.get(5)?;
-    let attachment: Option<String> = r.get(10)?;
-    Ok(Message {
-        message_id: r.get(0)?,
-        chat_id: r.get(1)?,
-        sender_id: r.get(2)?,
-        sender_type: SenderType::parse(&st).ok_or_else(|| corrupt("sender_type", &st))?,
-        content: r.get(4)?,
-        kind: MessageType::parse(&kind).ok_or_else(|| corrupt("type", &kind))?,
-        is_internal: r.get(6)?,
-        is_first_response: r.get(7)?,
-        sent_at: format_millis(r.get(8)?),
-        client_message_id: r.get(9)?,
-        attachment: match attachment {
-            Some(a) => Some(serde_json::from_str(&a).map_err(|_| corrupt("attachment", &a))?),
-            None => None,
-        },
-    })
-}
+pub(crate) use switchboard_protocol::sql::message_from_row as message_row;
 
 /// Inserts server messages, ignoring those already held (by `messageId`);
 /// a new message settles the outbox entry with its `clientMessageId`, and
@@ -40,20 +20,7 @@ pub fn insert_messages(tx: &Connection, messages: &[Message], seen: &mut Seen) -
     let mut rowid_of = tx.prepare_cached("SELECT rowid FROM messages WHERE message_id = ?1")?;
     for m in messages {
         let sent_at = ms(&m.sent_at);
-        let attachment = m.attachment.as_ref().and_then(|a| serde_json::to_string(a).ok());
-        let added = insert.execute(params![
-            m.message_id,
-            m.chat_id,
-            m.sender_id,
-            m.sender_type.as_str(),
-            m.content,
-            m.kind.as_str(),
-            m.is_internal,
-            m.is_first_response,
-            sent_at,
-            m.client_message_id,
-            attachment
-        ])?;
+        let added = insert.execute(MessageColumns::new(&m.message_id, m, sent_at).params())?;
         if added == 0 {
             let rowid: i64 = rowid_of.query_row([&m.message_id], |r| r.get(0))?;
             if seen.first_time(rowid) {

@@ -12,6 +12,7 @@ use std::{
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use rusqlite_migration::{M, Migrations};
 use switchboard_model::{ChatEntry, DeliveryStatus, LocalMessage};
+pub(crate) use switchboard_protocol::sql::{MessageColumns, corrupt, json_column};
 use switchboard_protocol::{
     Agent, Attachment, ChatStatus, ChatSummary, Message, MessageType, Notification, NotificationType,
     SenderType, VisitorInfo,
@@ -33,18 +34,6 @@ pub enum StoreError {
 }
 
 type Result<T> = std::result::Result<T, StoreError>;
-
-/// A stored value that does not decode (a corrupt or foreign database): it
-/// is logged and its row refused, never turned into a made-up default.
-pub(crate) fn corrupt(column: &str, value: &str) -> rusqlite::Error {
-    let value: String = value.chars().take(80).collect();
-    tracing::error!(column, %value, "a stored value does not decode; the row is refused");
-    rusqlite::Error::FromSqlConversionFailure(
-        0,
-        rusqlite::types::Type::Text,
-        format!("bad {column}: {value:?}").into(),
-    )
-}
 
 /// The migrations of the local cache, in order.
 pub fn migrations() -> Migrations<'static> {

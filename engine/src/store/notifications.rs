@@ -36,10 +36,7 @@ pub fn notifications(conn: &Connection, limit: u32) -> Result<Vec<Notification>>
             kind: NotificationType::parse(&kind).ok_or_else(|| corrupt("type", &kind))?,
             title: r.get(2)?,
             message: r.get(3)?,
-            data: match data {
-                Some(d) => Some(serde_json::from_str(&d).map_err(|_| corrupt("data", &d))?),
-                None => None,
-            },
+            data: json_column("data", data)?,
             created_at: format_millis(r.get(5)?),
             read: Some(r.get(6)?),
         })

@@ -13,17 +13,12 @@ pub(crate) fn outbox_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
         content: r.get(2)?,
         kind: MessageType::parse(&kind).ok_or_else(|| corrupt("type", &kind))?,
         is_internal: r.get(4)?,
-        attachment: match attachment {
-            Some(a) => Some(serde_json::from_str(&a).map_err(|_| corrupt("attachment", &a))?),
-            None => None,
-        },
+        attachment: json_column("attachment", attachment)?,
         created_at: r.get(6)?,
         attempts: r.get(7)?,
         failed: state == "failed",
         last_error: r.get(9)?,
-        upload: r
-            .get::<_, Option<String>>(10)?
-            .and_then(|u| serde_json::from_str(&u).ok()),
+        upload: json_column("upload", r.get(10)?)?,
     })
 }
 

@@ -5,29 +5,6 @@ use super::*;
 impl Store {
     // ------------------------------------------------------------ messages
 
-    fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
-        let sender_type: String = r.get(3)?;
-        let kind: String = r.get(5)?;
-        let attachment: Option<String> = r.get(10)?;
-        Ok(Message {
-            message_id: r.get(0)?,
-            chat_id: r.get(1)?,
-            sender_id: r.get(2)?,
-            sender_type: SenderType::parse(&sender_type)
-                .ok_or_else(|| corrupt("sender_type", &sender_type))?,
-            content: r.get(4)?,
-            kind: MessageType::parse(&kind).ok_or_else(|| corrupt("type", &kind))?,
-            is_internal: r.get(6)?,
-            is_first_response: r.get(7)?,
-            sent_at: format_millis(r.get(8)?),
-            client_message_id: r.get(9)?,
-            attachment: match attachment {
-                Some(json) => Some(serde_json::from_str(&json).map_err(|_| corrupt("attachment", &json))?),
-                None => None,
-            },
-        })
-    }
-
     /// Inserts a message with a fresh id and a `sentAt` strictly after the
     /// chat's newest, and stamps the chat's `updated_at`.
     pub fn insert_message(&self, m: &NewMessage<'_>) -> Result<Message> {
@@ -39,34 +16,8 @@ impl Store {
             Some(l) if l >= m.now => l + 1,
             _ => m.now,
         };
-        let id = uuid::Uuid::new_v4().to_string();
-        let attachment = m
-            .attachment
-            .map(serde_json::to_string)
-            .transpose()
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.conn
-            .prepare_cached(&format!(
-                "INSERT INTO messages ({MESSAGE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-            ))?
-            .execute(params![
-                id,
-                m.chat_id,
-                m.sender_id,
-                m.sender_type.as_str(),
-                m.content,
-                m.kind.as_str(),
-                m.is_internal,
-                m.is_first_response,
-                sent_at,
-                m.client_message_id,
-                attachment
-            ])?;
-        self.conn
-            .prepare_cached("UPDATE chats SET updated_at = MAX(updated_at, ?2) WHERE id = ?1")?
-            .execute(params![m.chat_id, sent_at])?;
-        Ok(Message {
-            message_id: id,
+        let message = Message {
+            message_id: uuid::Uuid::new_v4().to_string(),
             chat_id: m.chat_id.to_owned(),
             sender_id: m.sender_id.to_owned(),
             sender_type: m.sender_type,
@@ -77,7 +28,16 @@ impl Store {
             sent_at: format_millis(sent_at),
             client_message_id: m.client_message_id.map(str::to_owned),
             attachment: m.attachment.cloned(),
-        })
+        };
+        self.conn
+            .prepare_cached(&format!(
+                "INSERT INTO messages ({MESSAGE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+            ))?
+            .execute(MessageColumns::new(&message.message_id, &message, sent_at).params())?;
+        self.conn
+            .prepare_cached("UPDATE chats SET updated_at = MAX(updated_at, ?2) WHERE id = ?1")?
+            .execute(params![m.chat_id, sent_at])?;
+        Ok(message)
     }
 
     /// The message a sender already sent with this `clientMessageId`.
@@ -87,7 +47,7 @@ impl Store {
             .prepare_cached(&format!(
                 "SELECT {MESSAGE_COLS} FROM messages WHERE sender_id = ?1 AND client_message_id = ?2"
             ))?
-            .query_row([sender_id, client_message_id], Self::message_row)
+            .query_row([sender_id, client_message_id], message_from_row)
             .optional()?)
     }
 
@@ -96,7 +56,7 @@ impl Store {
         Ok(self
             .conn
             .prepare_cached(&format!("SELECT {MESSAGE_COLS} FROM messages WHERE id = ?1"))?
-            .query_row([id], |r| Ok((Self::message_row(r)?, r.get::<_, i64>(8)?)))
+            .query_row([id], |r| Ok((message_from_row(r)?, r.get::<_, i64>(8)?)))
             .optional()?)
     }
 
@@ -108,7 +68,7 @@ impl Store {
                 "SELECT {MESSAGE_COLS} FROM messages WHERE chat_id = ?1 AND (?2 OR is_internal = 0)
                  ORDER BY sent_at DESC LIMIT 1"
             ))?
-            .query_row(params![chat_id, include_internal], Self::message_row)
+            .query_row(params![chat_id, include_internal], message_from_row)
             .optional()?)
     }
 
@@ -137,7 +97,7 @@ impl Store {
         let mut rows: Vec<Message> = st
             .query_map(
                 params![chat_id, q.include_internal, q.date_from, q.before, fetch],
-                Self::message_row,
+                message_from_row,
             )?
             .collect::<rusqlite::Result<_>>()?;
         let has_more = rows.len() as i64 > i64::from(q.limit);

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use rusqlite_migration::{M, Migrations};
+pub(crate) use switchboard_protocol::sql::{MessageColumns, corrupt, json_column, message_from_row};
 use switchboard_protocol::{
     self as proto, Attachment, ChatStatus, ChatSummary, Message, MessageType, Notification, NotificationType,
     SenderType, Stats, VisitorInfo, time::format_millis,
@@ -376,18 +377,6 @@ impl Store {
     }
 }
 
-/// A stored value that does not decode (a corrupt or foreign database): it
-/// is logged and its row refused, never turned into a made-up default.
-pub(crate) fn corrupt(column: &str, value: &str) -> rusqlite::Error {
-    let value: String = value.chars().take(80).collect();
-    tracing::error!(column, %value, "a stored value does not decode; the row is refused");
-    rusqlite::Error::FromSqlConversionFailure(
-        0,
-        rusqlite::types::Type::Text,
-        format!("bad {column}: {value:?}").into(),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -504,5 +493,33 @@ mod tests {
             .unwrap();
         let err = s.chat("c1").unwrap_err();
         assert!(err.to_string().contains("bad status"), "{err}");
+    }
+
+    #[test]
+    fn a_notification_whose_data_does_not_decode_is_refused() {
+        let s = seeded();
+        let agent = proto::Agent {
+            id: "a1".into(),
+            name: "Alex".into(),
+            email: "a@example.com".into(),
+            role: "agent".into(),
+        };
+        s.insert_agent(&agent, "h", 0).unwrap();
+        let n = Notification {
+            id: "n1".into(),
+            kind: NotificationType::Info,
+            title: "t".into(),
+            message: "m".into(),
+            data: Some(serde_json::json!({"chatId": "c1"})),
+            created_at: format_millis(0),
+            read: None,
+        };
+        s.insert_notification("a1", &n, 0).unwrap();
+        assert_eq!(s.notifications("a1", false, 10).unwrap().len(), 1);
+        s.conn
+            .execute("UPDATE notifications SET data = '{not json' WHERE id = 'n1'", [])
+            .unwrap();
+        let err = s.notifications("a1", false, 10).unwrap_err();
+        assert!(err.to_string().contains("bad data"), "{err}");
     }
 }

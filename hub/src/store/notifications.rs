@@ -39,7 +39,7 @@ impl Store {
                 kind: NotificationType::parse(&kind).ok_or_else(|| corrupt("type", &kind))?,
                 title: r.get(2)?,
                 message: r.get(3)?,
-                data: data.and_then(|d| serde_json::from_str(&d).ok()),
+                data: json_column("data", data)?,
                 created_at: format_millis(r.get(5)?),
                 read: Some(r.get::<_, Option<i64>>(6)?.is_some()),
             })
