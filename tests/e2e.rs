@@ -7,7 +7,7 @@
 use std::{
     path::PathBuf,
     process::{Child, Command, Stdio},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use serde_json::{Value, json};
@@ -15,6 +15,10 @@ use thirtyfour::prelude::*;
 
 mod common;
 use common::{POLL, TIMEOUT};
+
+/// How long scrolling through a long chat may take, and how often it turns.
+const SCROLL_TIMEOUT: Duration = Duration::from_secs(60);
+const SCROLL_POLL: Duration = Duration::from_millis(150);
 use switchboard_hub::testkit::{TestHub, Visitor};
 
 /// One app at a time: two cores, one display.
@@ -42,6 +46,15 @@ fn environment_ready() -> bool {
     }
     eprintln!("skipped: {msg}");
     false
+}
+
+/// The turn of one end-to-end test: `None` (skip) where the environment
+/// lacks what they need, outside CI.
+async fn one_app_at_a_time() -> Option<tokio::sync::MutexGuard<'static, ()>> {
+    if !environment_ready() {
+        return None;
+    }
+    Some(SERIAL.lock().await)
 }
 
 fn which(bin: &str) -> bool {
@@ -73,11 +86,13 @@ impl Driver {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("tauri-driver starts");
-        let deadline = Instant::now() + TIMEOUT;
-        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-            assert!(Instant::now() < deadline, "tauri-driver did not listen");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let listening = common::poll_until(TIMEOUT, POLL, || async {
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .map_err(|e| e.to_string())
+        })
+        .await;
+        assert!(listening.is_ok(), "tauri-driver did not listen: {listening:?}");
         Self { child, port }
     }
 }
@@ -134,14 +149,15 @@ impl App {
     async fn close(self) -> PathBuf {
         let _ = self.driver.quit().await;
         let lock = self.data_dir.join("instance.lock");
-        let deadline = Instant::now() + TIMEOUT;
-        while let Ok(f) = std::fs::File::options().write(true).open(&lock) {
-            if f.try_lock().is_ok() {
-                break;
+        let free = common::poll_until(TIMEOUT, POLL, || async {
+            match std::fs::File::options().write(true).open(&lock) {
+                // No lock file: nothing holds the directory.
+                Err(_) => Ok(()),
+                Ok(f) => f.try_lock().map_err(|e| e.to_string()),
             }
-            assert!(Instant::now() < deadline, "the app did not exit");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        })
+        .await;
+        assert_eq!(free, Ok(()), "the app did not exit");
         self.data_dir
     }
 
@@ -264,10 +280,9 @@ fn row(chat_id: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_signs_in_accepts_replies_and_writes_a_note() {
-    if !environment_ready() {
+    let Some(_serial) = one_app_at_a_time().await else {
         return;
-    }
-    let _serial = SERIAL.lock().await;
+    };
     let hub = TestHub::start().await;
     let app = App::launch(&[]).await;
 
@@ -413,10 +428,9 @@ async fn an_agent_signs_in_accepts_replies_and_writes_a_note() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hub_restarts_and_the_app_catches_up_with_no_duplicate() {
-    if !environment_ready() {
+    let Some(_serial) = one_app_at_a_time().await else {
         return;
-    }
-    let _serial = SERIAL.lock().await;
+    };
     let mut hub = TestHub::start().await;
     let app = App::launch(&[]).await;
     app.sign_in(&hub.url()).await;
@@ -460,10 +474,9 @@ async fn the_hub_restarts_and_the_app_catches_up_with_no_duplicate() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn switchboard_demo_starts_signed_in_with_simulated_visitors() {
-    if !environment_ready() {
+    let Some(_serial) = one_app_at_a_time().await else {
         return;
-    }
-    let _serial = SERIAL.lock().await;
+    };
     let app = App::launch(&["--demo"]).await;
     app.attr_until("#connection", "data-state", "online").await;
     app.text_until(".pill.demo", "the demo badge", |t| t == "DEMO")
@@ -619,10 +632,9 @@ fn files_containing(dir: &std::path::Path, needle: &[u8]) -> Vec<PathBuf> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_token_lives_in_the_keychain_and_the_next_start_goes_straight_to_the_inbox() {
-    if !environment_ready() {
+    let Some(_serial) = one_app_at_a_time().await else {
         return;
-    }
-    let _serial = SERIAL.lock().await;
+    };
     let Some(keychain) = PrivateKeychain::start() else {
         assert!(
             !std::env::var("CI").is_ok_and(|v| v == "true"),
@@ -697,10 +709,9 @@ async fn in_page(app: &App, text: &str) -> (bool, usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_long_chat_keeps_a_window_of_messages_and_scrolls_back_to_its_start() {
-    if !environment_ready() {
+    let Some(_serial) = one_app_at_a_time().await else {
         return;
-    }
-    let _serial = SERIAL.lock().await;
+    };
     let mut hub = TestHub::start_with_limits(switchboard_hub::Limits {
         rate_limit_per_sec: 0,
         ..Default::default()
@@ -726,77 +737,64 @@ async fn a_long_chat_keeps_a_window_of_messages_and_scrolls_back_to_its_start() 
 
     // Scroll up to the start, one screen at a time: the window follows and
     // never holds more than its size.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut most = 0;
-    loop {
+    let most = std::cell::Cell::new(0);
+    let reached = common::poll_until(SCROLL_TIMEOUT, SCROLL_POLL, || async {
         let (found, n) = in_page(&app, "m0").await;
-        most = most.max(n);
+        most.set(most.get().max(n));
         if found {
-            break;
+            return Ok(());
         }
-        if Instant::now() >= deadline {
-            app.screenshot("e2e-failure.png").await;
-            let first = app
-                .driver
-                .execute(
-                    "const b = document.querySelectorAll('.bubble .content'); return [b[0] && b[0].textContent, b.length, document.getElementById('timeline').scrollTop];",
-                    vec![],
-                )
-                .await
-                .expect("script");
-            panic!(
-                "never reached the first message; first in page, count, scrollTop: {}",
-                first.json()
-            );
-        }
-        app.driver
-            .execute("document.getElementById('timeline').scrollTop = 0", vec![])
+        let seen = app
+            .driver
+            .execute(
+                "const b = document.querySelectorAll('.bubble .content'); const t = document.getElementById('timeline'); const seen = [b[0] && b[0].textContent, b.length, t.scrollTop]; t.scrollTop = 0; return seen;",
+                vec![],
+            )
             .await
-            .expect("scroll");
-        tokio::time::sleep(Duration::from_millis(150)).await;
+            .map_err(|e| e.to_string())?;
+        Err(format!("first in page, count, scrollTop: {}", seen.json()))
+    })
+    .await;
+    if let Err(seen) = reached {
+        app.screenshot("e2e-failure.png").await;
+        panic!("never reached the first message; {seen}");
     }
+    let most = most.get();
     assert!(most <= 80, "at most 80 bubbles in the page, saw {most}");
     // One more turn up finds nothing older, and says so.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    let started = common::poll_until(TIMEOUT, SCROLL_POLL, || async {
         let started = app
             .driver
             .execute(
-                "const s = document.querySelector('.timeline-start'); return !!s && s.textContent.includes('Start of the conversation');",
+                "const s = document.querySelector('.timeline-start'); const t = document.getElementById('timeline'); if (s && s.textContent.includes('Start of the conversation')) return true; t.scrollTop = 1; t.scrollTop = 0; return false;",
                 vec![],
             )
             .await
-            .expect("script");
-        if started.json().as_bool() == Some(true) {
-            break;
+            .map_err(|e| e.to_string())?;
+        match started.json().as_bool() {
+            Some(true) => Ok(()),
+            _ => Err("no marker yet".to_owned()),
         }
-        assert!(Instant::now() < deadline, "no start-of-conversation marker");
-        app.driver
-            .execute(
-                "const t = document.getElementById('timeline'); t.scrollTop = 1; t.scrollTop = 0;",
-                vec![],
-            )
-            .await
-            .expect("scroll");
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
+    })
+    .await;
+    assert_eq!(started, Ok(()), "a start-of-conversation marker");
     assert!(in_page(&app, "m0").await.0);
     // And back down to the newest.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
+    let back = common::poll_until(SCROLL_TIMEOUT, SCROLL_POLL, || async {
         if in_page(&app, &newest).await.0 {
-            break;
+            return Ok(());
         }
-        assert!(Instant::now() < deadline, "never came back to the newest message");
         app.driver
             .execute(
                 "const t = document.getElementById('timeline'); t.scrollTop = t.scrollHeight",
                 vec![],
             )
             .await
-            .expect("scroll");
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
+            .map_err(|e| e.to_string())?;
+        Err("not in the page yet".to_owned())
+    })
+    .await;
+    assert_eq!(back, Ok(()), "came back to the newest message");
     app.quit().await;
     hub.stop().await;
 }
@@ -857,10 +855,9 @@ fn red_square_png() -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn try_the_demo_is_one_click_from_the_sign_in_screen() {
-    if !environment_ready() {
+    let Some(_serial) = one_app_at_a_time().await else {
         return;
-    }
-    let _serial = SERIAL.lock().await;
+    };
     let app = App::launch(&[]).await;
     app.el("#demo").await.click().await.expect("try the demo");
     app.attr_until("#connection", "data-state", "online").await;
@@ -878,10 +875,9 @@ async fn try_the_demo_is_one_click_from_the_sign_in_screen() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_notification_service_the_app_works_and_says_so_once() {
-    if !environment_ready() {
+    let Some(_serial) = one_app_at_a_time().await else {
         return;
-    }
-    let _serial = SERIAL.lock().await;
+    };
     let bus = PrivateBus::start(true).expect("a bare D-Bus session");
     let mut hub = TestHub::start().await;
     let env = bus.env();
@@ -915,10 +911,9 @@ async fn without_a_notification_service_the_app_works_and_says_so_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_launch_shows_the_first_instead_of_starting_again() {
-    if !environment_ready() {
+    let Some(_serial) = one_app_at_a_time().await else {
         return;
-    }
-    let _serial = SERIAL.lock().await;
+    };
     let app = App::launch(&[]).await;
     app.el("#signin").await;
     let mut second = tokio::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
@@ -951,25 +946,20 @@ async fn a_second_launch_shows_the_first_instead_of_starting_again() {
 
 /// Waits until the app's settings file satisfies `pred`.
 async fn settings_until(data_dir: &std::path::Path, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        if let Ok(bytes) = std::fs::read(data_dir.join("settings.json"))
-            && let Ok(v) = serde_json::from_slice::<Value>(&bytes)
-            && pred(&v)
-        {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "settings.json never showed {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let seen = common::poll_until(TIMEOUT, POLL, || async {
+        let bytes = std::fs::read(data_dir.join("settings.json")).map_err(|e| e.to_string())?;
+        let v: Value = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
+        if pred(&v) { Ok(v) } else { Err(v.to_string()) }
+    })
+    .await;
+    seen.unwrap_or_else(|last| panic!("settings.json never showed {what}; last {last}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_settings_screen_and_the_mute_switch_are_saved() {
-    if !environment_ready() {
+    let Some(_serial) = one_app_at_a_time().await else {
         return;
-    }
-    let _serial = SERIAL.lock().await;
+    };
     let mut hub = TestHub::start().await;
     let app = App::launch(&[]).await;
     app.sign_in(&hub.url()).await;
@@ -1062,10 +1052,9 @@ impl Watcher {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tray_shows_the_unread_total() {
-    if !environment_ready() {
+    let Some(_serial) = one_app_at_a_time().await else {
         return;
-    }
-    let _serial = SERIAL.lock().await;
+    };
     let bus = PrivateBus::start(true).expect("a bare D-Bus session");
     let (tx, mut items) = tokio::sync::mpsc::unbounded_channel();
     let host = zbus::connection::Builder::address(bus.address.as_str())
@@ -1101,28 +1090,23 @@ async fn the_tray_shows_the_unread_total() {
     let v = Visitor::opens_chat(&hub.url(), "Tomás", "hola").await;
     v.say("¿hola?").await;
     app.text_until("#total-unread", "two unread", |t| t == "2").await;
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
+    let two = common::poll_until(TIMEOUT, POLL, || async {
         let l = label().await;
-        if l == "2" {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the tray label is {l:?}, not 2");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        if l == "2" { Ok(()) } else { Err(l) }
+    })
+    .await;
+    assert_eq!(two, Ok(()), "the tray label says 2");
     // Read: the tray clears with the badges.
     app.el("#tab-all").await.click().await.expect("all");
     app.el(&row(&v.chat_id)).await.click().await.expect("open");
     app.text_until("#total-unread", "nothing unread", |t| t == "0")
         .await;
-    loop {
+    let cleared = common::poll_until(TIMEOUT, POLL, || async {
         let l = label().await;
-        if l.is_empty() {
-            break;
-        }
-        assert!(Instant::now() < deadline + TIMEOUT, "the tray label stayed {l:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        if l.is_empty() { Ok(()) } else { Err(l) }
+    })
+    .await;
+    assert_eq!(cleared, Ok(()), "the tray label clears");
     app.quit().await;
     hub.stop().await;
     drop(host);

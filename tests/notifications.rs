@@ -10,7 +10,7 @@ use std::{
     io::{BufRead, BufReader},
     process::{Child, Command, Stdio},
     sync::mpsc,
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use serde_json::{Value, json};
@@ -95,17 +95,9 @@ impl Monitor {
 
     /// The next notification of this app.
     fn next(&self, what: &str) -> Raised {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let r = self
-                .rx
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("no notification: {what}"));
-            if r.app == self.app {
-                return r;
-            }
-        }
+        common::recv_until(&self.rx, common::TIMEOUT, what, |r| {
+            (r.app == self.app).then_some(r)
+        })
     }
 }
 
@@ -219,17 +211,9 @@ impl World {
     }
 
     fn wait_change(&self, what: &str, pred: impl Fn(&Value) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let batch = self
-                .changes
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("no change: {what}"));
-            if batch.iter().any(&pred) {
-                return;
-            }
-        }
+        common::recv_until(&self.changes, common::TIMEOUT, what, |batch| {
+            batch.iter().any(&pred).then_some(())
+        });
     }
 
     fn visitor(&self, name: &str, first: &str) -> Visitor {
@@ -318,11 +302,12 @@ fn notifications_ring_right() {
     let n = monitor.next("Ana's message");
     assert_eq!((n.title.as_str(), n.body.as_str()), ("Ana Torres", "uno"));
     // Clicking it opens the app at that chat.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while dunstctl(&["count", "displayed"]).trim() != "1" {
-        assert!(Instant::now() < deadline, "dunst never showed it");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let shown =
+        w.rt.block_on(common::poll_until(common::TIMEOUT, common::POLL, || async {
+            let n = dunstctl(&["count", "displayed"]);
+            if n.trim() == "1" { Ok(()) } else { Err(n) }
+        }));
+    assert_eq!(shown, Ok(()), "dunst shows the notification");
     dunstctl(&["action", "0"]);
     let chat = opened
         .recv_timeout(Duration::from_secs(20))

@@ -2,10 +2,7 @@
 //! harness (the mock runtime: real IPC dispatch, no window system), against
 //! the real hub on a loopback port and real SQLite files.
 
-use std::{
-    sync::mpsc,
-    time::{Duration, Instant},
-};
+use std::{sync::mpsc, time::Duration};
 
 use serde_json::{Value, json};
 use switchboard_app::Options;
@@ -74,17 +71,12 @@ impl World {
 
     /// Waits for a forwarded change matching `pred`.
     fn wait_change(&self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let batch = self
-                .changes
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("no forwarded change: {what}"));
-            if let Some(c) = batch.into_iter().find(|c| pred(c)) {
-                return c;
-            }
-        }
+        common::recv_until(
+            &self.changes,
+            Duration::from_secs(15),
+            what,
+            |batch: Vec<Value>| batch.into_iter().find(|c| pred(c)),
+        )
     }
 
     /// A visitor opens a chat and writes.

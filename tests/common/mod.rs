@@ -65,3 +65,24 @@ where
         tokio::time::sleep(every).await;
     }
 }
+
+/// Takes from `rx` until an item satisfies `pick`, for at most `timeout`,
+/// and gives back what `pick` made of it; `what` names it in the failure.
+/// The one wait on a channel of events of the app's tests.
+pub fn recv_until<T, R>(
+    rx: &std::sync::mpsc::Receiver<T>,
+    timeout: Duration,
+    what: &str,
+    mut pick: impl FnMut(T) -> Option<R>,
+) -> R {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let item = rx
+            .recv_timeout(left)
+            .unwrap_or_else(|e| panic!("{what}: nothing within {timeout:?} ({e})"));
+        if let Some(r) = pick(item) {
+            return r;
+        }
+    }
+}
