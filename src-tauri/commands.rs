@@ -163,6 +163,12 @@ pub async fn mark_read(shell: State<'_, Shell>, args: MarkRead) -> Answer<MarkRe
     Ok(shell.engine().await?.mark_read(&args.chat_id, &args.message_id)?)
 }
 
+/// Keeps what I have written in a chat and not sent.
+#[tauri::command]
+pub async fn save_draft(shell: State<'_, Shell>, args: SaveDraft) -> Answer<SaveDraft> {
+    Ok(shell.engine().await?.save_draft(&args.chat_id, &args.draft)?)
+}
+
 /// Tells a chat I am typing (the UI throttles these).
 #[tauri::command]
 pub async fn typing(shell: State<'_, Shell>, args: Typing) -> Answer<Typing> {

@@ -68,6 +68,7 @@ pub fn with_shell<R: Runtime>(builder: tauri::Builder<R>, shell: Shell) -> tauri
             commands::accept,
             commands::close,
             commands::mark_read,
+            commands::save_draft,
             commands::typing,
             commands::set_presence,
             commands::agents,

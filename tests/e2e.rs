@@ -19,7 +19,7 @@ use common::{POLL, TIMEOUT};
 /// How long scrolling through a long chat may take, and how often it turns.
 const SCROLL_TIMEOUT: Duration = Duration::from_secs(60);
 const SCROLL_POLL: Duration = Duration::from_millis(150);
-use switchboard_hub::testkit::{TestHub, Visitor};
+use switchboard_hub::testkit::{self, TestHub, Visitor};
 
 /// One app at a time: two cores, one display.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -230,6 +230,34 @@ impl App {
         }
     }
 
+    /// Waits until the `value` of the element matching `css` is `want`.
+    async fn value_until(&self, css: &str, want: &str) {
+        let seen = common::poll_until(TIMEOUT, POLL, || async {
+            let e = self.last(css).await.ok_or_else(|| "no element".to_owned())?;
+            match e.prop("value").await.ok().flatten() {
+                Some(v) if v == want => Ok(()),
+                other => Err(format!("{other:?}")),
+            }
+        })
+        .await;
+        if let Err(last) = seen {
+            self.fail(&format!("{css} value: expected {want:?}, last {last}"))
+                .await;
+        }
+    }
+
+    /// Kills the app with SIGKILL (no chance to save anything), and waits
+    /// until it has let go of its data directory.
+    async fn kill_9(self) -> PathBuf {
+        let status = Command::new("pkill")
+            .args(["-KILL", "-f", "--"])
+            .arg(format!("--data-dir {}", self.data_dir.display()))
+            .status()
+            .expect("pkill");
+        assert!(status.success(), "the app's process was found and killed");
+        self.close().await
+    }
+
     /// Saves a screenshot and fails the test with `what`.
     async fn fail(&self, what: &str) -> ! {
         self.screenshot("e2e-failure.png").await;
@@ -240,11 +268,10 @@ impl App {
         let s = self.el("#server").await;
         s.clear().await.expect("clear");
         s.send_keys(server).await.expect("server");
-        self.el("#email")
-            .await
-            .send_keys("agent@example.com")
-            .await
-            .expect("email");
+        let email = self.el("#email").await;
+        // A second start prefills it.
+        email.clear().await.expect("clear");
+        email.send_keys("agent@example.com").await.expect("email");
         self.el("#password")
             .await
             .send_keys("password")
@@ -1110,4 +1137,99 @@ async fn the_tray_shows_the_unread_total() {
     app.quit().await;
     hub.stop().await;
     drop(host);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_chat_keeps_its_draft_across_switches_and_a_kill_9_and_sending_clears_it() {
+    let Some(_serial) = one_app_at_a_time().await else {
+        return;
+    };
+    let mut hub = TestHub::start().await;
+    let ana = Visitor::opens_chat(&hub.url(), "Ana Borrador", "hola").await;
+    let bea = Visitor::opens_chat(&hub.url(), "Bea Borrador", "buenas").await;
+    let app = App::launch(&[]).await;
+    app.sign_in(&hub.url()).await;
+    app.el("#tab-all").await.click().await.expect("all");
+
+    // Ana: a reply, typed and not sent; the engine keeps it (the row says so).
+    app.el(&row(&ana.chat_id)).await.click().await.expect("open Ana");
+    app.el("#composer-input")
+        .await
+        .send_keys("Hola Ana, un momento")
+        .await
+        .expect("type");
+    app.attr_until(&row(&ana.chat_id), "data-draft", "true").await;
+    // Bea: her own, empty composer; a note this time.
+    app.el(&row(&bea.chat_id)).await.click().await.expect("open Bea");
+    app.value_until("#composer-input", "").await;
+    app.attr_until("#composer", "data-mode", "reply").await;
+    app.text_until(
+        &format!("{} .preview", row(&ana.chat_id)),
+        "Ana's draft in the inbox",
+        |t| t == "Draft: Hola Ana, un momento",
+    )
+    .await;
+    app.el("#mode-note").await.click().await.expect("note");
+    app.el("#composer-input")
+        .await
+        .send_keys("Cliente VIP")
+        .await
+        .expect("type");
+    app.attr_until(&row(&bea.chat_id), "data-draft", "true").await;
+    // Back to Ana: her text and mode are back.
+    app.el(&row(&ana.chat_id)).await.click().await.expect("open Ana");
+    app.value_until("#composer-input", "Hola Ana, un momento").await;
+    app.attr_until("#composer", "data-mode", "reply").await;
+    app.screenshot("e2e-draft.png").await;
+
+    // kill -9, then a new start on the same data: both drafts are there.
+    let data_dir = app.kill_9().await;
+    let app = App::launch_in(data_dir, &["--no-keychain"], &[]).await;
+    app.sign_in(&hub.url()).await;
+    app.el("#tab-all").await.click().await.expect("all");
+    app.attr_until(&row(&ana.chat_id), "data-draft", "true").await;
+    app.attr_until(&row(&bea.chat_id), "data-draft", "true").await;
+    app.el(&row(&bea.chat_id)).await.click().await.expect("open Bea");
+    app.value_until("#composer-input", "Cliente VIP").await;
+    app.attr_until("#composer", "data-mode", "note").await;
+
+    // Sending clears the draft: the row, and the next start.
+    app.el(&row(&ana.chat_id)).await.click().await.expect("open Ana");
+    app.value_until("#composer-input", "Hola Ana, un momento").await;
+    app.el("#composer-input")
+        .await
+        .send_keys(Key::Enter)
+        .await
+        .expect("send");
+    app.attr_until(&row(&ana.chat_id), "data-draft", "false").await;
+    app.value_until("#composer-input", "").await;
+    let sent = common::poll_until(TIMEOUT, POLL, || async {
+        let seen = ana.sees().await;
+        if seen.iter().any(|m| m.content == "Hola Ana, un momento") {
+            Ok(())
+        } else {
+            Err(format!("{} messages", seen.len()))
+        }
+    })
+    .await;
+    assert_eq!(sent, Ok(()), "the visitor got the draft once sent");
+    let data_dir = app.close().await;
+    let app = App::launch_in(data_dir, &["--no-keychain"], &[]).await;
+    app.sign_in(&hub.url()).await;
+    app.el("#tab-all").await.click().await.expect("all");
+    app.attr_until(&row(&ana.chat_id), "data-draft", "false").await;
+    app.attr_until(&row(&bea.chat_id), "data-draft", "true").await;
+
+    // A colleague takes Bea's chat: her composer says so before I send.
+    let (sam, password) = (switchboard_hub::DEMO_AGENTS[1].1, switchboard_hub::DEMO_PASSWORD);
+    let sam = testkit::login(&hub.url(), sam, password).await;
+    testkit::accept(&hub.url(), &sam.token, &bea.chat_id).await;
+    app.el(&row(&bea.chat_id)).await.click().await.expect("open Bea");
+    app.text_until("#held-warning", "who holds the chat", |t| {
+        t.contains("Sam Second is handling this chat")
+    })
+    .await;
+    app.screenshot("e2e-held.png").await;
+    app.quit().await;
+    hub.stop().await;
 }

@@ -30,7 +30,7 @@ use std::{
     time::Duration,
 };
 
-pub use switchboard_model::{Change, ChatEntry, ConnectionState, DeliveryStatus, LocalMessage};
+pub use switchboard_model::{Change, ChatEntry, ConnectionState, DeliveryStatus, Draft, LocalMessage};
 use switchboard_protocol::{
     Agent, ChatRef, Empty, NotificationRead, Presence, PresenceUpdate, ReadRequest, events::client,
 };
@@ -492,6 +492,29 @@ impl Engine {
         for c in changes {
             self.inner.publish(c);
         }
+        Ok(())
+    }
+
+    /// Keeps what I have written in a chat and not sent (text and mode),
+    /// replacing its previous draft; an empty reply removes it. Publishes
+    /// the chat, whose entry carries the draft.
+    pub fn save_draft(&self, chat_id: &str, draft: &Draft) -> Result<()> {
+        let chars = draft.content.chars().count();
+        if chars > Draft::MAX_CHARS {
+            return Err(EngineError::TooLong {
+                chars,
+                limit: Draft::MAX_CHARS,
+            });
+        }
+        let me = self.inner.me_id();
+        let chat = self.inner.store().write(|tx| {
+            if !store::save_draft(tx, chat_id, draft, switchboard_protocol::time::now_ms())? {
+                return Ok(None);
+            }
+            store::chat_entry(tx, chat_id, &me)
+        })?;
+        let chat = chat.ok_or_else(|| EngineError::UnknownChat(chat_id.to_owned()))?;
+        self.inner.publish(Change::Chat { chat: Box::new(chat) });
         Ok(())
     }
 

@@ -105,6 +105,8 @@ impl Engine {
                 return Ok(None);
             }
             store::enqueue(tx, &entry)?;
+            // What was written is on its way: the draft goes in the same step.
+            store::clear_draft(tx, chat_id)?;
             Ok(Some(inbound::chat_changes(
                 tx,
                 &me,

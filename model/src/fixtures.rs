@@ -96,6 +96,7 @@ pub fn chat(id: &str) -> ChatBuilder {
         created_at: "t".to_owned(),
         updated_at: "t".to_owned(),
         unread: 0,
+        draft: None,
     })
 }
 
@@ -144,6 +145,15 @@ impl ChatBuilder {
     /// With this many unread.
     pub fn unread(mut self, n: u64) -> Self {
         self.0.unread = n;
+        self
+    }
+
+    /// With this draft (a reply).
+    pub fn draft(mut self, content: &str) -> Self {
+        self.0.draft = Some(crate::Draft {
+            content: content.to_owned(),
+            internal: false,
+        });
         self
     }
 

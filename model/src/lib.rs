@@ -145,6 +145,36 @@ pub struct ChatEntry {
     pub updated_at: String,
     /// Messages from others after my read marker.
     pub unread: u64,
+    /// What I have written here and not sent yet (this device only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft: Option<Draft>,
+}
+
+/// What the agent has written in a chat and not sent yet: the composer's
+/// text and its mode. Kept by the engine, one per chat.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Draft {
+    /// The text as typed.
+    pub content: String,
+    /// The composer is in internal-note mode.
+    pub internal: bool,
+}
+
+impl Draft {
+    /// Longest draft kept, in characters: well past what can be sent
+    /// (`MAX_CONTENT_CHARS`), so an over-long text is kept to be cut, not lost.
+    pub const MAX_CHARS: usize = 10 * switchboard_protocol::MAX_CONTENT_CHARS;
+
+    /// Nothing to keep: no text, and the default mode (reply).
+    pub fn is_empty(&self) -> bool {
+        self.content.is_empty() && !self.internal
+    }
+
+    /// Worth a mark in the inbox: some text that is not only blanks.
+    pub fn has_text(&self) -> bool {
+        !self.content.trim().is_empty()
+    }
 }
 
 impl ChatEntry {
@@ -160,6 +190,7 @@ impl ChatEntry {
             created_at: s.created_at,
             updated_at: s.updated_at,
             unread: 0,
+            draft: None,
         }
     }
 }

@@ -402,15 +402,24 @@ pub fn ChatRow(
     let queued = chat.status == ChatStatus::Pending;
     let open_id = id.clone();
     let accept_id = id.clone();
-    let line = match &typing {
-        Some(who) => lang.typing(who),
-        None => preview(lang, &chat),
+    // What I left unsent here shows in place of the last message (not in
+    // the chat I am writing in: its composer shows it).
+    let draft = chat.draft.as_ref().filter(|d| d.has_text() && !active).map(|d| {
+        let line = d.content.lines().find(|l| !l.trim().is_empty());
+        (line.unwrap_or_default().to_owned(), d.internal)
+    });
+    let (line, line_class) = match (&typing, &draft) {
+        (Some(who), _) => (lang.typing(who), "preview typing"),
+        (None, Some((d, _))) => (d.clone(), "preview draft"),
+        (None, None) => (preview(lang, &chat), "preview"),
     };
+    let has_draft = chat.draft.as_ref().is_some_and(|d| d.has_text());
     rsx! {
         li {
             class: if active { "chat-row active" } else { "chat-row" },
             "data-chat-id": "{id}",
             "data-unread": "{chat.unread}",
+            "data-draft": "{has_draft}",
             onclick: move |_| {
                 if let Some(ctx) = ctx {
                     spawn_forever(open_chat(ctx, open_id.clone()));
@@ -422,7 +431,12 @@ pub fn ChatRow(
                     span { class: "visitor-name", "{chat.visitor.name}" }
                     span { class: "when muted small", "{when}" }
                 }
-                div { class: if typing.is_some() { "preview typing" } else { "preview" }, "{line}" }
+                div { class: line_class,
+                    if let (Some((_, note)), None) = (&draft, &typing) {
+                        span { class: "draft-mark", {lang.draft_prefix(*note)} }
+                    }
+                    "{line}"
+                }
                 div { class: "chat-bottom",
                     span { class: status_class, {lang.status(chat.status)} }
                     if let Some(a) = assignee {
@@ -644,6 +658,43 @@ mod tests {
         });
         assert!(html.contains("Lucía is typing…"), "{html}");
         assert!(html.contains("chat-row active"), "{html}");
+    }
+
+    #[test]
+    fn a_draft_shows_in_place_of_the_last_message_except_in_the_open_chat() {
+        let row = |active: bool, draft: &str| {
+            let mut chat = chat_with("hola", false);
+            chat.draft = Some(switchboard_model::Draft {
+                content: draft.to_owned(),
+                internal: false,
+            });
+            dioxus_ssr::render_element(rsx! {
+                ChatRow { chat, active, typing: None, assignee: None, now: 0i64 }
+            })
+        };
+        let html = row(false, "\n  Hola Lucía, <b>te</b> escribo\nsegunda línea");
+        assert!(html.contains(r#"data-draft="true""#), "{html}");
+        assert!(html.contains("Draft: "), "{html}");
+        assert!(
+            html.contains("  Hola Lucía, &#60;b&#62;te&#60;/b&#62; escribo<"),
+            "{html}"
+        );
+        assert!(!html.contains("segunda"), "{html}");
+        let open = row(true, "Hola");
+        assert!(!open.contains("Draft: "), "{open}");
+        assert!(open.contains(r#"data-draft="true""#), "{open}");
+        let mut note = chat_with("hola", false);
+        note.draft = Some(switchboard_model::Draft {
+            content: "revisar".to_owned(),
+            internal: true,
+        });
+        let note = dioxus_ssr::render_element(rsx! {
+            ChatRow { chat: note, active: false, typing: None, assignee: None, now: 0i64 }
+        });
+        assert!(note.contains("Draft note: "), "{note}");
+        let blank = row(false, "   ");
+        assert!(blank.contains(r#"data-draft="false""#), "{blank}");
+        assert!(!blank.contains("Draft: "), "{blank}");
     }
 
     #[test]

@@ -94,6 +94,30 @@ impl Lang {
         }
     }
 
+    /// The composer's warning in a chat a colleague holds: in reply mode
+    /// it says the visitor reads it too; a note stays among agents.
+    pub fn held_by(self, who: &str, note: bool) -> String {
+        match (self, note) {
+            (Self::En, false) => {
+                format!("{who} is handling this chat. What you send goes to the visitor too.")
+            }
+            (Self::En, true) => format!("{who} is handling this chat."),
+            (Self::Es, false) => {
+                format!("{who} está atendiendo este chat. Lo que envíes también le llega al visitante.")
+            }
+            (Self::Es, true) => format!("{who} está atendiendo este chat."),
+        }
+    }
+
+    /// A chat's unsent text in the inbox: "Draft: …" ("Draft note: …").
+    pub fn draft_prefix(self, note: bool) -> &'static str {
+        if note {
+            self.pick("Draft note: ", "Nota en borrador: ")
+        } else {
+            self.pick("Draft: ", "Borrador: ")
+        }
+    }
+
     /// "7 new messages in 3 chats"
     pub fn caught_up(self, messages: u64, chats: u64) -> String {
         match self {

@@ -119,6 +119,14 @@ where
     Ok(rx)
 }
 
+/// A warning in the webview's console (nothing on the host).
+pub fn warn(message: &str) {
+    #[cfg(target_arch = "wasm32")]
+    web_sys::console::warn_1(&message.into());
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = message;
+}
+
 /// Waits `ms` milliseconds (a browser timer; on the host, returns at once).
 pub async fn sleep(ms: u32) {
     #[cfg(target_arch = "wasm32")]

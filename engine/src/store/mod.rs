@@ -11,7 +11,7 @@ use std::{
 
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use rusqlite_migration::{M, Migrations};
-use switchboard_model::{ChatEntry, DeliveryStatus, LocalMessage};
+use switchboard_model::{ChatEntry, DeliveryStatus, Draft, LocalMessage};
 pub(crate) use switchboard_protocol::sql::{MessageColumns, corrupt, json_column};
 use switchboard_protocol::{
     Agent, Attachment, ChatStatus, ChatSummary, Message, MessageType, Notification, NotificationType,
@@ -40,6 +40,7 @@ pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("../../../migrations/0001_init.sql")),
         M::up(include_str!("../../../migrations/0002_outbox_uploads.sql")),
+        M::up(include_str!("../../../migrations/0003_drafts.sql")),
     ])
 }
 
@@ -233,11 +234,12 @@ impl Store {
 }
 
 mod chats;
+mod drafts;
 mod messages;
 mod notifications;
 mod outbox;
 
-pub use self::{chats::*, messages::*, notifications::*, outbox::*};
+pub use self::{chats::*, drafts::*, messages::*, notifications::*, outbox::*};
 
 #[cfg(test)]
 mod tests {

@@ -23,7 +23,7 @@ use std::{
 pub use self::{
     process::HubProcess,
     proxy::Proxy,
-    web::{Visitor, demo_token, history, login},
+    web::{Visitor, accept, demo_token, history, login},
 };
 use crate::{Core, HubConfig, Limits, RunningHub};
 

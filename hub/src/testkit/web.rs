@@ -44,6 +44,17 @@ pub async fn demo_token(url: &str) -> String {
     login(url, DEMO_AGENTS[0].1, DEMO_PASSWORD).await.token
 }
 
+/// An agent accepts a queued chat (`POST /v2/chats/{id}/accept`).
+pub async fn accept(url: &str, token: &str, chat_id: &str) -> ChatSummary {
+    answer(
+        reqwest::Client::new()
+            .post(format!("{url}/v2/chats/{chat_id}/accept"))
+            .bearer_auth(token),
+        "accept",
+    )
+    .await
+}
+
 /// Every message of a chat on the hub, as an agent sees it (internal notes
 /// included), oldest first, read page by page.
 pub async fn history(url: &str, token: &str, chat_id: &str) -> Vec<Message> {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use switchboard_protocol::{AgentPresence, NotificationList, Presence};
 
 use super::{Account, Boot, DesktopSettings, Page, Snapshot};
-use crate::{ChatEntry, LocalMessage};
+use crate::{ChatEntry, Draft, LocalMessage};
 
 /// A shell command: its name on the wire and what it answers.
 pub trait Command: Serialize + DeserializeOwned {
@@ -125,6 +125,14 @@ commands! {
         chat_id: String,
         /// Read up to this message.
         message_id: String,
+    } -> ();
+    /// Keeps what I have written in a chat and not sent (the UI saves it
+    /// within a second of the last key); an empty reply removes it.
+    SaveDraft = "save_draft" {
+        /// Which chat.
+        chat_id: String,
+        /// The composer's text and mode.
+        draft: Draft,
     } -> ();
     /// Tells a chat I am typing (the UI throttles these).
     Typing = "typing" {

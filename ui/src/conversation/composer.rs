@@ -1,31 +1,134 @@
 //! The composer: reply or internal note, Enter to send, throttled typing
-//! events, a file to attach, and why a closed chat takes nothing.
+//! events (none while writing a note: the visitor is never told), a file to
+//! attach, why a closed chat takes nothing, a warning when a colleague holds
+//! the chat, and the chat's draft, kept by the engine as it is typed.
+
+use std::rc::Rc;
+
+use futures_util::lock::Mutex;
+use switchboard_model::Draft;
 
 use super::*;
 
-/// The composer of a chat.
+/// A draft is written this long after the last key (well within a second).
+const DRAFT_SAVE_MS: u32 = 300;
+
+/// The chat's draft, written through `writes` so that it can never land
+/// after a send it preceded (the send clears it).
+async fn write_draft(writes: Rc<Mutex<()>>, chat_id: String, draft: Draft) {
+    let _turn = writes.lock().await;
+    if let Err(e) = ipc::invoke(&cmd::SaveDraft { chat_id, draft }).await {
+        ipc::warn(&format!("a draft was not kept: {}", e.message));
+    }
+}
+
+/// The composer of a chat; `draft` is the chat's draft when it opens,
+/// `held_by` the colleague who holds the chat, if one does.
 #[component]
-pub fn Composer(chat_id: String, status: ChatStatus) -> Element {
+pub fn Composer(
+    chat_id: String,
+    status: ChatStatus,
+    #[props(default)] draft: Option<Draft>,
+    #[props(default)] held_by: Option<String>,
+) -> Element {
     let ctx = try_use_context::<Ctx>();
     let lang = ctx.map(|c| *c.lang.read()).unwrap_or_default();
-    let mut text = use_signal(String::new);
-    let mut note = use_signal(|| false);
+    let opening = draft.clone().unwrap_or_default();
+    let mut text = use_signal(|| opening.content.clone());
+    let mut note = use_signal(|| opening.internal);
     let mut error = use_signal(|| None::<String>);
     let mut typing_sent_at = use_signal(|| 0i64);
     let mut typing_gen = use_signal(|| 0u64);
-    // A draft and its mode belong to one chat: switching chats starts afresh.
+    // Drafts: typed and not yet written (`dirty`), and which pending write
+    // is still wanted (`draft_gen`; a send or a chat switch cancels it).
+    let writes = use_hook(|| Rc::new(Mutex::new(())));
+    let mut dirty = use_signal(|| false);
+    let mut draft_gen = use_signal(|| 0u64);
+    // A draft and its mode belong to one chat: leaving it writes its draft
+    // now, and the next chat's own draft comes back.
     let mut drafted_for = use_signal(|| chat_id.clone());
     if *drafted_for.peek() != chat_id {
+        let left = drafted_for.peek().clone();
+        if *dirty.peek() {
+            let d = Draft {
+                content: text.peek().clone(),
+                internal: *note.peek(),
+            };
+            spawn_forever(write_draft(writes.clone(), left, d));
+        }
+        *draft_gen.write() += 1;
+        dirty.set(false);
         drafted_for.set(chat_id.clone());
-        text.set(String::new());
-        note.set(false);
+        text.set(opening.content.clone());
+        note.set(opening.internal);
         error.set(None);
+    }
+    {
+        // Closing the conversation (sign-out, no chat selected) keeps it too.
+        let writes = writes.clone();
+        use_drop(move || {
+            if *dirty.peek() {
+                let d = Draft {
+                    content: text.peek().clone(),
+                    internal: *note.peek(),
+                };
+                spawn_forever(write_draft(writes, drafted_for.peek().clone(), d));
+            }
+        });
     }
     let closed = status == ChatStatus::Closed;
     let chars = text.read().chars().count();
     let too_long = chars > MAX_CHARS;
 
+    // Writes the draft DRAFT_SAVE_MS after the last change, unless it is
+    // sent or left meanwhile.
+    let writes_for_schedule = writes.clone();
+    let id_for_schedule = chat_id.clone();
+    let mut schedule_draft = move || {
+        dirty.set(true);
+        let generation = *draft_gen.peek() + 1;
+        draft_gen.set(generation);
+        let (writes, chat_id) = (writes_for_schedule.clone(), id_for_schedule.clone());
+        spawn(async move {
+            ipc::sleep(DRAFT_SAVE_MS).await;
+            if *draft_gen.peek() != generation {
+                return;
+            }
+            let _turn = writes.lock().await;
+            // A send may have taken the turn first.
+            if *draft_gen.peek() != generation {
+                return;
+            }
+            dirty.set(false);
+            let draft = Draft {
+                content: text.peek().clone(),
+                internal: *note.peek(),
+            };
+            if let Err(e) = ipc::invoke(&cmd::SaveDraft { chat_id, draft }).await {
+                error.set(Some(format!(
+                    "{}: {}",
+                    lang.pick("The draft was not kept", "El borrador no se ha guardado"),
+                    e.message
+                )));
+            }
+        });
+    };
+
+    let mut stop_typing = move |chat_id: String| {
+        if *typing_sent_at.peek() != 0 {
+            typing_sent_at.set(0);
+            spawn(async move {
+                let _ = ipc::invoke(&cmd::Typing {
+                    chat_id,
+                    typing: false,
+                })
+                .await;
+            });
+        }
+    };
+
     let id_for_send = chat_id.clone();
+    let writes_for_send = writes.clone();
     let send = move || {
         let content = text.peek().clone();
         if content.trim().is_empty() || closed {
@@ -42,13 +145,13 @@ pub fn Composer(chat_id: String, status: ChatStatus) -> Element {
         let chat_id = id_for_send.clone();
         text.set(String::new());
         error.set(None);
-        typing_sent_at.set(0);
+        // The engine clears the draft as it queues the message.
+        *draft_gen.write() += 1;
+        dirty.set(false);
+        stop_typing(chat_id.clone());
+        let writes = writes_for_send.clone();
         spawn(async move {
-            let _ = ipc::invoke(&cmd::Typing {
-                chat_id: chat_id.clone(),
-                typing: false,
-            })
-            .await;
+            let _turn = writes.lock().await;
             if let Err(e) = ipc::invoke(&cmd::Send {
                 chat_id,
                 content: content.clone(),
@@ -56,7 +159,8 @@ pub fn Composer(chat_id: String, status: ChatStatus) -> Element {
             })
             .await
             {
-                // Nothing is lost: the text comes back to the composer.
+                // Nothing is lost: the text comes back to the composer (and
+                // its draft is still kept).
                 text.set(content);
                 error.set(Some(e.message));
             }
@@ -66,8 +170,14 @@ pub fn Composer(chat_id: String, status: ChatStatus) -> Element {
     let mut send_click = send;
 
     let id_for_typing = chat_id.clone();
+    let mut schedule_on_input = schedule_draft.clone();
     let oninput = move |e: FormEvent| {
         text.set(e.value());
+        schedule_on_input();
+        // A note is for agents only: the visitor is not even told I type.
+        if *note.peek() {
+            return;
+        }
         let now = ipc::now_ms();
         let chat_id = id_for_typing.clone();
         if now - *typing_sent_at.peek() > TYPING_EVERY_MS {
@@ -95,14 +205,29 @@ pub fn Composer(chat_id: String, status: ChatStatus) -> Element {
             }
         });
     };
+    let id_for_mode = chat_id.clone();
+    let mut set_mode = move |to_note: bool| {
+        if *note.peek() == to_note {
+            return;
+        }
+        note.set(to_note);
+        if to_note {
+            stop_typing(id_for_mode.clone());
+        }
+        schedule_draft();
+    };
+    let mut set_reply = set_mode.clone();
 
     let id_for_file = chat_id.clone();
+    let writes_for_file = writes.clone();
     let onfile = move |e: FormEvent| {
         let files = e.files();
         let chat_id = id_for_file.clone();
         let internal = *note.peek();
         let caption = text.peek().clone();
+        let writes = writes_for_file.clone();
         spawn(async move {
+            let _turn = writes.lock().await;
             for f in files {
                 if f.size() > switchboard_protocol::DEFAULT_MAX_UPLOAD_BYTES {
                     error.set(Some(format!(
@@ -125,7 +250,13 @@ pub fn Composer(chat_id: String, status: ChatStatus) -> Element {
                         })
                         .await;
                         match res {
-                            Ok(_) => text.set(String::new()),
+                            // Sent with the text as its caption: the engine
+                            // cleared the draft.
+                            Ok(_) => {
+                                *draft_gen.write() += 1;
+                                dirty.set(false);
+                                text.set(String::new());
+                            }
                             Err(e) => error.set(Some(e.message)),
                         }
                     }
@@ -159,7 +290,7 @@ pub fn Composer(chat_id: String, status: ChatStatus) -> Element {
                     role: "radio",
                     "aria-checked": !*note.read(),
                     disabled: closed,
-                    onclick: move |_| note.set(false),
+                    onclick: move |_| set_reply(false),
                     Svg { icon: Icon::Chat }
                     " " {lang.pick("Reply", "Respuesta")}
                 }
@@ -169,12 +300,18 @@ pub fn Composer(chat_id: String, status: ChatStatus) -> Element {
                     role: "radio",
                     "aria-checked": *note.read(),
                     disabled: closed,
-                    onclick: move |_| note.set(true),
+                    onclick: move |_| set_mode(true),
                     Svg { icon: Icon::Lock }
                     " " {lang.pick("Internal note", "Nota interna")}
                 }
                 if *note.read() {
                     span { class: "note-warning", {lang.pick("Only agents see this. The visitor does not.", "Solo lo ven los agentes. El visitante no.")} }
+                }
+            }
+            if let (false, Some(who)) = (closed, held_by.as_ref()) {
+                p { class: "held-warning", id: "held-warning", role: "status",
+                    Svg { icon: Icon::Lock }
+                    " " {lang.held_by(who, *note.read())}
                 }
             }
             if closed {

@@ -103,6 +103,19 @@ pub fn Conversation() -> Element {
         let typing_name = inbox.typist(&chat_id);
         (chat, inbox.me().to_owned(), typing_name)
     };
+    // A colleague holds it: named when the team list knows them.
+    let held_by = {
+        let inbox = ctx.inbox.read();
+        chat.as_ref()
+            .and_then(|c| c.assignee_id.clone())
+            .filter(|a| *a != me)
+            .map(|a| {
+                inbox
+                    .as_ref()
+                    .and_then(|i| i.agent_name(&a).map(str::to_owned))
+                    .unwrap_or_else(|| lang.pick("Another agent", "Otro agente").to_owned())
+            })
+    };
     let Some(chat) = chat else {
         return rsx! { section { class: "conversation empty" } };
     };
@@ -295,7 +308,7 @@ pub fn Conversation() -> Element {
                     span { "{lang.typing(&who)}" }
                 }
             }
-            Composer { chat_id: chat_id.clone(), status }
+            Composer { chat_id: chat_id.clone(), status, draft: chat.draft.clone(), held_by }
         }
     }
 }
@@ -358,6 +371,26 @@ mod tests {
         });
         assert!(open.contains("composer-input"), "{open}");
         assert!(open.contains("Internal note"), "{open}");
+    }
+
+    #[test]
+    fn the_composer_opens_on_the_chats_draft_and_warns_when_a_colleague_holds_it() {
+        let draft = Some(switchboard_model::Draft {
+            content: "Cliente VIP: revisar".to_owned(),
+            internal: true,
+        });
+        let html = dioxus_ssr::render_element(rsx! {
+            Composer { chat_id: "c".to_owned(), status: ChatStatus::InProgress, draft, held_by: Some("Sam Second".to_owned()) }
+        });
+        assert!(html.contains("Cliente VIP: revisar"), "{html}");
+        assert!(html.contains(r#"data-mode="note""#), "{html}");
+        assert!(html.contains("Sam Second is handling this chat."), "{html}");
+        assert!(!html.contains("goes to the visitor"), "a note does not: {html}");
+        let mine = dioxus_ssr::render_element(rsx! {
+            Composer { chat_id: "c".to_owned(), status: ChatStatus::InProgress }
+        });
+        assert!(!mine.contains("held-warning"), "{mine}");
+        assert!(mine.contains(r#"data-mode="reply""#), "{mine}");
     }
 
     #[test]

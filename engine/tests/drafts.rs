@@ -1,0 +1,108 @@
+//! Drafts against the real hub: kept per chat in the cache across an
+//! engine restart, carried by the chat's inbox entry, cleared by sending.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{engine, wait_change};
+use switchboard_engine::{Change, Draft, EngineError};
+use switchboard_hub::testkit::{TempDir, TestHub, Visitor};
+
+fn draft(content: &str, internal: bool) -> Draft {
+    Draft {
+        content: content.to_owned(),
+        internal,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_draft_survives_a_restart_and_sending_clears_it() {
+    let mut hub = TestHub::start().await;
+    let ana = Visitor::opens_chat(&hub.url(), "Ana", "hola").await;
+    let bea = Visitor::opens_chat(&hub.url(), "Bea", "buenas").await;
+    let data = TempDir::new("drafts");
+
+    let first = engine(&hub.url(), data.path()).await;
+    let mut changes = first.subscribe();
+    first.start();
+    wait_change(&mut changes, 10, "catch-up", |c| {
+        matches!(c, Change::CaughtUp { .. })
+    })
+    .await;
+
+    // Each chat its own draft; saving publishes the chat with it.
+    first
+        .save_draft(&ana.chat_id, &draft("Hola Ana, ¿me das", false))
+        .unwrap();
+    let published = wait_change(
+        &mut changes,
+        5,
+        "Ana's chat with its draft",
+        |c| matches!(c, Change::Chat { chat } if chat.chat_id == ana.chat_id),
+    )
+    .await;
+    let Change::Chat { chat } = published else {
+        unreachable!()
+    };
+    assert_eq!(chat.draft, Some(draft("Hola Ana, ¿me das", false)));
+    first
+        .save_draft(&bea.chat_id, &draft("Cliente VIP", true))
+        .unwrap();
+    // A later save replaces the earlier one.
+    first
+        .save_draft(&ana.chat_id, &draft("Hola Ana, ¿me das tu pedido?", false))
+        .unwrap();
+    first.shutdown().await;
+    drop(first);
+
+    // A new engine on the same data (a restart, or after a crash: each
+    // save is committed when it returns) has both.
+    let second = engine(&hub.url(), data.path()).await;
+    let held = |id: &str| second.chat(id).unwrap().unwrap().draft;
+    assert_eq!(
+        held(&ana.chat_id),
+        Some(draft("Hola Ana, ¿me das tu pedido?", false))
+    );
+    assert_eq!(held(&bea.chat_id), Some(draft("Cliente VIP", true)));
+    assert!(
+        second
+            .chats()
+            .unwrap()
+            .iter()
+            .all(|c| c.draft.is_some() == (c.chat_id == ana.chat_id || c.chat_id == bea.chat_id)),
+        "the inbox lists the drafts"
+    );
+
+    // Sending clears the chat's draft, and only that one.
+    let mut changes = second.subscribe();
+    second.start();
+    second
+        .send(&ana.chat_id, "Hola Ana, ¿me das tu pedido?", false)
+        .unwrap();
+    assert_eq!(held(&ana.chat_id), None);
+    assert_eq!(held(&bea.chat_id), Some(draft("Cliente VIP", true)));
+    wait_change(
+        &mut changes,
+        5,
+        "Ana's chat without its draft",
+        |c| matches!(c, Change::Chat { chat } if chat.chat_id == ana.chat_id && chat.draft.is_none()),
+    )
+    .await;
+
+    // Emptied (no text, reply mode): gone. A note mode alone is kept.
+    second.save_draft(&bea.chat_id, &draft("", true)).unwrap();
+    assert_eq!(held(&bea.chat_id), Some(draft("", true)));
+    second.save_draft(&bea.chat_id, &draft("", false)).unwrap();
+    assert_eq!(held(&bea.chat_id), None);
+
+    // Bad input: a clear error, nothing kept.
+    let unknown = second.save_draft("no-such-chat", &draft("x", false)).unwrap_err();
+    assert!(matches!(unknown, EngineError::UnknownChat(_)), "{unknown:?}");
+    let huge = "a".repeat(Draft::MAX_CHARS + 1);
+    let too_long = second.save_draft(&bea.chat_id, &draft(&huge, false)).unwrap_err();
+    assert!(matches!(too_long, EngineError::TooLong { .. }), "{too_long:?}");
+    assert_eq!(held(&bea.chat_id), None);
+
+    second.shutdown().await;
+    hub.stop().await;
+}
