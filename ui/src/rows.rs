@@ -42,20 +42,39 @@ pub enum Row {
     Message(Box<LocalMessage>),
 }
 
+/// Where the "new" marker goes in `messages`: before the first message of
+/// someone else (not a system line) after my read marker, and after my own
+/// last message there, since writing a reply means I read what came before.
+pub fn new_marker_at(messages: &[LocalMessage], read_marker: Option<&str>, me: &str) -> Option<usize> {
+    let marker = read_marker?;
+    let read = messages
+        .iter()
+        .position(|m| m.message_id.as_deref() == Some(marker))?;
+    let mine = messages[read + 1..]
+        .iter()
+        .rposition(|m| author(m, me) == Author::Me)
+        .map_or(read, |j| read + 1 + j);
+    messages[mine + 1..]
+        .iter()
+        .position(|m| !matches!(author(m, me), Author::Me | Author::System))
+        .map(|j| mine + 1 + j)
+}
+
 /// The rows of a window of messages: day separators before each new local
-/// day and the "new" marker after the read marker.
+/// day and the "new" marker (see [`new_marker_at`]).
 pub fn rows(
     lang: Lang,
     messages: &[LocalMessage],
     read_marker: Option<&str>,
+    me: &str,
     offset_minutes: i64,
     now_ms: i64,
 ) -> Vec<Row> {
     let today = CivilDay::of(now_ms, offset_minutes);
+    let new_at = new_marker_at(messages, read_marker, me);
     let mut out = Vec::with_capacity(messages.len() + 4);
     let mut last_day = None;
-    let mut after_marker = false;
-    for m in messages {
+    for (i, m) in messages.iter().enumerate() {
         let day = m
             .sent_at
             .as_deref()
@@ -66,12 +85,8 @@ pub fn rows(
             out.push(Row::Day(lang.day(day, today)));
             last_day = Some(day);
         }
-        if after_marker && m.sender_type != SenderType::System {
+        if new_at == Some(i) {
             out.push(Row::NewMarker);
-            after_marker = false;
-        }
-        if read_marker.is_some() && m.message_id.as_deref() == read_marker {
-            after_marker = true;
         }
         out.push(Row::Message(Box::new(m.clone())));
     }
@@ -107,7 +122,7 @@ mod tests {
             m("4", "2026-11-24T09:00:00.000Z", "v", SenderType::Visitor),
         ];
         let now = switchboard_protocol::time::parse_millis("2026-11-24T12:00:00.000Z").unwrap();
-        let r = rows(Lang::En, &msgs, Some("3"), 0, now);
+        let r = rows(Lang::En, &msgs, Some("3"), "me", 0, now);
         let shape: Vec<String> = r
             .iter()
             .map(|r| match r {
@@ -128,6 +143,32 @@ mod tests {
                 "new",
                 "4"
             ]
+        );
+    }
+
+    #[test]
+    fn my_own_reply_moves_the_new_marker_past_it() {
+        let msgs = vec![
+            m("1", "2026-11-24T10:00:00.000Z", "v", SenderType::Visitor),
+            m("2", "2026-11-24T10:01:00.000Z", "v", SenderType::Visitor),
+            m("3", "2026-11-24T10:02:00.000Z", "me", SenderType::Agent),
+            m("4", "2026-11-24T10:03:00.000Z", "c", SenderType::System),
+            m("5", "2026-11-24T10:04:00.000Z", "v", SenderType::Visitor),
+        ];
+        // Read up to 1; I replied at 3: only 5 is new.
+        assert_eq!(new_marker_at(&msgs, Some("1"), "me"), Some(4));
+        // Nothing after my reply but a system line: no marker at all.
+        assert_eq!(new_marker_at(&msgs[..4], Some("1"), "me"), None);
+        // Without a reply of mine, the first message after the marker.
+        assert_eq!(new_marker_at(&msgs, Some("1"), "someone else"), Some(1));
+        // A marker outside the window, or none: no line.
+        assert_eq!(new_marker_at(&msgs[1..], Some("1"), "me"), None);
+        assert_eq!(new_marker_at(&msgs, None, "me"), None);
+        let r = rows(Lang::En, &msgs, Some("1"), "me", 0, 0);
+        let new = r.iter().position(|r| *r == Row::NewMarker).unwrap();
+        assert!(
+            matches!(&r[new + 1], Row::Message(m) if m.message_id.as_deref() == Some("5")),
+            "{r:?}"
         );
     }
 

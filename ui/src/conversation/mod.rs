@@ -129,6 +129,7 @@ pub fn Conversation() -> Element {
                     lang,
                     &t.messages[range.clone()],
                     t.read_marker.as_deref(),
+                    &me,
                     offset,
                     now,
                 );
@@ -405,7 +406,7 @@ mod tests {
             .collect();
         let range = visible_window(msgs.len(), None, WINDOW);
         let now = switchboard_protocol::time::parse_millis("2026-11-24T12:00:00.000Z").unwrap();
-        let r = rows(Lang::En, &msgs[range], None, 0, now);
+        let r = rows(Lang::En, &msgs[range], None, "me", 0, now);
         let rendered = r.iter().filter(|r| matches!(r, Row::Message(_))).count();
         assert_eq!(rendered, WINDOW);
         assert!(matches!(r.last(), Some(Row::Message(m)) if m.message_id.as_deref() == Some("9999")));
