@@ -306,17 +306,7 @@ fn InboxList() -> Element {
     let rows: Vec<(ChatEntry, bool, Option<String>)> = inbox
         .tab(tab)
         .map(|c| {
-            let typing = inbox
-                .typing
-                .get(&c.chat_id)
-                .and_then(|s| s.iter().find(|u| *u != inbox.me()))
-                .map(|u| {
-                    if *u == c.visitor.id {
-                        c.visitor.name.clone()
-                    } else {
-                        inbox.agent_name(u).unwrap_or("…").to_owned()
-                    }
-                });
+            let typing = inbox.typist(&c.chat_id);
             (c.clone(), typing.is_some(), typing)
         })
         .collect();

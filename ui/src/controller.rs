@@ -12,7 +12,7 @@ pub use switchboard_model::ipc::{Boot, DesktopSettings};
 use crate::{
     i18n::Lang,
     ipc::{self, ErrorCode},
-    state::{Inbox, Timeline},
+    state::{Inbox, TYPING_HINT_MS, Timeline},
 };
 
 /// What the whole UI shares.
@@ -268,6 +268,21 @@ pub fn apply_changes(mut ctx: Ctx, changes: &[Change]) {
         for c in changes {
             inbox.apply(c);
         }
+    }
+    if changes
+        .iter()
+        .any(|c| matches!(c, Change::Typing { typing: true, .. }))
+    {
+        // A `typing:stop` may never come (a closed tab): the hint ends by itself.
+        spawn_forever(async move {
+            ipc::sleep(TYPING_HINT_MS as u32 + 50).await;
+            let now = ipc::now_ms();
+            if ctx.inbox.peek().as_ref().is_some_and(|i| i.stale_typing(now))
+                && let Some(i) = ctx.inbox.write().as_mut()
+            {
+                i.expire_typing(now);
+            }
+        });
     }
     {
         let selected = ctx.selected.peek().clone();

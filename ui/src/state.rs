@@ -2,13 +2,17 @@
 //! snapshot and kept current by applying the engine's changes in order.
 //! Pure functions only (no I/O, no Dioxus), unit-tested on the host.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 pub use switchboard_model::ipc::{Account, Snapshot};
 use switchboard_model::{
     Change, ChatEntry, ConnectionState, DeliveryStatus, InboxTab, LocalMessage, sort_inbox,
 };
 use switchboard_protocol::{AgentPresence, Notification, Presence, Stats};
+
+/// A typing hint ends this long after its last `typing:start` (ms), if no
+/// `typing:stop` or message from its author came.
+pub const TYPING_HINT_MS: i64 = 6_000;
 
 /// The inbox: every chat, the link, counts, who is typing, presence.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,7 +26,8 @@ pub struct Inbox {
     /// Unread messages over all chats (the engine's count; the tray shows the same).
     pub total_unread: u64,
     /// Who types in which chat.
-    pub typing: BTreeMap<String, BTreeSet<String>>,
+    /// Who types where: chat → user → when their last typing event came (ms).
+    pub typing: BTreeMap<String, BTreeMap<String, i64>>,
     /// Agents by id: name and presence.
     pub agents: HashMap<String, AgentPresence>,
     /// Unread server notifications.
@@ -101,14 +106,33 @@ impl Inbox {
     pub fn someone_typing(&self, chat_id: &str) -> bool {
         self.typing
             .get(chat_id)
-            .is_some_and(|s| s.iter().any(|u| u != self.me()))
+            .is_some_and(|s| s.keys().any(|u| u != self.me()))
+    }
+
+    /// Whether a typing hint is older than [`TYPING_HINT_MS`] at `now`.
+    pub fn stale_typing(&self, now: i64) -> bool {
+        self.typing
+            .values()
+            .flat_map(|s| s.values())
+            .any(|at| now - at > TYPING_HINT_MS)
+    }
+
+    /// Ends the typing hints older than [`TYPING_HINT_MS`] (a `typing:stop`
+    /// that never came). Returns whether any ended.
+    pub fn expire_typing(&mut self, now: i64) -> bool {
+        let before: usize = self.typing.values().map(BTreeMap::len).sum();
+        for s in self.typing.values_mut() {
+            s.retain(|_, at| now - *at <= TYPING_HINT_MS);
+        }
+        self.typing.retain(|_, s| !s.is_empty());
+        before != self.typing.values().map(BTreeMap::len).sum::<usize>()
     }
 
     /// Who other than me types in a chat, by name: the visitor's, or an
     /// agent's ("…" for an agent whose name is not known yet).
     pub fn typist(&self, chat_id: &str) -> Option<String> {
         let chat = self.chat(chat_id);
-        let who = self.typing.get(chat_id)?.iter().find(|u| *u != self.me())?;
+        let who = self.typing.get(chat_id)?.keys().find(|u| *u != self.me())?;
         Some(match chat {
             Some(c) if c.visitor.id == *who => c.visitor.name.clone(),
             _ => self.agent_name(who).unwrap_or("…").to_owned(),
@@ -120,8 +144,13 @@ impl Inbox {
         self.agents = agents.into_iter().map(|a| (a.id.clone(), a)).collect();
     }
 
-    /// Applies one change. Returns whether anything visible changed.
+    /// Applies one change now. Returns whether anything visible changed.
     pub fn apply(&mut self, change: &Change) -> bool {
+        self.apply_at(change, crate::ipc::now_ms())
+    }
+
+    /// Applies one change that came at `now` (ms).
+    pub fn apply_at(&mut self, change: &Change, now: i64) -> bool {
         match change {
             Change::Connection { state } => {
                 let changed = self.connection != *state;
@@ -157,9 +186,9 @@ impl Inbox {
             } => {
                 let set = self.typing.entry(chat_id.clone()).or_default();
                 if *typing {
-                    set.insert(user_id.clone())
+                    set.insert(user_id.clone(), now).is_none()
                 } else {
-                    set.remove(user_id)
+                    set.remove(user_id).is_some()
                 }
             }
             Change::Presence { user_id, status } => {
@@ -471,6 +500,28 @@ mod tests {
             typing: true,
         });
         assert!(!i.someone_typing("a"));
+    }
+
+    #[test]
+    fn a_typing_hint_ends_six_seconds_after_its_last_event() {
+        let mut i = inbox(vec![chat("a", ChatStatus::Pending, None, "1")]);
+        let start = Change::Typing {
+            chat_id: "a".into(),
+            user_id: "v".into(),
+            typing: true,
+        };
+        i.apply_at(&start, 1_000);
+        assert!(!i.stale_typing(7_000));
+        assert!(!i.expire_typing(7_000));
+        assert!(i.someone_typing("a"));
+        // A new event keeps it going.
+        i.apply_at(&start, 5_000);
+        assert!(!i.expire_typing(10_000));
+        assert!(i.someone_typing("a"));
+        assert!(i.stale_typing(11_001));
+        assert!(i.expire_typing(11_001));
+        assert!(!i.someone_typing("a"));
+        assert!(i.typing.is_empty());
     }
 
     #[test]
