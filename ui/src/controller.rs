@@ -125,17 +125,42 @@ async fn load_snapshot(mut ctx: Ctx) {
 
 /// Loads names, presence and notifications (network; fine to fail offline).
 async fn load_lists(mut ctx: Ctx) {
-    if let Ok(agents) = ipc::invoke(&cmd::GetAgents {}).await
-        && let Some(i) = ctx.inbox.write().as_mut()
-    {
-        i.set_agents(agents);
-    }
+    load_agents(ctx).await;
     if let Ok(list) = ipc::invoke(&cmd::GetNotifications {}).await
         && let Some(i) = ctx.inbox.write().as_mut()
     {
         i.notifications = list.notifications;
         i.notification_count = list.unread;
     }
+}
+
+/// Loads every agent's name and presence (`GET /v2/agents`), so colleagues
+/// are named: at sign-in, after each reconnect, and when a message comes
+/// from an agent the list does not have yet.
+async fn load_agents(mut ctx: Ctx) {
+    if let Ok(agents) = ipc::invoke(&cmd::GetAgents {}).await
+        && let Some(i) = ctx.inbox.write().as_mut()
+    {
+        i.set_agents(agents);
+    }
+}
+
+/// Whether a batch asks for the agents list again: the link came back, or
+/// an agent the inbox cannot name wrote.
+pub fn needs_agents(inbox: &Inbox, changes: &[Change]) -> bool {
+    changes.iter().any(|c| match c {
+        Change::Connection { state } => *state == switchboard_model::ConnectionState::Online,
+        Change::Message { message } => {
+            message.sender_type == switchboard_protocol::SenderType::Agent
+                && inbox.agent_name(&message.sender_id).is_none()
+        }
+        Change::Presence { user_id, .. } => inbox.agent_name(user_id).is_none(),
+        Change::Chat { chat } => chat
+            .assignee_id
+            .as_deref()
+            .is_some_and(|a| inbox.agent_name(a).is_none()),
+        _ => false,
+    })
 }
 
 /// Opens a chat: its newest page from the local cache, marked read.
@@ -262,6 +287,14 @@ pub fn apply_changes(mut ctx: Ctx, changes: &[Change]) {
             });
         }
     }
+    if ctx
+        .inbox
+        .peek()
+        .as_ref()
+        .is_some_and(|i| needs_agents(i, changes))
+    {
+        spawn_forever(load_agents(ctx));
+    }
     {
         let mut inbox = ctx.inbox.write();
         let Some(inbox) = inbox.as_mut() else { return };
@@ -327,6 +360,9 @@ pub fn accept(mut ctx: Ctx, chat_id: String) {
 
 #[cfg(test)]
 mod tests {
+    use switchboard_model::{ConnectionState, fixtures};
+    use switchboard_protocol::{AgentPresence, Presence, SenderType};
+
     use super::*;
 
     #[test]
@@ -339,5 +375,63 @@ mod tests {
         assert!(unread_in(&unread("c1", 1), "c1"));
         assert!(!unread_in(&unread("c1", 0), "c1"), "already read");
         assert!(!unread_in(&unread("c2", 3), "c1"), "another chat");
+    }
+
+    #[test]
+    fn the_agents_list_is_asked_for_again_when_a_colleague_cannot_be_named() {
+        let mut inbox = Inbox::from_snapshot(crate::state::Snapshot {
+            account: crate::state::Account {
+                server: "s".into(),
+                email: "e".into(),
+                me: None,
+                demo: false,
+                keychain: true,
+            },
+            connection: ConnectionState::Reconnecting {
+                attempt: 1,
+                next_in_ms: 10,
+            },
+            chats: vec![],
+            total_unread: 0,
+        });
+        let from = |id: &str| Change::Message {
+            message: Box::new(fixtures::message("m").from(id, SenderType::Agent).build()),
+        };
+        let online = Change::Connection {
+            state: ConnectionState::Online,
+        };
+        let presence = |id: &str| Change::Presence {
+            user_id: id.into(),
+            status: Presence::Away,
+        };
+        assert!(needs_agents(&inbox, &[online]), "after each reconnect");
+        assert!(needs_agents(&inbox, &[from("sam")]), "an unknown colleague wrote");
+        // A presence of someone unknown is kept, but not as a name.
+        inbox.apply(&presence("sam"));
+        assert_eq!(inbox.agent_name("sam"), None, "never a raw id");
+        assert!(needs_agents(&inbox, &[presence("sam")]));
+        inbox.set_agents(vec![AgentPresence {
+            id: "sam".into(),
+            name: "Sam Second".into(),
+            status: Presence::Online,
+        }]);
+        assert!(!needs_agents(&inbox, &[from("sam"), presence("sam")]));
+        assert_eq!(inbox.agent_name("sam"), Some("Sam Second"));
+        let visitor = Change::Message {
+            message: Box::new(fixtures::message("v").from("v1", SenderType::Visitor).build()),
+        };
+        assert!(!needs_agents(&inbox, &[visitor]));
+        let held_by = |id: &str| Change::Chat {
+            chat: Box::new(
+                fixtures::chat("c")
+                    .status(switchboard_protocol::ChatStatus::InProgress, Some(id))
+                    .build(),
+            ),
+        };
+        assert!(
+            needs_agents(&inbox, &[held_by("newcomer")]),
+            "a chat held by someone unknown"
+        );
+        assert!(!needs_agents(&inbox, &[held_by("sam")]));
     }
 }

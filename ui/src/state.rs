@@ -99,7 +99,10 @@ impl Inbox {
         {
             return Some(&me.name);
         }
-        self.agents.get(id).map(|a| a.name.as_str())
+        self.agents
+            .get(id)
+            .map(|a| a.name.as_str())
+            .filter(|n| !n.is_empty())
     }
 
     /// Whether someone other than me types in a chat.
@@ -197,9 +200,11 @@ impl Inbox {
                     None => {
                         self.agents.insert(
                             user_id.clone(),
+                            // Named when the agents list comes (the
+                            // controller asks for it): never shown as an id.
                             AgentPresence {
                                 id: user_id.clone(),
-                                name: user_id.clone(),
+                                name: String::new(),
                                 status: *status,
                             },
                         );

@@ -12,10 +12,11 @@ pub fn VisitorPanel() -> Element {
     let inbox = ctx.inbox.read();
     let Some((chat, assignee)) = inbox.as_ref().and_then(|i| {
         let c = i.chat(selected.as_deref()?)?.clone();
-        let a = c
-            .assignee_id
-            .as_deref()
-            .map(|a| i.agent_name(a).unwrap_or(a).to_owned());
+        let a = c.assignee_id.as_deref().map(|a| {
+            i.agent_name(a)
+                .unwrap_or(lang.pick("Another agent", "Otro agente"))
+                .to_owned()
+        });
         Some((c, a))
     }) else {
         return rsx! { aside { class: "visitor-panel" } };
