@@ -264,6 +264,25 @@ pub async fn attachment(shell: State<'_, Shell>, args: GetAttachment) -> Command
     Ok(tauri::ipc::Response::new(bytes))
 }
 
+/// Opens a link from a message in the system's browser.
+#[tauri::command]
+pub async fn open_link<R: Runtime>(app: AppHandle<R>, args: OpenLink) -> Answer<OpenLink> {
+    crate::files::open_link(&app, &args.url)
+}
+
+/// Opens an attachment with the system's default application.
+#[tauri::command]
+pub async fn open_attachment<R: Runtime>(
+    app: AppHandle<R>,
+    shell: State<'_, Shell>,
+    args: OpenAttachment,
+) -> Answer<OpenAttachment> {
+    // Refused before anything is downloaded.
+    crate::files::refuse_unsafe(&args.file_name)?;
+    let bytes = shell.engine().await?.download(&args.url).await?;
+    crate::files::open_file(&app, &shell.options().data_dir, &args.file_name, &bytes).map(|_| ())
+}
+
 /// Saves the chosen language (`null`: follow the OS).
 #[tauri::command]
 pub async fn set_locale(shell: State<'_, Shell>, args: SetLocale) -> Answer<SetLocale> {

@@ -7,6 +7,7 @@ pub mod autostart;
 pub mod badge;
 pub mod commands;
 pub mod error;
+pub mod files;
 mod forward;
 pub mod instance;
 pub mod notify;
@@ -31,6 +32,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> taur
 /// Installs a given shell (tests give one with their own notifier).
 pub fn with_shell<R: Runtime>(builder: tauri::Builder<R>, shell: Shell) -> tauri::Builder<R> {
     builder
+        .plugin(tauri_plugin_opener::init())
         .manage(shell)
         .manage(badge::Badge::default())
         .on_window_event(|window, event| match event {
@@ -76,6 +78,8 @@ pub fn with_shell<R: Runtime>(builder: tauri::Builder<R>, shell: Shell) -> tauri
             commands::read_notifications,
             commands::search,
             commands::attachment,
+            commands::open_link,
+            commands::open_attachment,
             commands::set_locale,
             commands::settings,
             commands::set_settings,
@@ -139,6 +143,7 @@ pub fn run() {
         }
     };
     let data_dir = options.data_dir.clone();
+    files::clear_downloads(&data_dir);
     tracing::info!(data_dir = %options.data_dir.display(), logs = %options.log_dir.display(), demo = options.demo, keychain = options.keychain, "starting Switchboard");
     let app = builder(tauri::Builder::default(), options)
         .plugin(tauri_plugin_updater::Builder::new().build())

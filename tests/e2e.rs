@@ -1233,3 +1233,144 @@ async fn each_chat_keeps_its_draft_across_switches_and_a_kill_9_and_sending_clea
     app.quit().await;
     hub.stop().await;
 }
+
+/// A stand-in for the desktop's default applications: a private XDG data
+/// and config directory whose `.desktop` handler for web links and PDFs
+/// records what it was asked to open, one line each.
+struct Opened {
+    dir: PathBuf,
+}
+
+impl Opened {
+    fn new(dir: PathBuf) -> Self {
+        let bin = dir.join("record");
+        let apps = dir.join("data/applications");
+        std::fs::create_dir_all(&apps).expect("dirs");
+        std::fs::create_dir_all(dir.join("config")).expect("dirs");
+        let log = dir.join("opened.log");
+        std::fs::write(
+            &bin,
+            format!(
+                "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\" >> '{}'; done\n",
+                log.display()
+            ),
+        )
+        .expect("script");
+        let _ = Command::new("chmod").arg("+x").arg(&bin).status();
+        std::fs::write(
+            apps.join("switchboard-test-recorder.desktop"),
+            format!(
+                "[Desktop Entry]\nType=Application\nName=Recorder\nExec={} %u\nNoDisplay=true\nMimeType=x-scheme-handler/http;x-scheme-handler/https;application/pdf;\n",
+                bin.display()
+            ),
+        )
+        .expect("desktop file");
+        std::fs::write(
+            dir.join("config/mimeapps.list"),
+            "[Default Applications]\nx-scheme-handler/http=switchboard-test-recorder.desktop\nx-scheme-handler/https=switchboard-test-recorder.desktop\napplication/pdf=switchboard-test-recorder.desktop\n",
+        )
+        .expect("mimeapps");
+        Self { dir }
+    }
+
+    fn env(&self) -> Vec<(String, String)> {
+        vec![
+            (
+                "XDG_DATA_HOME".into(),
+                self.dir.join("data").display().to_string(),
+            ),
+            (
+                "XDG_CONFIG_HOME".into(),
+                self.dir.join("config").display().to_string(),
+            ),
+        ]
+    }
+
+    fn lines(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.join("opened.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Waits until something matching `pred` was opened; returns it.
+    async fn until(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let seen = common::poll_until(TIMEOUT, POLL, || async {
+            let lines = self.lines();
+            lines
+                .iter()
+                .find(|l| pred(l))
+                .cloned()
+                .ok_or_else(|| format!("{lines:?}"))
+        })
+        .await;
+        seen.unwrap_or_else(|seen| panic!("nothing opened: {what}; opened {seen}"))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_and_documents_open_with_the_system_and_programs_never_do() {
+    let Some(_serial) = one_app_at_a_time().await else {
+        return;
+    };
+    let mut hub = TestHub::start().await;
+    let opened = Opened::new(hub.dir().join("desktop"));
+    let data_dir = hub.dir().join("app");
+    let app = App::launch_in(data_dir.clone(), &["--no-keychain"], &opened.env()).await;
+    app.sign_in(&hub.url()).await;
+    let rosa = Visitor::opens_chat(
+        &hub.url(),
+        "Rosa Recibos",
+        "Mi pedido: https://shop.example.com/pedido?id=7.",
+    )
+    .await;
+    let pdf = b"%PDF-1.4\n% factura 7\n%%EOF\n".to_vec();
+    rosa.sends_file("factura.pdf", pdf.clone()).await;
+    rosa.sends_file("setup.exe", b"MZ\x90\x00 not really".to_vec())
+        .await;
+    app.el("#tab-all").await.click().await.expect("all");
+    app.el(&row(&rosa.chat_id)).await.click().await.expect("open");
+
+    // The link, without the sentence's full stop, in the system browser.
+    app.text_until(".msg-link", "the link", |t| {
+        t == "https://shop.example.com/pedido?id=7"
+    })
+    .await;
+    app.el(".msg-link").await.click().await.expect("click the link");
+    opened
+        .until("the link", |l| l == "https://shop.example.com/pedido?id=7")
+        .await;
+
+    // The PDF: downloaded from the hub into the data directory, then opened.
+    app.el(".file[data-file='factura.pdf'] .file-open")
+        .await
+        .click()
+        .await
+        .expect("open the PDF");
+    let path = opened.until("the PDF", |l| l.ends_with("/factura.pdf")).await;
+    assert!(
+        path.starts_with(&data_dir.join("downloads").display().to_string()),
+        "{path}"
+    );
+    assert_eq!(std::fs::read(&path).expect("the opened copy"), pdf);
+
+    // The program: its real extension shown, no Open at all.
+    app.text_until(".file[data-file='setup.exe'] .file-ext", "the extension", |t| {
+        t == "EXE"
+    })
+    .await;
+    app.count_until(".file[data-file='setup.exe'] .file-open", 0)
+        .await;
+    app.count_until(".file[data-file='setup.exe'] .save-only-note", 1)
+        .await;
+    app.screenshot("e2e-files.png").await;
+    assert_eq!(
+        opened.lines().len(),
+        2,
+        "nothing else was opened: {:?}",
+        opened.lines()
+    );
+    app.quit().await;
+    hub.stop().await;
+}

@@ -344,3 +344,37 @@ fn attachments_come_over_ipc_and_only_from_the_server() {
         .unwrap_err();
     assert_eq!(refused["code"], "invalid");
 }
+
+#[test]
+fn only_web_links_open_and_a_file_that_could_run_code_is_never_opened() {
+    let w = World::new();
+    w.sign_in();
+    for url in ["file:///etc/passwd", "javascript:alert(1)", "smb://host/share"] {
+        let refused = w.invoke("open_link", json!({ "url": url })).unwrap_err();
+        assert_eq!(refused["code"], "invalid", "{url}: {refused}");
+    }
+    for name in [
+        "setup.exe",
+        "run.sh",
+        "app.AppImage",
+        "invoice\u{202E}fdp.exe",
+        "README",
+    ] {
+        let refused = w
+            .invoke(
+                "open_attachment",
+                json!({"url": "/v2/files/none", "fileName": name}),
+            )
+            .unwrap_err();
+        assert_eq!(refused["code"], "invalid", "{name}: {refused}");
+        assert!(
+            refused["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("could run code"),
+            "{name}: {refused}"
+        );
+    }
+    // Nothing was written for them.
+    assert!(!w.data_dir.join("downloads").exists());
+}

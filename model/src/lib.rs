@@ -6,6 +6,7 @@
 #![cfg_attr(not(test), warn(missing_docs))]
 
 pub mod alerts;
+pub mod files;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 pub mod ipc;

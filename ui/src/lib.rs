@@ -10,6 +10,7 @@ pub mod conversation;
 pub mod i18n;
 pub mod icons;
 pub mod ipc;
+pub mod links;
 pub mod rows;
 pub mod settings;
 pub mod signin;

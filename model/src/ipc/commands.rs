@@ -183,6 +183,21 @@ commands! {
         /// The attachment's URL.
         url: String,
     } -> Vec<u8>;
+    /// Opens a link from a message in the system's browser (http and https
+    /// only).
+    OpenLink = "open_link" {
+        /// The link.
+        url: String,
+    } -> ();
+    /// Downloads an attachment from the signed-in server and opens it with
+    /// the system's default application; refused for a file that could run
+    /// code (see `files::opens_safely`).
+    OpenAttachment = "open_attachment" {
+        /// The attachment's URL.
+        url: String,
+        /// Its name (its real extension decides).
+        file_name: String,
+    } -> ();
     /// Saves the chosen language (`None`: follow the OS).
     SetLocale = "set_locale" {
         /// `en` or `es`.

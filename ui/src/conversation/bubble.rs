@@ -1,7 +1,10 @@
 //! One message of the timeline: its bubble by author, an internal note's
 //! label, delivery state with Retry, an image preview or a file.
 
+use switchboard_model::files::{display_name, extension, opens_safely};
+
 use super::*;
+use crate::links::{Segment, segments};
 
 /// One message.
 #[component]
@@ -54,13 +57,20 @@ pub fn Bubble(message: LocalMessage, author: Author, name: String, offset: i64) 
                 span { class: "author", "{name}" }
             }
             if !m.content.is_empty() {
-                div { class: "content", "{m.content}" }
+                div { class: "content",
+                    for segment in segments(&m.content) {
+                        match segment {
+                            Segment::Text(t) => rsx! { "{t}" },
+                            Segment::Link(url) => rsx! { MessageLink { url } },
+                        }
+                    }
+                }
             }
             if let Some(a) = &m.attachment {
                 if m.kind == MessageType::Image && a.mime_type.starts_with("image/") {
                     ImagePreview { url: a.url.clone(), mime: a.mime_type.clone(), name: a.file_name.clone() }
                 } else {
-                    div { class: "file", Svg { icon: Icon::Clip } " {a.file_name} · {lang.size(a.file_size)}" }
+                    FileCard { url: a.url.clone(), name: a.file_name.clone(), size: a.file_size }
                 }
             }
             div { class: "bubble-foot",
@@ -86,6 +96,82 @@ pub fn Bubble(message: LocalMessage, author: Author, name: String, offset: i64) 
                         },
                         {lang.pick("Retry", "Reintentar")}
                     }
+                }
+            }
+        }
+    }
+}
+
+/// A link in a message: it opens the system browser, never the webview.
+#[component]
+fn MessageLink(url: String) -> Element {
+    let ctx = try_use_context::<Ctx>();
+    let open = move |url: String| {
+        spawn_forever(async move {
+            if let Err(e) = ipc::invoke(&cmd::OpenLink { url }).await
+                && let Some(mut ctx) = ctx
+            {
+                ctx.toast.set(Some(e.message));
+            }
+        });
+    };
+    let (on_click, on_key) = (url.clone(), url.clone());
+    rsx! {
+        a {
+            class: "msg-link",
+            role: "link",
+            tabindex: "0",
+            title: "{url}",
+            "data-url": "{url}",
+            onclick: move |_| open(on_click.clone()),
+            onkeydown: move |e: KeyboardEvent| {
+                if e.key() == Key::Enter {
+                    open(on_key.clone());
+                }
+            },
+            "{url}"
+        }
+    }
+}
+
+/// A file attachment: its real name and extension, its size, and Open
+/// where opening it cannot run code ("Save only" otherwise).
+#[component]
+fn FileCard(url: String, name: String, size: u64) -> Element {
+    let ctx = try_use_context::<Ctx>();
+    let lang = ctx.map(|c| *c.lang.read()).unwrap_or_default();
+    let shown = display_name(&name);
+    let ext = extension(&name).map(|e| e.to_uppercase());
+    let safe = opens_safely(&name);
+    let mut busy = use_signal(|| false);
+    let open = move |_| {
+        let (url, file_name) = (url.clone(), name.clone());
+        busy.set(true);
+        spawn(async move {
+            let res = ipc::invoke(&cmd::OpenAttachment { url, file_name }).await;
+            busy.set(false);
+            if let Err(e) = res
+                && let Some(mut ctx) = ctx
+            {
+                ctx.toast.set(Some(e.message));
+            }
+        });
+    };
+    rsx! {
+        div { class: if safe { "file" } else { "file save-only" }, "data-file": "{shown}",
+            Svg { icon: Icon::Clip }
+            span { class: "file-name", " {shown}" }
+            if let Some(ext) = ext {
+                span { class: "file-ext", "{ext}" }
+            }
+            span { class: "muted small", " · {lang.size(size)}" }
+            if safe {
+                button { class: "small-button file-open", disabled: *busy.read(), onclick: open,
+                    {lang.pick("Open", "Abrir")}
+                }
+            } else {
+                span { class: "save-only-note small", title: lang.pick("This kind of file can run code on this computer: it is never opened from Switchboard.", "Este tipo de archivo puede ejecutar código en este equipo: Switchboard nunca lo abre."),
+                    {lang.pick("Could run code: not opened here", "Puede ejecutar código: no se abre aquí")}
                 }
             }
         }

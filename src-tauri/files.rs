@@ -1,0 +1,106 @@
+//! Links and files from messages, handed to the system: a link opens in
+//! the default browser (http and https only); a file that cannot run code
+//! is downloaded from the signed-in server into the data directory's
+//! `downloads/` and opened with its default application. Nothing here
+//! decides from what the sender claimed: the name's real extension does.
+
+use std::path::{Path, PathBuf};
+
+use switchboard_model::files::{display_name, opens_safely};
+use tauri::{AppHandle, Runtime};
+use tauri_plugin_opener::OpenerExt;
+
+use crate::error::{CommandError, CommandResult, ErrorCode};
+
+/// The folder opened files are copied to (emptied at each start).
+pub fn downloads_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("downloads")
+}
+
+/// Removes the copies an earlier run opened.
+pub fn clear_downloads(data_dir: &Path) {
+    let dir = downloads_dir(data_dir);
+    if dir.exists()
+        && let Err(e) = std::fs::remove_dir_all(&dir)
+    {
+        tracing::warn!(error = %e, dir = %dir.display(), "could not clear the downloads folder");
+    }
+}
+
+/// Checks that `url` is a web link (http or https, with a host).
+pub fn web_link(url: &str) -> CommandResult<url::Url> {
+    let parsed = url::Url::parse(url)
+        .map_err(|e| CommandError::new(ErrorCode::Invalid, format!("not a link: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(CommandError::new(
+            ErrorCode::Invalid,
+            "only http and https links are opened".to_owned(),
+        ));
+    }
+    Ok(parsed)
+}
+
+/// Opens a web link in the system's browser.
+pub fn open_link<R: Runtime>(app: &AppHandle<R>, url: &str) -> CommandResult<()> {
+    let url = web_link(url)?;
+    tracing::info!(host = url.host_str().unwrap_or_default(), "opening a link");
+    app.opener()
+        .open_url(url.as_str(), None::<&str>)
+        .map_err(|e| CommandError::new(ErrorCode::Shell, format!("the browser could not be started: {e}")))
+}
+
+/// Refuses a file that could run code (it can only be saved).
+pub fn refuse_unsafe(file_name: &str) -> CommandResult<()> {
+    if opens_safely(file_name) {
+        return Ok(());
+    }
+    Err(CommandError::new(
+        ErrorCode::Invalid,
+        format!(
+            "{} could run code: save it instead of opening it",
+            display_name(file_name)
+        ),
+    ))
+}
+
+/// Writes `bytes` as `file_name` in a folder of its own under `downloads/`
+/// and opens it with the default application. A file that could run code
+/// is refused: it can only be saved.
+pub fn open_file<R: Runtime>(
+    app: &AppHandle<R>,
+    data_dir: &Path,
+    file_name: &str,
+    bytes: &[u8],
+) -> CommandResult<PathBuf> {
+    refuse_unsafe(file_name)?;
+    let dir = downloads_dir(data_dir).join(uuid::Uuid::new_v4().to_string());
+    let path = dir.join(display_name(file_name));
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(&path, bytes))
+        .map_err(|e| CommandError::new(ErrorCode::Store, format!("the file could not be written: {e}")))?;
+    app.opener()
+        .open_path(path.display().to_string(), None::<&str>)
+        .map_err(|e| CommandError::new(ErrorCode::Shell, format!("no application opened it: {e}")))?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_web_links_are_opened() {
+        assert!(web_link("https://example.com/a?b=c").is_ok());
+        assert!(web_link("http://example.com").is_ok());
+        for bad in [
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "ftp://x",
+            "https://",
+            "not a url",
+            "smb://host/share",
+        ] {
+            assert!(web_link(bad).is_err(), "{bad}");
+        }
+    }
+}
