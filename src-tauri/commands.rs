@@ -283,6 +283,23 @@ pub async fn open_attachment<R: Runtime>(
     crate::files::open_file(&app, &shell.options().data_dir, &args.file_name, &bytes).map(|_| ())
 }
 
+/// Saves an attachment where the agent chooses (the system's save dialog).
+#[tauri::command]
+pub async fn save_attachment<R: Runtime>(
+    app: AppHandle<R>,
+    shell: State<'_, Shell>,
+    args: SaveAttachment,
+) -> Answer<SaveAttachment> {
+    let engine = shell.engine().await?;
+    let Some(path) = crate::files::ask_where_to_save(&app, &args.file_name).await? else {
+        return Ok(None);
+    };
+    let bytes = engine.download(&args.url).await?;
+    crate::files::write_whole(&path, &bytes)?;
+    tracing::info!(bytes = bytes.len(), "saved an attachment");
+    Ok(Some(path.display().to_string()))
+}
+
 /// Saves the chosen language (`null`: follow the OS).
 #[tauri::command]
 pub async fn set_locale(shell: State<'_, Shell>, args: SetLocale) -> Answer<SetLocale> {

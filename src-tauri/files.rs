@@ -7,7 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use switchboard_model::files::{display_name, opens_safely};
-use tauri::{AppHandle, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
+use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 
 use crate::error::{CommandError, CommandResult, ErrorCode};
@@ -84,9 +85,72 @@ pub fn open_file<R: Runtime>(
     Ok(path)
 }
 
+/// Asks where to save `file_name` with the system's save dialog (in the
+/// Downloads folder, under the file's real name). `None`: cancelled.
+pub async fn ask_where_to_save<R: Runtime>(
+    app: &AppHandle<R>,
+    file_name: &str,
+) -> CommandResult<Option<PathBuf>> {
+    let name = display_name(file_name);
+    let mut dialog = app.dialog().file().set_title(&name).set_file_name(&name);
+    if let Some(dir) = dirs::download_dir().filter(|d| d.is_dir()) {
+        dialog = dialog.set_directory(dir);
+    }
+    if let Some(main) = app.get_webview_window("main") {
+        dialog = dialog.set_parent(&main);
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    dialog.save_file(move |chosen| {
+        let _ = tx.send(chosen);
+    });
+    let chosen = rx.await.map_err(|_| {
+        CommandError::new(
+            ErrorCode::Shell,
+            "the save dialog closed without an answer".to_owned(),
+        )
+    })?;
+    chosen
+        .map(|p| {
+            p.into_path()
+                .map_err(|e| CommandError::new(ErrorCode::Invalid, format!("not a place to save to: {e}")))
+        })
+        .transpose()
+}
+
+/// Writes `bytes` to `path` whole or not at all: a temporary file beside
+/// it, renamed over it once written.
+pub fn write_whole(path: &Path, bytes: &[u8]) -> CommandResult<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".switchboard-{}.part", uuid::Uuid::new_v4()));
+    let written = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(CommandError::new(
+            ErrorCode::Store,
+            format!("{} could not be written: {e}", path.display()),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_saved_file_is_written_whole_and_replaces_the_old_one() {
+        let dir = std::env::temp_dir().join(format!("sb-save-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("factura.pdf");
+        std::fs::write(&path, b"old").unwrap();
+        write_whole(&path, b"%PDF-1.4 new").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"%PDF-1.4 new");
+        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary file is left");
+        let nowhere = dir.join("no-such-dir").join("x.pdf");
+        assert!(write_whole(&nowhere, b"x").is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn only_web_links_are_opened() {

@@ -33,6 +33,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> taur
 pub fn with_shell<R: Runtime>(builder: tauri::Builder<R>, shell: Shell) -> tauri::Builder<R> {
     builder
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
         .manage(shell)
         .manage(badge::Badge::default())
         .on_window_event(|window, event| match event {
@@ -80,6 +81,7 @@ pub fn with_shell<R: Runtime>(builder: tauri::Builder<R>, shell: Shell) -> tauri
             commands::attachment,
             commands::open_link,
             commands::open_attachment,
+            commands::save_attachment,
             commands::set_locale,
             commands::settings,
             commands::set_settings,

@@ -1234,6 +1234,39 @@ async fn each_chat_keeps_its_draft_across_switches_and_a_kill_9_and_sending_clea
     hub.stop().await;
 }
 
+/// Types `path` into the save dialog titled `title` and presses Enter
+/// (xdotool, through the X server the app is on).
+async fn answer_save_dialog(app: &App, title: &str, path: &std::path::Path) {
+    let pattern = format!("^{}$", title.replace('.', "\\."));
+    let window = common::poll_until(TIMEOUT, POLL, || async {
+        let out = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", &pattern])
+            .output()
+            .map_err(|e| e.to_string())?;
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .map(str::to_owned)
+            .ok_or_else(|| "no such window".to_owned())
+    })
+    .await;
+    let Ok(window) = window else {
+        app.fail(&format!("no save dialog titled {title}")).await;
+    };
+    let xdotool = |args: &[&str]| {
+        let ok = Command::new("xdotool")
+            .args(args)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "xdotool {args:?}");
+    };
+    xdotool(&["windowfocus", "--sync", &window]);
+    // The name field has the focus, the proposed name in it.
+    xdotool(&["key", "--clearmodifiers", "ctrl+a"]);
+    xdotool(&["type", "--delay", "10", &path.display().to_string()]);
+    xdotool(&["key", "Return"]);
+}
+
 /// A stand-in for the desktop's default applications: a private XDG data
 /// and config directory whose `.desktop` handler for web links and PDFs
 /// records what it was asked to open, one line each.
@@ -1371,6 +1404,29 @@ async fn links_and_documents_open_with_the_system_and_programs_never_do() {
         "nothing else was opened: {:?}",
         opened.lines()
     );
+
+    // Save: the system's save dialog, answered as a person would (a path
+    // typed into its name field, Enter).
+    let saved = hub.dir().join("saved");
+    std::fs::create_dir_all(&saved).expect("dir");
+    app.el(".file[data-file='setup.exe'] .file-save")
+        .await
+        .click()
+        .await
+        .expect("save the program");
+    answer_save_dialog(&app, "setup.exe", &saved.join("mine.exe")).await;
+    let written = common::poll_until(TIMEOUT, POLL, || async {
+        std::fs::read(saved.join("mine.exe")).map_err(|e| e.to_string())
+    })
+    .await;
+    assert_eq!(
+        written.as_deref(),
+        Ok(&b"MZ\x90\x00 not really"[..]),
+        "saved whole"
+    );
+    app.text_until(".toast", "where it went", |t| t.contains("mine.exe"))
+        .await;
+    assert_eq!(opened.lines().len(), 2, "saving opened nothing");
     app.quit().await;
     hub.stop().await;
 }

@@ -198,6 +198,15 @@ commands! {
         /// Its name (its real extension decides).
         file_name: String,
     } -> ();
+    /// Asks where to save an attachment (the system's save dialog), then
+    /// downloads it there from the signed-in server; answers the path, or
+    /// `None` when the agent cancelled.
+    SaveAttachment = "save_attachment" {
+        /// The attachment's URL.
+        url: String,
+        /// Its name (the dialog proposes its real name).
+        file_name: String,
+    } -> Option<String>;
     /// Saves the chosen language (`None`: follow the OS).
     SetLocale = "set_locale" {
         /// `en` or `es`.

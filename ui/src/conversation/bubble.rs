@@ -134,8 +134,8 @@ fn MessageLink(url: String) -> Element {
     }
 }
 
-/// A file attachment: its real name and extension, its size, and Open
-/// where opening it cannot run code ("Save only" otherwise).
+/// A file attachment: its real name and extension, its size, Save (the
+/// system's save dialog) and Open where opening it cannot run code.
 #[component]
 fn FileCard(url: String, name: String, size: u64) -> Element {
     let ctx = try_use_context::<Ctx>();
@@ -144,6 +144,23 @@ fn FileCard(url: String, name: String, size: u64) -> Element {
     let ext = extension(&name).map(|e| e.to_uppercase());
     let safe = opens_safely(&name);
     let mut busy = use_signal(|| false);
+    let (save_url, save_name) = (url.clone(), name.clone());
+    let save = move |_| {
+        let (url, file_name) = (save_url.clone(), save_name.clone());
+        busy.set(true);
+        spawn(async move {
+            let res = ipc::invoke(&cmd::SaveAttachment { url, file_name }).await;
+            busy.set(false);
+            let said = match res {
+                Ok(Some(path)) => Some(format!("{} {path}", lang.pick("Saved to", "Guardado en"))),
+                Ok(None) => None,
+                Err(e) => Some(e.message),
+            };
+            if let (Some(text), Some(mut ctx)) = (said, ctx) {
+                ctx.toast.set(Some(text));
+            }
+        });
+    };
     let open = move |_| {
         let (url, file_name) = (url.clone(), name.clone());
         busy.set(true);
@@ -165,13 +182,16 @@ fn FileCard(url: String, name: String, size: u64) -> Element {
                 span { class: "file-ext", "{ext}" }
             }
             span { class: "muted small", " · {lang.size(size)}" }
+            button { class: "small-button secondary file-save", disabled: *busy.read(), onclick: save,
+                {lang.pick("Save…", "Guardar…")}
+            }
             if safe {
                 button { class: "small-button file-open", disabled: *busy.read(), onclick: open,
                     {lang.pick("Open", "Abrir")}
                 }
             } else {
                 span { class: "save-only-note small", title: lang.pick("This kind of file can run code on this computer: it is never opened from Switchboard.", "Este tipo de archivo puede ejecutar código en este equipo: Switchboard nunca lo abre."),
-                    {lang.pick("Could run code: not opened here", "Puede ejecutar código: no se abre aquí")}
+                    {lang.pick("Could run code: save only", "Puede ejecutar código: solo guardar")}
                 }
             }
         }
