@@ -1397,6 +1397,18 @@ async fn links_and_documents_open_with_the_system_and_programs_never_do() {
         .await;
     app.count_until(".file[data-file='setup.exe'] .save-only-note", 1)
         .await;
+    // Claimed as images, but not image bytes: files to save, never rendered.
+    rosa.sends_file(
+        "logo.svg",
+        b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>".to_vec(),
+    )
+    .await;
+    rosa.sends_file("trap.png", b"<!DOCTYPE html><script>alert(1)</script>".to_vec())
+        .await;
+    app.count_until(".file[data-file='logo.svg'] .save-only-note", 1)
+        .await;
+    app.count_until(".file[data-file='trap.png']", 1).await;
+    app.count_until("img.preview", 0).await;
     app.screenshot("e2e-files.png").await;
     assert_eq!(
         opened.lines().len(),

@@ -141,6 +141,21 @@ pub fn opens_safely(file_name: &str) -> bool {
     extension(file_name).is_some_and(|e| !SAVE_ONLY.contains(&e.as_str()))
 }
 
+/// The image type of `bytes` from their first bytes, for the formats the
+/// console previews inline (PNG, JPEG, GIF, WebP, BMP); `None` for anything
+/// else, whatever the sender claimed (an SVG or an HTML page is a download,
+/// never rendered).
+pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, ..] => Some("image/png"),
+        [0xFF, 0xD8, 0xFF, ..] => Some("image/jpeg"),
+        [b'G', b'I', b'F', b'8', b'7' | b'9', b'a', ..] => Some("image/gif"),
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => Some("image/webp"),
+        [b'B', b'M', ..] if bytes.len() > 26 => Some("image/bmp"),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +188,27 @@ mod tests {
             "",
         ] {
             assert!(!opens_safely(no), "{no:?}");
+        }
+    }
+
+    #[test]
+    fn only_real_image_bytes_are_previewed() {
+        assert_eq!(sniff_image(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), Some("image/png"));
+        assert_eq!(
+            sniff_image(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]),
+            Some("image/jpeg")
+        );
+        assert_eq!(sniff_image(b"GIF89a\x01\0"), Some("image/gif"));
+        assert_eq!(sniff_image(b"RIFF\x24\0\0\0WEBPVP8 "), Some("image/webp"));
+        for not in [
+            &b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"[..],
+            b"<!DOCTYPE html><html>",
+            b"%PDF-1.4",
+            b"\x89PN",
+            b"BM",
+            b"",
+        ] {
+            assert_eq!(sniff_image(not), None, "{:?}", String::from_utf8_lossy(not));
         }
     }
 

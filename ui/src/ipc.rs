@@ -65,24 +65,30 @@ pub async fn invoke<C: Command>(cmd: &C) -> Result<C::Output, CommandError> {
     }
 }
 
-/// Calls a command that answers raw bytes (an attachment) and returns a
-/// `blob:` URL for them.
-pub async fn blob_url<C: Command<Output = Vec<u8>>>(cmd: &C, mime: &str) -> Result<String, CommandError> {
+/// Calls a command that answers an attachment's bytes and returns a
+/// `blob:` URL for them when they are an image the console previews (the
+/// type sniffed from the bytes, never the sender's claim), `None` when not.
+pub async fn image_blob_url<C: Command<Output = Vec<u8>>>(cmd: &C) -> Result<Option<String>, CommandError> {
     #[cfg(target_arch = "wasm32")]
     {
         let v = raw(cmd).await?;
         let bytes = js_sys::Uint8Array::new(&v);
+        let head = bytes.subarray(0, bytes.length().min(32)).to_vec();
+        let Some(mime) = switchboard_model::files::sniff_image(&head) else {
+            return Ok(None);
+        };
         let parts = js_sys::Array::of1(&bytes);
         let opts = web_sys::BlobPropertyBag::new();
         opts.set_type(mime);
         let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts)
             .map_err(|_| CommandError::invalid("cannot make a blob"))?;
         web_sys::Url::create_object_url_with_blob(&blob)
+            .map(Some)
             .map_err(|_| CommandError::invalid("cannot make a blob URL"))
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
-        let _ = (cmd, mime);
+        let _ = cmd;
         Err(no_shell(C::NAME))
     }
 }

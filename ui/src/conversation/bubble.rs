@@ -67,8 +67,10 @@ pub fn Bubble(message: LocalMessage, author: Author, name: String, offset: i64) 
                 }
             }
             if let Some(a) = &m.attachment {
-                if m.kind == MessageType::Image && a.mime_type.starts_with("image/") {
-                    ImagePreview { url: a.url.clone(), mime: a.mime_type.clone(), name: a.file_name.clone() }
+                if m.kind == MessageType::Image {
+                    // Keyed by its URL: a just-sent image gets its preview
+                    // as soon as its upload is known.
+                    ImagePreview { key: "{a.url}", url: a.url.clone(), name: a.file_name.clone(), size: a.file_size }
                 } else {
                     FileCard { url: a.url.clone(), name: a.file_name.clone(), size: a.file_size }
                 }
@@ -198,14 +200,18 @@ fn FileCard(url: String, name: String, size: u64) -> Element {
     }
 }
 
+/// An image message: previewed when its bytes are an image the console
+/// shows (PNG, JPEG, GIF, WebP, BMP), else offered as a file to save.
 #[component]
-fn ImagePreview(url: String, mime: String, name: String) -> Element {
+fn ImagePreview(url: String, name: String, size: u64) -> Element {
+    let fetch_url = url.clone();
     let src = use_resource(move || {
-        let (url, mime) = (url.clone(), mime.clone());
-        async move { ipc::blob_url(&cmd::GetAttachment { url }, &mime).await.ok() }
+        let url = fetch_url.clone();
+        async move { ipc::image_blob_url(&cmd::GetAttachment { url }).await }
     });
     match src.read().as_ref() {
-        Some(Some(src)) => rsx! { img { class: "preview", src: "{src}", alt: "{name}" } },
-        _ => rsx! { div { class: "preview loading", Svg { icon: Icon::Image } " {name}" } },
+        Some(Ok(Some(src))) => rsx! { img { class: "preview", src: "{src}", alt: "{name}" } },
+        Some(Ok(None)) | Some(Err(_)) => rsx! { FileCard { url, name, size } },
+        None => rsx! { div { class: "preview loading", Svg { icon: Icon::Image } " {name}" } },
     }
 }
