@@ -300,6 +300,16 @@ pub async fn save_attachment<R: Runtime>(
     Ok(Some(path.display().to_string()))
 }
 
+/// The image on the system clipboard, as PNG bytes (for a paste the
+/// webview could not read).
+#[tauri::command]
+pub async fn clipboard_image(args: GetClipboardImage) -> Answer<GetClipboardImage> {
+    let GetClipboardImage {} = args;
+    tauri::async_runtime::spawn_blocking(crate::files::clipboard_png)
+        .await
+        .map_err(|e| CommandError::new(ErrorCode::Shell, format!("the clipboard: {e}")))?
+}
+
 /// Saves the chosen language (`null`: follow the OS).
 #[tauri::command]
 pub async fn set_locale(shell: State<'_, Shell>, args: SetLocale) -> Answer<SetLocale> {

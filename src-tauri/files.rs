@@ -85,6 +85,33 @@ pub fn open_file<R: Runtime>(
     Ok(path)
 }
 
+/// The image on the system clipboard as PNG, if it holds one (a
+/// screenshot taken with the system's tool, say).
+pub fn clipboard_png() -> CommandResult<Option<Vec<u8>>> {
+    let shell =
+        |e: &dyn std::fmt::Display| CommandError::new(ErrorCode::Shell, format!("the clipboard: {e}"));
+    let mut clipboard = arboard::Clipboard::new().map_err(|e| shell(&e))?;
+    let image = match clipboard.get_image() {
+        Ok(i) => i,
+        Err(arboard::Error::ContentNotAvailable) => return Ok(None),
+        Err(e) => return Err(shell(&e)),
+    };
+    encode_png(image.width as u32, image.height as u32, &image.bytes).map(Some)
+}
+
+/// Encodes 8-bit RGBA pixels as a PNG.
+pub fn encode_png(width: u32, height: u32, rgba: &[u8]) -> CommandResult<Vec<u8>> {
+    let fail = |e: png::EncodingError| CommandError::new(ErrorCode::Invalid, format!("not an image: {e}"));
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(fail)?;
+    writer.write_image_data(rgba).map_err(fail)?;
+    writer.finish().map_err(fail)?;
+    Ok(out)
+}
+
 /// Asks where to save `file_name` with the system's save dialog (in the
 /// Downloads folder, under the file's real name). `None`: cancelled.
 pub async fn ask_where_to_save<R: Runtime>(
@@ -150,6 +177,14 @@ mod tests {
         let nowhere = dir.join("no-such-dir").join("x.pdf");
         assert!(write_whole(&nowhere, b"x").is_err());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn clipboard_pixels_become_a_png_the_console_previews() {
+        let red = [255u8, 0, 0, 255].repeat(4);
+        let png = encode_png(2, 2, &red).unwrap();
+        assert_eq!(switchboard_model::files::sniff_image(&png), Some("image/png"));
+        assert!(encode_png(3, 3, &red).is_err(), "too few pixels for 3×3");
     }
 
     #[test]

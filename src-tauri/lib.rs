@@ -82,6 +82,7 @@ pub fn with_shell<R: Runtime>(builder: tauri::Builder<R>, shell: Shell) -> tauri
             commands::open_link,
             commands::open_attachment,
             commands::save_attachment,
+            commands::clipboard_image,
             commands::set_locale,
             commands::settings,
             commands::set_settings,

@@ -1442,3 +1442,121 @@ async fn links_and_documents_open_with_the_system_and_programs_never_do() {
     app.quit().await;
     hub.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_picked_dropped_or_pasted_are_staged_and_go_with_the_text() {
+    let Some(_serial) = one_app_at_a_time().await else {
+        return;
+    };
+    let mut hub = TestHub::start().await;
+    let app = App::launch(&[]).await;
+    app.sign_in(&hub.url()).await;
+    let pablo = Visitor::opens_chat(&hub.url(), "Pablo Pegado", "¿Me mandas el presupuesto?").await;
+    app.el("#tab-all").await.click().await.expect("all");
+    app.el(&row(&pablo.chat_id)).await.click().await.expect("open");
+
+    // Picked: staged, not sent.
+    let pdf = hub.dir().join("presupuesto.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4\n% presupuesto\n%%EOF\n").expect("pdf");
+    app.el("#attach")
+        .await
+        .send_keys(pdf.display().to_string())
+        .await
+        .expect("pick a file");
+    app.count_until("#staged .staged-file[data-file='presupuesto.pdf']", 1)
+        .await;
+
+    // Dropped: an HTML5 drop with a real DataTransfer (a thumbnail for the
+    // image), and one removed again.
+    let png = red_square_png();
+    app.driver
+        .execute(
+            "const [name, bytes] = [arguments[0], arguments[1]];
+             const dt = new DataTransfer();
+             dt.items.add(new File([new Uint8Array(bytes)], name, {type: 'image/png'}));
+             dt.items.add(new File(['nada'], 'borrar.txt', {type: 'text/plain'}));
+             const c = document.getElementById('composer');
+             c.dispatchEvent(new DragEvent('dragover', {dataTransfer: dt, bubbles: true, cancelable: true}));
+             c.dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));",
+            vec![json!("captura.png"), json!(png)],
+        )
+        .await
+        .expect("drop");
+    app.count_until("#staged .staged-file[data-file='captura.png'] img.thumb", 1)
+        .await;
+    app.el("#staged .staged-file[data-file='borrar.txt'] .unstage")
+        .await
+        .click()
+        .await
+        .expect("remove");
+    app.count_until("#staged .staged-file", 2).await;
+
+    // Pasted: a screenshot on the X clipboard, and a real Ctrl+V.
+    let shot = hub.dir().join("shot.png");
+    std::fs::write(&shot, red_square_png()).expect("png");
+    let clip = Command::new("xclip")
+        .args(["-selection", "clipboard", "-t", "image/png", "-quiet", "-i"])
+        .arg(&shot)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+    let mut clip = clip.expect("xclip (scripts/setup installs it)");
+    app.el("#composer-input").await.click().await.expect("focus");
+    let focused = Command::new("xdotool")
+        .args([
+            "search",
+            "--onlyvisible",
+            "--name",
+            "^Switchboard$",
+            "windowfocus",
+            "--sync",
+        ])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(focused, "the app's window takes the keyboard");
+    let pressed = Command::new("xdotool")
+        .args(["key", "--clearmodifiers", "ctrl+v"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(pressed, "xdotool ctrl+v");
+    app.count_until("#staged .staged-file", 3).await;
+    let _ = clip.kill();
+    let _ = clip.wait();
+    app.screenshot("e2e-staged.png").await;
+    assert_eq!(pablo.sees().await.len(), 1, "nothing is sent while staged");
+
+    // Sent: each file a message, the text with the first; then the tray is empty.
+    app.el("#composer-input")
+        .await
+        .send_keys("Aquí tienes")
+        .await
+        .expect("type");
+    app.el("#send").await.click().await.expect("send");
+    app.count_until("#staged", 0).await;
+    let got = common::poll_until(TIMEOUT, POLL, || async {
+        let seen = pablo.sees().await;
+        let files: Vec<(String, String)> = seen
+            .iter()
+            .filter_map(|m| {
+                m.attachment
+                    .as_ref()
+                    .map(|a| (a.file_name.clone(), m.content.clone()))
+            })
+            .collect();
+        if files.len() == 3 {
+            Ok(files)
+        } else {
+            Err(format!("{files:?}"))
+        }
+    })
+    .await
+    .expect("three files reach the visitor");
+    assert_eq!(got[0], ("presupuesto.pdf".to_owned(), "Aquí tienes".to_owned()));
+    assert_eq!(got[1], ("captura.png".to_owned(), String::new()));
+    assert!(
+        got[2].0.starts_with("pasted-") && got[2].0.ends_with(".png"),
+        "{got:?}"
+    );
+    app.quit().await;
+    hub.stop().await;
+}

@@ -125,6 +125,131 @@ where
     Ok(rx)
 }
 
+/// A file pasted or dropped: its name and bytes.
+pub type PickedFile = (String, Vec<u8>);
+
+/// What a paste brought that is not text.
+#[derive(Debug)]
+pub enum Pasted {
+    /// Files the webview could read.
+    Files(Vec<PickedFile>),
+    /// Nothing the webview could read, and no text: perhaps an image on the
+    /// system clipboard (WebKitGTK does not hand those to the page), which
+    /// the shell can read.
+    AskTheShell,
+}
+
+/// Pastes (Ctrl+V of a screenshot, say) into the element `id` that carry
+/// no text come out of the receiver; the listener goes when the guard is
+/// dropped. On the host, nothing ever comes.
+pub fn pasted_files(id: &str) -> (futures_channel::mpsc::UnboundedReceiver<Pasted>, PasteGuard) {
+    let (tx, rx) = futures_channel::mpsc::unbounded();
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::{JsCast, closure::Closure};
+        let target = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(id));
+        let Some(target) = target else {
+            return (rx, PasteGuard { listener: None });
+        };
+        let listener = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            let Some(data) = e
+                .dyn_ref::<web_sys::ClipboardEvent>()
+                .and_then(|c| c.clipboard_data())
+            else {
+                return;
+            };
+            let Some(files) = data.files().filter(|f| f.length() > 0) else {
+                let types = data.types();
+                let text = (0..types.length())
+                    .filter_map(|i| types.get(i).as_string())
+                    .any(|t| t.starts_with("text/"));
+                if !text {
+                    let _ = tx.unbounded_send(Pasted::AskTheShell);
+                }
+                return;
+            };
+            // A file, not its name as text, is what was pasted.
+            e.prevent_default();
+            let files: Vec<web_sys::File> = (0..files.length()).filter_map(|i| files.get(i)).collect();
+            let tx = tx.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let mut out = Vec::new();
+                for (i, f) in files.into_iter().enumerate() {
+                    let Ok(buf) = wasm_bindgen_futures::JsFuture::from(f.array_buffer()).await else {
+                        continue;
+                    };
+                    let name = match f.name() {
+                        n if n.is_empty() || n == "image.png" => format!("pasted-{}-{i}.png", now_ms()),
+                        n => n,
+                    };
+                    out.push((name, js_sys::Uint8Array::new(&buf).to_vec()));
+                }
+                if !out.is_empty() {
+                    let _ = tx.unbounded_send(Pasted::Files(out));
+                }
+            });
+        });
+        let _ = target.add_event_listener_with_callback("paste", listener.as_ref().unchecked_ref());
+        (
+            rx,
+            PasteGuard {
+                listener: Some((target, listener)),
+            },
+        )
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = (id, tx);
+        (rx, PasteGuard {})
+    }
+}
+
+/// A DOM listener: where it is, and the closure it calls.
+#[cfg(target_arch = "wasm32")]
+type Listener = (
+    web_sys::Element,
+    wasm_bindgen::closure::Closure<dyn FnMut(web_sys::Event)>,
+);
+
+/// Removes a paste listener when dropped.
+#[allow(missing_debug_implementations)]
+pub struct PasteGuard {
+    #[cfg(target_arch = "wasm32")]
+    listener: Option<Listener>,
+}
+
+impl Drop for PasteGuard {
+    fn drop(&mut self) {
+        #[cfg(target_arch = "wasm32")]
+        if let Some((target, listener)) = self.listener.take() {
+            use wasm_bindgen::JsCast;
+            let _ = target.remove_event_listener_with_callback("paste", listener.as_ref().unchecked_ref());
+        }
+    }
+}
+
+/// A `blob:` URL showing `bytes` when they are an image the console
+/// previews (a staged file's thumbnail); `None` otherwise, or on the host.
+pub fn image_bytes_url(bytes: &[u8]) -> Option<String> {
+    let mime = switchboard_model::files::sniff_image(bytes)?;
+    #[cfg(target_arch = "wasm32")]
+    {
+        let array = js_sys::Uint8Array::from(bytes);
+        let parts = js_sys::Array::of1(&array);
+        let opts = web_sys::BlobPropertyBag::new();
+        opts.set_type(mime);
+        let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts).ok()?;
+        web_sys::Url::create_object_url_with_blob(&blob).ok()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = mime;
+        None
+    }
+}
+
 /// A warning in the webview's console (nothing on the host).
 pub fn warn(message: &str) {
     #[cfg(target_arch = "wasm32")]

@@ -207,6 +207,9 @@ commands! {
         /// Its name (the dialog proposes its real name).
         file_name: String,
     } -> Option<String>;
+    /// The image on the system clipboard as PNG bytes, if it holds one (a
+    /// pasted screenshot the webview itself cannot read).
+    GetClipboardImage = "clipboard_image" {} -> Option<Vec<u8>>;
     /// Saves the chosen language (`None`: follow the OS).
     SetLocale = "set_locale" {
         /// `en` or `es`.

@@ -5,6 +5,7 @@
 
 use std::rc::Rc;
 
+use dioxus::html::HasFileData;
 use futures_util::lock::Mutex;
 use switchboard_model::Draft;
 
@@ -12,6 +13,47 @@ use super::*;
 
 /// A draft is written this long after the last key (well within a second).
 const DRAFT_SAVE_MS: u32 = 300;
+
+/// A file staged in the composer: sent, and uploaded, with the next send.
+#[derive(Debug, Clone, PartialEq)]
+struct Staged {
+    id: u64,
+    name: String,
+    bytes: Rc<Vec<u8>>,
+    /// A thumbnail's `blob:` URL, for image bytes.
+    thumb: Option<String>,
+}
+
+fn too_large(lang: Lang, name: &str, size: u64) -> String {
+    format!(
+        "{name}: {} ({})",
+        lang.pick("too large to send", "demasiado grande para enviar"),
+        lang.size(size)
+    )
+}
+
+/// Stages files in the composer (over-size ones are refused with a reason).
+fn stage(
+    mut staged: Signal<Vec<Staged>>,
+    mut error: Signal<Option<String>>,
+    lang: Lang,
+    files: Vec<ipc::PickedFile>,
+) {
+    for (name, bytes) in files {
+        if bytes.len() as u64 > switchboard_protocol::DEFAULT_MAX_UPLOAD_BYTES {
+            error.set(Some(too_large(lang, &name, bytes.len() as u64)));
+            continue;
+        }
+        let id = staged.peek().iter().map(|s| s.id).max().unwrap_or(0) + 1;
+        let thumb = ipc::image_bytes_url(&bytes);
+        staged.write().push(Staged {
+            id,
+            name: switchboard_model::files::display_name(&name),
+            bytes: Rc::new(bytes),
+            thumb,
+        });
+    }
+}
 
 /// The chat's draft, written through `writes` so that it can never land
 /// after a send it preceded (the send clears it).
@@ -37,6 +79,8 @@ pub fn Composer(
     let mut text = use_signal(|| opening.content.clone());
     let mut note = use_signal(|| opening.internal);
     let mut error = use_signal(|| None::<String>);
+    // Files picked, dropped or pasted, waiting to go with the next send.
+    let mut staged = use_signal(Vec::<Staged>::new);
     let mut typing_sent_at = use_signal(|| 0i64);
     let mut typing_gen = use_signal(|| 0u64);
     // Drafts: typed and not yet written (`dirty`), and which pending write
@@ -62,6 +106,7 @@ pub fn Composer(
         text.set(opening.content.clone());
         note.set(opening.internal);
         error.set(None);
+        staged.set(Vec::new());
     }
     {
         // Closing the conversation (sign-out, no chat selected) keeps it too.
@@ -131,7 +176,8 @@ pub fn Composer(
     let writes_for_send = writes.clone();
     let send = move || {
         let content = text.peek().clone();
-        if content.trim().is_empty() || closed {
+        let files = staged.peek().clone();
+        if (content.trim().is_empty() && files.is_empty()) || closed {
             return;
         }
         if content.chars().count() > MAX_CHARS {
@@ -144,6 +190,7 @@ pub fn Composer(
         let internal = *note.peek();
         let chat_id = id_for_send.clone();
         text.set(String::new());
+        staged.set(Vec::new());
         error.set(None);
         // The engine clears the draft as it queues the message.
         *draft_gen.write() += 1;
@@ -152,17 +199,38 @@ pub fn Composer(
         let writes = writes_for_send.clone();
         spawn(async move {
             let _turn = writes.lock().await;
-            if let Err(e) = ipc::invoke(&cmd::Send {
-                chat_id,
-                content: content.clone(),
-                internal,
-            })
-            .await
-            {
-                // Nothing is lost: the text comes back to the composer (and
-                // its draft is still kept).
-                text.set(content);
-                error.set(Some(e.message));
+            if files.is_empty() {
+                if let Err(e) = ipc::invoke(&cmd::Send {
+                    chat_id,
+                    content: content.clone(),
+                    internal,
+                })
+                .await
+                {
+                    // Nothing is lost: the text comes back to the composer
+                    // (and its draft is still kept).
+                    text.set(content);
+                    error.set(Some(e.message));
+                }
+                return;
+            }
+            // Each file is a message; the text goes with the first. They are
+            // uploaded now, by the engine's outbox, not when staged.
+            let mut caption = content;
+            for f in files {
+                let res = ipc::invoke(&cmd::SendFile {
+                    chat_id: chat_id.clone(),
+                    file_name: f.name.clone(),
+                    bytes: f.bytes.to_vec(),
+                    caption: std::mem::take(&mut caption),
+                    internal,
+                })
+                .await;
+                if let Err(e) = res {
+                    // What was not queued comes back, to send again.
+                    staged.write().push(f);
+                    error.set(Some(e.message));
+                }
             }
         });
     };
@@ -218,53 +286,72 @@ pub fn Composer(
     };
     let mut set_reply = set_mode.clone();
 
-    let id_for_file = chat_id.clone();
-    let writes_for_file = writes.clone();
     let onfile = move |e: FormEvent| {
         let files = e.files();
-        let chat_id = id_for_file.clone();
-        let internal = *note.peek();
-        let caption = text.peek().clone();
-        let writes = writes_for_file.clone();
         spawn(async move {
-            let _turn = writes.lock().await;
+            let mut picked = Vec::new();
             for f in files {
                 if f.size() > switchboard_protocol::DEFAULT_MAX_UPLOAD_BYTES {
-                    error.set(Some(format!(
-                        "{}: {} ({})",
-                        f.name(),
-                        lang.pick("too large to send", "demasiado grande para enviar"),
-                        lang.size(f.size())
-                    )));
+                    error.set(Some(too_large(lang, &f.name(), f.size())));
                     continue;
                 }
                 match f.read_bytes().await {
-                    Ok(bytes) => {
-                        let name = f.name();
-                        let res = ipc::invoke(&cmd::SendFile {
-                            chat_id: chat_id.clone(),
-                            file_name: name,
-                            bytes: bytes.to_vec(),
-                            caption: caption.clone(),
-                            internal,
-                        })
-                        .await;
-                        match res {
-                            // Sent with the text as its caption: the engine
-                            // cleared the draft.
-                            Ok(_) => {
-                                *draft_gen.write() += 1;
-                                dirty.set(false);
-                                text.set(String::new());
-                            }
-                            Err(e) => error.set(Some(e.message)),
-                        }
-                    }
+                    Ok(bytes) => picked.push((f.name(), bytes.to_vec())),
                     Err(e) => error.set(Some(e.to_string())),
                 }
             }
+            stage(staged, error, lang, picked);
         });
     };
+    let ondrop = move |e: DragEvent| {
+        e.prevent_default();
+        if closed {
+            return;
+        }
+        let files = e.files();
+        spawn(async move {
+            let mut picked = Vec::new();
+            for f in files {
+                if f.size() > switchboard_protocol::DEFAULT_MAX_UPLOAD_BYTES {
+                    error.set(Some(too_large(lang, &f.name(), f.size())));
+                    continue;
+                }
+                if let Ok(bytes) = f.read_bytes().await {
+                    picked.push((f.name(), bytes.to_vec()));
+                }
+            }
+            stage(staged, error, lang, picked);
+        });
+    };
+    // Ctrl+V of a screenshot: the webview gives the files to a listener
+    // (installed once the composer is in the page).
+    let paste = use_signal(|| None::<Rc<ipc::PasteGuard>>);
+    use_effect(move || {
+        if paste.peek().is_some() {
+            return;
+        }
+        // On the composer itself (always in the page): a paste in its text
+        // field bubbles up to it.
+        let (mut rx, guard) = ipc::pasted_files("composer");
+        let mut paste = paste;
+        paste.set(Some(Rc::new(guard)));
+        spawn(async move {
+            use futures_util::StreamExt;
+            while let Some(pasted) = rx.next().await {
+                match pasted {
+                    ipc::Pasted::Files(files) => stage(staged, error, lang, files),
+                    ipc::Pasted::AskTheShell => match ipc::invoke(&cmd::GetClipboardImage {}).await {
+                        Ok(Some(png)) => {
+                            let name = format!("pasted-{}.png", ipc::now_ms());
+                            stage(staged, error, lang, vec![(name, png)]);
+                        }
+                        Ok(None) => {}
+                        Err(e) => error.set(Some(e.message)),
+                    },
+                }
+            }
+        });
+    });
 
     let mode_class = if *note.read() { "composer note" } else { "composer" };
     let placeholder = match (closed, *note.read()) {
@@ -283,6 +370,9 @@ pub fn Composer(
     };
     rsx! {
         div { class: mode_class, id: "composer", "data-mode": if *note.read() { "note" } else { "reply" },
+            "data-staged": "{staged.read().len()}",
+            ondragover: move |e: DragEvent| e.prevent_default(),
+            ondrop,
             div { class: "mode-switch", role: "radiogroup",
                 button {
                     id: "mode-reply",
@@ -317,6 +407,28 @@ pub fn Composer(
             if closed {
                 p { class: "closed-explain muted", id: "composer-closed", {placeholder} }
             } else {
+                if !staged.read().is_empty() {
+                    ul { class: "staged", id: "staged", "aria-label": lang.pick("Files to send", "Archivos para enviar"),
+                        for f in staged.read().iter().cloned() {
+                            li { key: "{f.id}", class: "staged-file", "data-file": "{f.name}",
+                                if let Some(src) = f.thumb.as_ref() {
+                                    img { class: "thumb", src: "{src}", alt: "{f.name}" }
+                                } else {
+                                    span { class: "thumb file-thumb", Svg { icon: Icon::Clip } }
+                                }
+                                span { class: "staged-name", "{f.name}" }
+                                span { class: "muted small", " {lang.size(f.bytes.len() as u64)}" }
+                                button {
+                                    class: "icon-button unstage",
+                                    title: lang.pick("Remove", "Quitar"),
+                                    "aria-label": lang.pick("Remove", "Quitar"),
+                                    onclick: move |_| staged.write().retain(|s| s.id != f.id),
+                                    "×"
+                                }
+                            }
+                        }
+                    }
+                }
                 div { class: "composer-row",
                     textarea {
                         id: "composer-input",
@@ -340,7 +452,7 @@ pub fn Composer(
                         button {
                             id: "send",
                             class: if *note.read() { "primary note" } else { "primary" },
-                            disabled: text.read().trim().is_empty() || too_long,
+                            disabled: (text.read().trim().is_empty() && staged.read().is_empty()) || too_long,
                             onclick: move |_| send_click(),
                             if *note.read() { {lang.pick("Add note", "Añadir nota")} } else { {lang.pick("Send", "Enviar")} }
                         }
