@@ -1560,3 +1560,55 @@ async fn files_picked_dropped_or_pasted_are_staged_and_go_with_the_text() {
     app.quit().await;
     hub.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_image_opens_full_size_walks_the_chats_images_and_downloads() {
+    let Some(_serial) = one_app_at_a_time().await else {
+        return;
+    };
+    let mut hub = TestHub::start().await;
+    let app = App::launch(&[]).await;
+    app.sign_in(&hub.url()).await;
+    let vera = Visitor::opens_chat(&hub.url(), "Vera Visor", "Mira estas fotos").await;
+    vera.sends_file("uno.png", red_square_png()).await;
+    vera.say("y otra").await;
+    vera.sends_file("dos.png", red_square_png()).await;
+    app.el("#tab-all").await.click().await.expect("all");
+    app.el(&row(&vera.chat_id)).await.click().await.expect("open");
+    app.count_until(".bubble img.preview", 2).await;
+
+    app.el(".bubble img.preview[alt='uno.png']")
+        .await
+        .click()
+        .await
+        .expect("open the first image");
+    app.attr_until("#viewer .viewer-img", "alt", "uno.png").await;
+    app.attr_until("#viewer", "data-index", "0").await;
+    app.screenshot("e2e-viewer.png").await;
+    // → goes to the next image (the text between is skipped), ← back.
+    app.el("#viewer")
+        .await
+        .send_keys(Key::Right)
+        .await
+        .expect("right");
+    app.attr_until("#viewer .viewer-img", "alt", "dos.png").await;
+    app.el("#viewer").await.send_keys(Key::Left).await.expect("left");
+    app.attr_until("#viewer .viewer-img", "alt", "uno.png").await;
+
+    // Download: the system's save dialog, then the bytes on disk.
+    let saved = hub.dir().join("saved");
+    std::fs::create_dir_all(&saved).expect("dir");
+    app.el("#viewer-download").await.click().await.expect("download");
+    answer_save_dialog(&app, "uno.png", &saved.join("foto.png")).await;
+    let written = common::poll_until(TIMEOUT, POLL, || async {
+        std::fs::read(saved.join("foto.png")).map_err(|e| e.to_string())
+    })
+    .await;
+    assert_eq!(written, Ok(red_square_png()), "downloaded whole");
+
+    // Esc closes it.
+    app.el("#viewer").await.send_keys(Key::Escape).await.expect("esc");
+    app.count_until("#viewer", 0).await;
+    app.quit().await;
+    hub.stop().await;
+}

@@ -30,6 +30,7 @@ pub fn App() -> Element {
         held: Signal::new(Vec::new()),
         settings: Signal::new(None),
         update: Signal::new(None),
+        viewer: Signal::new(None),
     });
 
     // Boot, then follow the engine.

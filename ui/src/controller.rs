@@ -48,6 +48,8 @@ pub struct Ctx {
     pub settings: Signal<Option<DesktopSettings>>,
     /// A newer version is ready to install.
     pub update: Signal<Option<String>>,
+    /// The image open in the viewer (its message's key).
+    pub viewer: Signal<Option<String>>,
 }
 
 /// Reloads the desktop settings from the shell.
@@ -173,6 +175,7 @@ pub async fn open_chat(ctx: Ctx, chat_id: String) {
 
 async fn load_page(mut ctx: Ctx, chat_id: String) {
     ctx.selected.set(Some(chat_id.clone()));
+    ctx.viewer.set(None);
     // The shell keeps the chat on screen quiet while the window has the focus.
     let _ = ipc::invoke(&cmd::Viewing {
         chat_id: Some(chat_id.clone()),

@@ -70,7 +70,7 @@ pub fn Bubble(message: LocalMessage, author: Author, name: String, offset: i64) 
                 if m.kind == MessageType::Image {
                     // Keyed by its URL: a just-sent image gets its preview
                     // as soon as its upload is known.
-                    ImagePreview { key: "{a.url}", url: a.url.clone(), name: a.file_name.clone(), size: a.file_size }
+                    ImagePreview { key: "{a.url}", url: a.url.clone(), name: a.file_name.clone(), size: a.file_size, message_key: key.clone() }
                 } else {
                     FileCard { url: a.url.clone(), name: a.file_name.clone(), size: a.file_size }
                 }
@@ -203,14 +203,29 @@ fn FileCard(url: String, name: String, size: u64) -> Element {
 /// An image message: previewed when its bytes are an image the console
 /// shows (PNG, JPEG, GIF, WebP, BMP), else offered as a file to save.
 #[component]
-fn ImagePreview(url: String, name: String, size: u64) -> Element {
+fn ImagePreview(url: String, name: String, size: u64, message_key: String) -> Element {
+    let ctx = try_use_context::<Ctx>();
+    let lang = ctx.map(|c| *c.lang.read()).unwrap_or_default();
     let fetch_url = url.clone();
     let src = use_resource(move || {
         let url = fetch_url.clone();
         async move { ipc::image_blob_url(&cmd::GetAttachment { url }).await }
     });
     match src.read().as_ref() {
-        Some(Ok(Some(src))) => rsx! { img { class: "preview", src: "{src}", alt: "{name}" } },
+        Some(Ok(Some(src))) => rsx! {
+            img {
+                class: "preview",
+                src: "{src}",
+                alt: "{name}",
+                role: "button",
+                title: lang.pick("Open full size", "Ver a tamaño completo"),
+                onclick: move |_| {
+                    if let Some(mut ctx) = ctx {
+                        ctx.viewer.set(Some(message_key.clone()));
+                    }
+                },
+            }
+        },
         Some(Ok(None)) | Some(Err(_)) => rsx! { FileCard { url, name, size } },
         None => rsx! { div { class: "preview loading", Svg { icon: Icon::Image } " {name}" } },
     }

@@ -29,9 +29,10 @@ const TYPING_IDLE_MS: u32 = 4_000;
 
 mod bubble;
 mod composer;
+mod viewer;
 mod visitor;
 
-pub use self::{bubble::Bubble, composer::Composer, visitor::VisitorPanel};
+pub use self::{bubble::Bubble, composer::Composer, viewer::Viewer, visitor::VisitorPanel};
 
 /// The open chat.
 #[component]
@@ -310,6 +311,7 @@ pub fn Conversation() -> Element {
                 }
             }
             Composer { chat_id: chat_id.clone(), status, draft: chat.draft.clone(), held_by }
+            Viewer {}
         }
     }
 }
