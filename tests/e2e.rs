@@ -1224,6 +1224,13 @@ async fn each_chat_keeps_its_draft_across_switches_and_a_kill_9_and_sending_clea
     let (sam, password) = (switchboard_hub::DEMO_AGENTS[1].1, switchboard_hub::DEMO_PASSWORD);
     let sam = testkit::login(&hub.url(), sam, password).await;
     testkit::accept(&hub.url(), &sam.token, &bea.chat_id).await;
+    // The row moves to the top when the chat changes hands: click it there.
+    app.text_until(
+        &format!("{} .chat-bottom", row(&bea.chat_id)),
+        "Sam holds the chat",
+        |t| t.contains("Sam Second"),
+    )
+    .await;
     app.el(&row(&bea.chat_id)).await.click().await.expect("open Bea");
     app.text_until("#held-warning", "who holds the chat", |t| {
         t.contains("Sam Second is handling this chat")
@@ -1609,6 +1616,98 @@ async fn an_image_opens_full_size_walks_the_chats_images_and_downloads() {
     // Esc closes it.
     app.el("#viewer").await.send_keys(Key::Escape).await.expect("esc");
     app.count_until("#viewer", 0).await;
+    app.quit().await;
+    hub.stop().await;
+}
+
+/// Whether the element matching `css` is inside the timeline's view.
+async fn on_screen(app: &App, css: &str) -> bool {
+    app.driver
+        .execute(
+            "const e = document.querySelector(arguments[0]); const t = document.getElementById('timeline');
+             if (!e || !t) return false;
+             const r = e.getBoundingClientRect(), v = t.getBoundingClientRect();
+             return r.bottom > v.top + 1 && r.top < v.bottom - 1;",
+            vec![json!(css)],
+        )
+        .await
+        .ok()
+        .and_then(|v| v.json().as_bool())
+        .unwrap_or(false)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_opens_at_its_first_unread_and_only_what_was_seen_is_read() {
+    let Some(_serial) = one_app_at_a_time().await else {
+        return;
+    };
+    let mut hub = TestHub::start().await;
+    let app = App::launch(&[]).await;
+    app.sign_in(&hub.url()).await;
+    let olga = Visitor::opens_chat(&hub.url(), "Olga Larga", "hola").await;
+    let other = Visitor::opens_chat(&hub.url(), "Otro", "buenas").await;
+    app.el("#tab-all").await.click().await.expect("all");
+    app.el(&row(&olga.chat_id)).await.click().await.expect("open");
+    app.attr_until(&row(&olga.chat_id), "data-unread", "0").await;
+
+    // Away in another chat, Olga writes a lot.
+    app.el(&row(&other.chat_id)).await.click().await.expect("other");
+    for i in 1..=40 {
+        olga.say(&format!("línea {i}")).await;
+    }
+    app.attr_until(&row(&olga.chat_id), "data-unread", "40").await;
+
+    // Back: the first unread under the "New" line, not the bottom; nothing
+    // is read until the newest has been on screen.
+    app.el(&row(&olga.chat_id)).await.click().await.expect("back");
+    app.count_until("#new-marker", 1).await;
+    let marker = common::poll_until(TIMEOUT, POLL, || async {
+        if on_screen(&app, "#new-marker").await {
+            Ok(())
+        } else {
+            Err("off screen".to_owned())
+        }
+    })
+    .await;
+    assert_eq!(marker, Ok(()), "the New line is in view");
+    app.attr_until("#jump-latest", "data-newer", "40").await;
+    assert_eq!(
+        app.el(&row(&olga.chat_id))
+            .await
+            .attr("data-unread")
+            .await
+            .expect("attr")
+            .as_deref(),
+        Some("40"),
+        "unread until seen"
+    );
+    app.screenshot("e2e-first-unread.png").await;
+
+    // Jump to the latest: the newest in view, then read.
+    app.el("#jump-latest").await.click().await.expect("jump");
+    app.count_until("#jump-latest", 0).await;
+    app.attr_until(&row(&olga.chat_id), "data-unread", "0").await;
+
+    // Scrolled up, a new message is counted on the button; my own reply
+    // brings me back down to it.
+    app.driver
+        .execute("document.getElementById('timeline').scrollTop = 0", vec![])
+        .await
+        .expect("scroll up");
+    app.count_until("#jump-latest", 1).await;
+    olga.say("¿sigues ahí?").await;
+    app.attr_until("#jump-latest", "data-newer", "1").await;
+    app.write("Sí, aquí estoy").await;
+    app.count_until("#jump-latest", 0).await;
+    let mine = common::poll_until(TIMEOUT, POLL, || async {
+        if on_screen(&app, ".bubble.me:last-of-type").await {
+            Ok(())
+        } else {
+            Err("off screen".to_owned())
+        }
+    })
+    .await;
+    assert_eq!(mine, Ok(()), "my reply is in view");
     app.quit().await;
     hub.stop().await;
 }

@@ -49,6 +49,13 @@ pub fn App() -> Element {
                         }
                     });
                 }
+                // Back in the window: what is on screen now counts as read.
+                let mut focus = ipc::window_focus();
+                spawn(async move {
+                    while focus.next().await.is_some() {
+                        dioxus::core::spawn_forever(crate::controller::mark_read(ctx));
+                    }
+                });
                 // A clicked notification opens its chat.
                 if let Ok(mut opens) = ipc::subscribe::<switchboard_model::ipc::events::OpenChat>().await {
                     spawn(async move {

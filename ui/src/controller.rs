@@ -193,9 +193,20 @@ async fn load_page(mut ctx: Ctx, chat_id: String) {
     }
 }
 
-/// Marks the open chat read up to its newest message (when the window has focus).
+/// Marks the open chat read up to its newest message, once that message
+/// is on screen in a focused window (not merely loaded, nor behind another
+/// window or scrolled out of view).
 pub async fn mark_read(ctx: Ctx) {
     if !ipc::window_focused() {
+        return;
+    }
+    let newest_on_screen = ctx
+        .timeline
+        .peek()
+        .as_ref()
+        .and_then(|t| t.newest_server_message().map(|m| format!("msg-{}", m.key())))
+        .is_some_and(|id| ipc::scroll::in_view(&id, "timeline"));
+    if !newest_on_screen {
         return;
     }
     let (chat_id, message_id) = {

@@ -109,6 +109,14 @@ impl Lang {
         }
     }
 
+    /// The "jump to latest" button's count: "3 new".
+    pub fn newer(self, n: usize) -> String {
+        match self {
+            Self::En => format!("{n} new"),
+            Self::Es => format!("{n} nuevos"),
+        }
+    }
+
     /// A chat's unsent text in the inbox: "Draft: …" ("Draft note: …").
     pub fn draft_prefix(self, note: bool) -> &'static str {
         if note {

@@ -250,6 +250,24 @@ pub fn image_bytes_url(bytes: &[u8]) -> Option<String> {
     }
 }
 
+/// Each time the window gains the focus, a `()` comes out (never on the host).
+pub fn window_focus() -> futures_channel::mpsc::UnboundedReceiver<()> {
+    let (tx, rx) = futures_channel::mpsc::unbounded();
+    #[cfg(target_arch = "wasm32")]
+    if let Some(w) = web_sys::window() {
+        use wasm_bindgen::{JsCast, closure::Closure};
+        let listener = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            let _ = tx.unbounded_send(());
+        });
+        let _ = w.add_event_listener_with_callback("focus", listener.as_ref().unchecked_ref());
+        // For the life of the page.
+        listener.forget();
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = tx;
+    rx
+}
+
 /// A warning in the webview's console (nothing on the host).
 pub fn warn(message: &str) {
     #[cfg(target_arch = "wasm32")]
@@ -374,6 +392,27 @@ pub mod scroll {
         {
             let _ = id;
             None
+        }
+    }
+
+    /// Whether element `id` is wholly or partly visible inside the scroll
+    /// container `container` (always `true` on the host).
+    pub fn in_view(id: &str, container: &str) -> bool {
+        #[cfg(target_arch = "wasm32")]
+        {
+            let doc = web_sys::window().and_then(|w| w.document());
+            let Some((el, c)) =
+                doc.and_then(|d| Some((d.get_element_by_id(id)?, d.get_element_by_id(container)?)))
+            else {
+                return false;
+            };
+            let (r, v) = (el.get_bounding_client_rect(), c.get_bounding_client_rect());
+            r.bottom() > v.top() + 1.0 && r.top() < v.bottom() - 1.0
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let _ = (id, container);
+            true
         }
     }
 

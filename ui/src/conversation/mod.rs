@@ -7,11 +7,11 @@ use switchboard_model::{DeliveryStatus, LocalMessage, ipc::commands as cmd};
 use switchboard_protocol::{ChatStatus, MessageType};
 
 use crate::{
-    controller::{Ctx, accept, load_older},
+    controller::{Ctx, accept, load_older, mark_read},
     i18n::{CivilDay, Lang, clock},
     icons::{Icon, Svg},
     ipc,
-    rows::{Author, Row, author, rows, status_class},
+    rows::{Author, Row, author, new_marker_at, rows, status_class},
     settings::MuteButton,
     state::visible_window,
 };
@@ -51,10 +51,20 @@ pub fn Conversation() -> Element {
     let mut stick = use_signal(|| true);
     let selected = ctx.selected.read().clone();
     let mut last_selected = use_signal(|| None::<String>);
+    // How many of the timeline's messages the agent has had in view (the
+    // rest count as newer on the "jump to latest" button), the chat whose
+    // opening position is set, and whether to bring its "New" line into view.
+    let mut seen_len = use_signal(|| 0usize);
+    let mut opened = use_signal(|| None::<String>);
+    let mut to_marker = use_signal(|| false);
+    // The newest message's key: my own new message always comes into view.
+    let mut newest = use_signal(|| None::<String>);
     if *last_selected.peek() != selected {
         last_selected.set(selected.clone());
         window_end.set(None);
         stick.set(true);
+        opened.set(None);
+        newest.set(None);
     }
 
     // After each render: keep the newest message in view when pinned, or
@@ -63,10 +73,25 @@ pub fn Conversation() -> Element {
         let _ = ctx.timeline.read();
         let pinned = window_end.read().is_none();
         let pending = anchor.write().take();
+        let marker = std::mem::take(&mut *to_marker.write());
         // Effects run as the render is diffed; the page gets the new rows a
         // frame later. Measure and scroll once it has them.
         spawn(async move {
-            if let Some((key, before, offset)) = pending {
+            if marker {
+                // Opened with unread messages: the first of them, under its
+                // "New" line, near the top of the view.
+                for _ in 0..30 {
+                    ipc::sleep(16).await;
+                    if let Some(top) = ipc::scroll::offset_top("new-marker") {
+                        ipc::scroll::set_top("timeline", top - 48.0);
+                        break;
+                    }
+                }
+                if let Some((top, height, view)) = ipc::scroll::metrics("timeline") {
+                    stick.set(height - top - view < 60.0);
+                }
+                spawn_forever(mark_read(ctx));
+            } else if let Some((key, before, offset)) = pending {
                 let id = format!("msg-{key}");
                 for _ in 0..30 {
                     ipc::sleep(16).await;
@@ -84,6 +109,8 @@ pub fn Conversation() -> Element {
                 if let Some((_, height, _)) = ipc::scroll::metrics("timeline") {
                     ipc::scroll::set_top("timeline", height);
                 }
+                // What just came into view counts as read.
+                spawn_forever(mark_read(ctx));
             }
         });
     });
@@ -121,6 +148,41 @@ pub fn Conversation() -> Element {
         return rsx! { section { class: "conversation empty" } };
     };
     let offset = ipc::utc_offset_minutes();
+    {
+        // The timeline of this chat has arrived: where to open it, and
+        // whether its newest message is a new one of mine.
+        let t = ctx.timeline.peek();
+        if let Some(t) = t.as_ref().filter(|t| t.chat_id == chat_id) {
+            let len = t.messages.len();
+            if opened.peek().as_deref() != Some(chat_id.as_str()) {
+                opened.set(Some(chat_id.clone()));
+                match new_marker_at(&t.messages, t.read_marker.as_deref(), &me) {
+                    Some(first_unread) => {
+                        seen_len.set(first_unread);
+                        to_marker.set(true);
+                        // Not pinned to the bottom meanwhile (a batch of
+                        // changes re-renders before the marker is placed).
+                        stick.set(false);
+                        // The window holds the first unread, with what
+                        // came before it above.
+                        let end = first_unread + WINDOW / 2;
+                        window_end.set((end < len).then_some(end));
+                    }
+                    None => seen_len.set(len),
+                }
+            }
+            let last = t.messages.last();
+            let key = last.map(|m| m.key().to_owned());
+            if *newest.peek() != key {
+                let had = newest.peek().is_some();
+                newest.set(key);
+                if had && last.is_some_and(|m| author(m, &me) == Author::Me) {
+                    window_end.set(None);
+                    stick.set(true);
+                }
+            }
+        }
+    }
     let (window_rows, start, end, len, has_older) = {
         let t = ctx.timeline.read();
         match t.as_ref().filter(|t| t.chat_id == chat_id) {
@@ -232,6 +294,9 @@ pub fn Conversation() -> Element {
         let at_bottom = bottom_gap < 60.0;
         if *stick.peek() != at_bottom {
             stick.set(at_bottom);
+            if at_bottom {
+                spawn_forever(mark_read(ctx));
+            }
         }
         if top < 150.0 {
             go_up_scroll(top);
@@ -252,6 +317,11 @@ pub fn Conversation() -> Element {
         }
     };
 
+    // Seen up to the newest while at it; newer ones counted while away.
+    if window_end.peek().is_none() && *stick.peek() && !*to_marker.peek() && *seen_len.peek() != len {
+        seen_len.set(len);
+    }
+    let newer = len.saturating_sub(*seen_len.read());
     let status = chat.status;
     let accept_id = chat.chat_id.clone();
     let close_id = chat.chat_id.clone();
@@ -300,9 +370,23 @@ pub fn Conversation() -> Element {
                 for (row, a, name) in bubbles {
                     match row {
                         Row::Day(label) => rsx! { div { key: "day-{label}", class: "day-separator", span { "{label}" } } },
-                        Row::NewMarker => rsx! { div { key: "new-marker-{chat_id}", class: "new-marker", span { {lang.pick("New", "Nuevos")} } } },
+                        Row::NewMarker => rsx! { div { key: "new-marker-{chat_id}", id: "new-marker", class: "new-marker", span { {lang.pick("New", "Nuevos")} } } },
                         Row::Message(m) => rsx! { Bubble { key: "{m.key()}", message: *m.clone(), author: a, name, offset } },
                     }
+                }
+            }
+            if len > 0 && !(window_end.read().is_none() && *stick.read()) {
+                button {
+                    id: "jump-latest",
+                    class: "jump-latest",
+                    "data-newer": "{newer}",
+                    onclick: move |_| {
+                        window_end.set(None);
+                        stick.set(true);
+                        anchor.set(None);
+                    },
+                    "↓ "
+                    if newer > 0 { {lang.newer(newer)} } else { {lang.pick("Latest", "Lo último").to_owned()} }
                 }
             }
             div { class: "typing-line", id: "typing-line",
