@@ -1711,3 +1711,85 @@ async fn a_chat_opens_at_its_first_unread_and_only_what_was_seen_is_read() {
     app.quit().await;
     hub.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_note_is_written_in_silence_and_a_reply_says_i_am_typing() {
+    use switchboard_engine::{Change, Engine, EngineConfig};
+    let Some(_serial) = one_app_at_a_time().await else {
+        return;
+    };
+    let mut hub = TestHub::start().await;
+    let app = App::launch(&[]).await;
+    app.sign_in(&hub.url()).await;
+    let me = testkit::login(
+        &hub.url(),
+        switchboard_hub::DEMO_AGENTS[0].1,
+        switchboard_hub::DEMO_PASSWORD,
+    )
+    .await
+    .agent
+    .id;
+    let nico = Visitor::opens_chat(&hub.url(), "Nico Nota", "hola").await;
+
+    // A second agent in the chat's room sees what its visitor would see.
+    let mut config = EngineConfig::new(
+        hub.url().parse().expect("url"),
+        switchboard_hub::DEMO_AGENTS[1].1,
+        hub.dir().join("sam"),
+    );
+    config.keychain = false;
+    let sam = Engine::open(config).await.expect("engine");
+    sam.login(switchboard_hub::DEMO_PASSWORD).await.expect("login");
+    let mut seen = sam.subscribe();
+    sam.start();
+
+    app.el("#tab-all").await.click().await.expect("all");
+    app.el(&row(&nico.chat_id)).await.click().await.expect("open");
+    app.el("#mode-note").await.click().await.expect("note");
+    app.write("Cliente difícil, paciencia").await;
+    // The note reaches the room; no typing of mine came before it.
+    let before_note = tokio::time::timeout(TIMEOUT, async {
+        let mut typing = Vec::new();
+        loop {
+            match seen.recv().await.expect("changes") {
+                Change::Typing {
+                    user_id, typing: on, ..
+                } if user_id == me => typing.push(on),
+                Change::Message { message } if message.is_internal => return typing,
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("the note reaches the other agent");
+    assert!(
+        before_note.is_empty(),
+        "typing a note told the room: {before_note:?}"
+    );
+
+    // A reply does say so.
+    app.el("#mode-reply").await.click().await.expect("reply");
+    app.el("#composer-input")
+        .await
+        .send_keys("Hola Nico")
+        .await
+        .expect("type");
+    let typed = tokio::time::timeout(TIMEOUT, async {
+        loop {
+            if let Change::Typing {
+                user_id,
+                typing: true,
+                ..
+            } = seen.recv().await.expect("changes")
+                && user_id == me
+            {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(typed.is_ok(), "typing a reply tells the room");
+    sam.shutdown().await;
+    app.quit().await;
+    hub.stop().await;
+}
