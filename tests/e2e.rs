@@ -1531,6 +1531,18 @@ async fn files_picked_dropped_or_pasted_are_staged_and_go_with_the_text() {
     let _ = clip.wait();
     app.screenshot("e2e-staged.png").await;
     assert_eq!(pablo.sees().await.len(), 1, "nothing is sent while staged");
+    // Another chat has its own (empty) tray; back here, the three wait.
+    let quique = Visitor::opens_chat(&hub.url(), "Quique Quieto", "hola").await;
+    app.el(&row(&quique.chat_id))
+        .await
+        .click()
+        .await
+        .expect("other chat");
+    app.attr_until("#conversation-title", "data-chat", &quique.chat_id)
+        .await;
+    app.count_until("#staged .staged-file", 0).await;
+    app.el(&row(&pablo.chat_id)).await.click().await.expect("back");
+    app.count_until("#staged .staged-file", 3).await;
 
     // Sent: each file a message, the text with the first; then the tray is empty.
     app.el("#composer-input")

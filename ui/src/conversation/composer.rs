@@ -79,8 +79,10 @@ pub fn Composer(
     let mut text = use_signal(|| opening.content.clone());
     let mut note = use_signal(|| opening.internal);
     let mut error = use_signal(|| None::<String>);
-    // Files picked, dropped or pasted, waiting to go with the next send.
+    // Files picked, dropped or pasted, waiting to go with the next send;
+    // those of the chats left meanwhile wait for their chat to come back.
     let mut staged = use_signal(Vec::<Staged>::new);
+    let mut staged_elsewhere = use_signal(std::collections::HashMap::<String, Vec<Staged>>::new);
     let mut typing_sent_at = use_signal(|| 0i64);
     let mut typing_gen = use_signal(|| 0u64);
     // Drafts: typed and not yet written (`dirty`), and which pending write
@@ -93,6 +95,7 @@ pub fn Composer(
     let mut drafted_for = use_signal(|| chat_id.clone());
     if *drafted_for.peek() != chat_id {
         let left = drafted_for.peek().clone();
+        let left_for_staged = left.clone();
         if *dirty.peek() {
             let d = Draft {
                 content: text.peek().clone(),
@@ -106,7 +109,12 @@ pub fn Composer(
         text.set(opening.content.clone());
         note.set(opening.internal);
         error.set(None);
-        staged.set(Vec::new());
+        let mut elsewhere = staged_elsewhere.write();
+        let mine = std::mem::take(&mut *staged.write());
+        if !mine.is_empty() {
+            elsewhere.insert(left_for_staged, mine);
+        }
+        staged.set(elsewhere.remove(&chat_id).unwrap_or_default());
     }
     {
         // Closing the conversation (sign-out, no chat selected) keeps it too.

@@ -331,7 +331,7 @@ pub fn Conversation() -> Element {
         section { class: "conversation", "data-chat-id": "{chat_id}",
             div { class: "conversation-head",
                 div {
-                    h2 { id: "conversation-title", "{visitor_name}" }
+                    h2 { id: "conversation-title", "data-chat": "{chat_id}", "{visitor_name}" }
                     if let Some(s) = subject {
                         div { class: "muted small", "{s}" }
                     }
