@@ -48,6 +48,16 @@ fn environment_ready() -> bool {
     false
 }
 
+/// The usual start of a test: its turn, a fresh hub, and the app signed in
+/// to it (`None`: skipped, see [`one_app_at_a_time`]).
+async fn signed_in_app() -> Option<(tokio::sync::MutexGuard<'static, ()>, TestHub, App)> {
+    let turn = one_app_at_a_time().await?;
+    let hub = TestHub::start().await;
+    let app = App::launch(&[]).await;
+    app.sign_in(&hub.url()).await;
+    Some((turn, hub, app))
+}
+
 /// The turn of one end-to-end test: `None` (skip) where the environment
 /// lacks what they need, outside CI.
 async fn one_app_at_a_time() -> Option<tokio::sync::MutexGuard<'static, ()>> {
@@ -258,6 +268,13 @@ impl App {
         self.close().await
     }
 
+    /// Opens a chat from the All tab and waits until it is the one shown.
+    async fn open_chat(&self, chat_id: &str) {
+        self.el("#tab-all").await.click().await.expect("all");
+        self.el(&row(chat_id)).await.click().await.expect("open the chat");
+        self.attr_until("#conversation-title", "data-chat", chat_id).await;
+    }
+
     /// Saves a screenshot and fails the test with `what`.
     async fn fail(&self, what: &str) -> ! {
         self.screenshot("e2e-failure.png").await;
@@ -455,16 +472,12 @@ async fn an_agent_signs_in_accepts_replies_and_writes_a_note() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hub_restarts_and_the_app_catches_up_with_no_duplicate() {
-    let Some(_serial) = one_app_at_a_time().await else {
+    let Some((_serial, mut hub, app)) = signed_in_app().await else {
         return;
     };
-    let mut hub = TestHub::start().await;
-    let app = App::launch(&[]).await;
-    app.sign_in(&hub.url()).await;
 
     let v = Visitor::opens_chat(&hub.url(), "Ana Torres", "uno").await;
-    app.el("#tab-all").await.click().await.expect("all");
-    app.el(&row(&v.chat_id)).await.click().await.expect("open");
+    app.open_chat(&v.chat_id).await;
     app.text_until(".bubble.visitor .content", "the first message", |t| t == "uno")
         .await;
 
@@ -751,8 +764,7 @@ async fn a_long_chat_keeps_a_window_of_messages_and_scrolls_back_to_its_start() 
     }
     let app = App::launch(&[]).await;
     app.sign_in(&hub.url()).await;
-    app.el("#tab-all").await.click().await.expect("all");
-    app.el(&row(&v.chat_id)).await.click().await.expect("open");
+    app.open_chat(&v.chat_id).await;
     let newest = format!("m{}", N - 1);
     app.text_until(".bubble.visitor .content", "the newest message", |t| t == newest)
         .await;
@@ -984,12 +996,9 @@ async fn settings_until(data_dir: &std::path::Path, what: &str, pred: impl Fn(&V
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_settings_screen_and_the_mute_switch_are_saved() {
-    let Some(_serial) = one_app_at_a_time().await else {
+    let Some((_serial, mut hub, app)) = signed_in_app().await else {
         return;
     };
-    let mut hub = TestHub::start().await;
-    let app = App::launch(&[]).await;
-    app.sign_in(&hub.url()).await;
     // --no-keychain: the header says the session is not saved.
     app.text_until("#no-keychain", "the no-keychain notice", |t| {
         t == "Session not saved"
@@ -1022,8 +1031,7 @@ async fn the_settings_screen_and_the_mute_switch_are_saved() {
     app.count_until("#settings", 0).await;
 
     let v = Visitor::opens_chat(&hub.url(), "Mia", "hola").await;
-    app.el("#tab-all").await.click().await.expect("all");
-    app.el(&row(&v.chat_id)).await.click().await.expect("open");
+    app.open_chat(&v.chat_id).await;
     app.el("#mute").await.click().await.expect("mute");
     app.text_until("#mute", "muted", |t| t == "Muted").await;
     let chat_id = v.chat_id.clone();
@@ -1124,8 +1132,7 @@ async fn the_tray_shows_the_unread_total() {
     .await;
     assert_eq!(two, Ok(()), "the tray label says 2");
     // Read: the tray clears with the badges.
-    app.el("#tab-all").await.click().await.expect("all");
-    app.el(&row(&v.chat_id)).await.click().await.expect("open");
+    app.open_chat(&v.chat_id).await;
     app.text_until("#total-unread", "nothing unread", |t| t == "0")
         .await;
     let cleared = common::poll_until(TIMEOUT, POLL, || async {
@@ -1369,8 +1376,7 @@ async fn links_and_documents_open_with_the_system_and_programs_never_do() {
     rosa.sends_file("factura.pdf", pdf.clone()).await;
     rosa.sends_file("setup.exe", b"MZ\x90\x00 not really".to_vec())
         .await;
-    app.el("#tab-all").await.click().await.expect("all");
-    app.el(&row(&rosa.chat_id)).await.click().await.expect("open");
+    app.open_chat(&rosa.chat_id).await;
 
     // The link, without the sentence's full stop, in the system browser.
     app.text_until(".msg-link", "the link", |t| {
@@ -1452,15 +1458,11 @@ async fn links_and_documents_open_with_the_system_and_programs_never_do() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_picked_dropped_or_pasted_are_staged_and_go_with_the_text() {
-    let Some(_serial) = one_app_at_a_time().await else {
+    let Some((_serial, mut hub, app)) = signed_in_app().await else {
         return;
     };
-    let mut hub = TestHub::start().await;
-    let app = App::launch(&[]).await;
-    app.sign_in(&hub.url()).await;
     let pablo = Visitor::opens_chat(&hub.url(), "Pablo Pegado", "¿Me mandas el presupuesto?").await;
-    app.el("#tab-all").await.click().await.expect("all");
-    app.el(&row(&pablo.chat_id)).await.click().await.expect("open");
+    app.open_chat(&pablo.chat_id).await;
 
     // Picked: staged, not sent.
     let pdf = hub.dir().join("presupuesto.pdf");
@@ -1582,18 +1584,14 @@ async fn files_picked_dropped_or_pasted_are_staged_and_go_with_the_text() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_image_opens_full_size_walks_the_chats_images_and_downloads() {
-    let Some(_serial) = one_app_at_a_time().await else {
+    let Some((_serial, mut hub, app)) = signed_in_app().await else {
         return;
     };
-    let mut hub = TestHub::start().await;
-    let app = App::launch(&[]).await;
-    app.sign_in(&hub.url()).await;
     let vera = Visitor::opens_chat(&hub.url(), "Vera Visor", "Mira estas fotos").await;
     vera.sends_file("uno.png", red_square_png()).await;
     vera.say("y otra").await;
     vera.sends_file("dos.png", red_square_png()).await;
-    app.el("#tab-all").await.click().await.expect("all");
-    app.el(&row(&vera.chat_id)).await.click().await.expect("open");
+    app.open_chat(&vera.chat_id).await;
     app.count_until(".bubble img.preview", 2).await;
 
     app.el(".bubble img.preview[alt='uno.png']")
@@ -1650,16 +1648,12 @@ async fn on_screen(app: &App, css: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chat_opens_at_its_first_unread_and_only_what_was_seen_is_read() {
-    let Some(_serial) = one_app_at_a_time().await else {
+    let Some((_serial, mut hub, app)) = signed_in_app().await else {
         return;
     };
-    let mut hub = TestHub::start().await;
-    let app = App::launch(&[]).await;
-    app.sign_in(&hub.url()).await;
     let olga = Visitor::opens_chat(&hub.url(), "Olga Larga", "hola").await;
     let other = Visitor::opens_chat(&hub.url(), "Otro", "buenas").await;
-    app.el("#tab-all").await.click().await.expect("all");
-    app.el(&row(&olga.chat_id)).await.click().await.expect("open");
+    app.open_chat(&olga.chat_id).await;
     app.attr_until(&row(&olga.chat_id), "data-unread", "0").await;
 
     // Away in another chat, Olga writes a lot.
@@ -1727,12 +1721,9 @@ async fn a_chat_opens_at_its_first_unread_and_only_what_was_seen_is_read() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_note_is_written_in_silence_and_a_reply_says_i_am_typing() {
     use switchboard_engine::{Change, Engine, EngineConfig};
-    let Some(_serial) = one_app_at_a_time().await else {
+    let Some((_serial, mut hub, app)) = signed_in_app().await else {
         return;
     };
-    let mut hub = TestHub::start().await;
-    let app = App::launch(&[]).await;
-    app.sign_in(&hub.url()).await;
     let me = testkit::login(
         &hub.url(),
         switchboard_hub::DEMO_AGENTS[0].1,
@@ -1755,8 +1746,7 @@ async fn a_note_is_written_in_silence_and_a_reply_says_i_am_typing() {
     let mut seen = sam.subscribe();
     sam.start();
 
-    app.el("#tab-all").await.click().await.expect("all");
-    app.el(&row(&nico.chat_id)).await.click().await.expect("open");
+    app.open_chat(&nico.chat_id).await;
     app.el("#mode-note").await.click().await.expect("note");
     app.write("Cliente difícil, paciencia").await;
     // The note reaches the room; no typing of mine came before it.
