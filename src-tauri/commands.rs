@@ -169,6 +169,40 @@ pub async fn save_draft(shell: State<'_, Shell>, args: SaveDraft) -> Answer<Save
     Ok(shell.engine().await?.save_draft(&args.chat_id, &args.draft)?)
 }
 
+/// Stages a file in a chat's composer.
+#[tauri::command]
+pub async fn stage_file(shell: State<'_, Shell>, args: StageFile) -> Answer<StageFile> {
+    Ok(shell
+        .engine()
+        .await?
+        .stage_file(&args.chat_id, &args.file_name, &args.bytes)?)
+}
+
+/// Takes a staged file off its chat's tray.
+#[tauri::command]
+pub async fn unstage_file(shell: State<'_, Shell>, args: UnstageFile) -> Answer<UnstageFile> {
+    Ok(shell.engine().await?.unstage_file(&args.id)?)
+}
+
+/// A staged file's bytes, raw (an IPC response, not JSON).
+#[tauri::command]
+pub async fn staged_file(
+    shell: State<'_, Shell>,
+    args: GetStagedFile,
+) -> CommandResult<tauri::ipc::Response> {
+    let bytes: <GetStagedFile as Command>::Output = shell.engine().await?.staged_bytes(&args.id)?;
+    Ok(tauri::ipc::Response::new(bytes))
+}
+
+/// Sends a staged file with a caption.
+#[tauri::command]
+pub async fn send_staged(shell: State<'_, Shell>, args: SendStaged) -> Answer<SendStaged> {
+    Ok(shell
+        .engine()
+        .await?
+        .send_staged(&args.id, &args.caption, args.internal)?)
+}
+
 /// Tells a chat I am typing (the UI throttles these).
 #[tauri::command]
 pub async fn typing(shell: State<'_, Shell>, args: Typing) -> Answer<Typing> {

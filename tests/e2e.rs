@@ -1545,6 +1545,14 @@ async fn files_picked_dropped_or_pasted_are_staged_and_go_with_the_text() {
     app.count_until("#staged .staged-file", 0).await;
     app.el(&row(&pablo.chat_id)).await.click().await.expect("back");
     app.count_until("#staged .staged-file", 3).await;
+    // Even a kill -9 loses nothing staged: the engine keeps the copies.
+    let data_dir = app.kill_9().await;
+    let app = App::launch_in(data_dir, &["--no-keychain"], &[]).await;
+    app.sign_in(&hub.url()).await;
+    app.open_chat(&pablo.chat_id).await;
+    app.count_until("#staged .staged-file", 3).await;
+    app.count_until("#staged .staged-file[data-file='captura.png'] img.thumb", 1)
+        .await;
 
     // Sent: each file a message, the text with the first; then the tray is empty.
     app.el("#composer-input")

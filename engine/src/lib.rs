@@ -30,7 +30,9 @@ use std::{
     time::Duration,
 };
 
-pub use switchboard_model::{Change, ChatEntry, ConnectionState, DeliveryStatus, Draft, LocalMessage};
+pub use switchboard_model::{
+    Change, ChatEntry, ConnectionState, DeliveryStatus, Draft, LocalMessage, StagedFile,
+};
 use switchboard_protocol::{
     Agent, ChatRef, Empty, NotificationRead, Presence, PresenceUpdate, ReadRequest, events::client,
 };

@@ -8,7 +8,7 @@ use std::{collections::BTreeSet, path::Path, sync::Arc, time::Duration};
 use switchboard_protocol::{MessageType, SendMessageRequest};
 
 use crate::{
-    Change, Delivery, Engine, EngineError, LocalMessage, Result,
+    Change, Delivery, Engine, EngineError, LocalMessage, Result, StagedFile,
     api::ApiError,
     inbound,
     inner::{Inner, lock, now_ms},
@@ -24,7 +24,7 @@ impl Engine {
             return Err(EngineError::Empty);
         }
         check_length(content)?;
-        self.enqueue(chat_id, content, MessageType::Text, internal, None)
+        self.enqueue(chat_id, content, MessageType::Text, internal, None, None)
     }
 
     /// Sends a file (with an optional caption). The file is checked and
@@ -75,7 +75,120 @@ impl Engine {
             mime_type,
             file_size: meta.len(),
         };
-        self.enqueue(chat_id, caption, kind, internal, Some(upload))
+        self.enqueue(chat_id, caption, kind, internal, Some(upload), None)
+    }
+
+    /// Stages a file in a chat's composer: a copy is kept in the data
+    /// directory and listed with the chat (`ChatEntry::staged`) until it is
+    /// sent (`send_staged`) or taken off (`unstage_file`), across restarts.
+    pub fn stage_file(&self, chat_id: &str, file_name: &str, bytes: &[u8]) -> Result<StagedFile> {
+        let limit = switchboard_protocol::DEFAULT_MAX_UPLOAD_BYTES;
+        if bytes.len() as u64 > limit {
+            return Err(EngineError::FileTooLarge {
+                name: file_name.to_owned(),
+                bytes: bytes.len() as u64,
+                limit,
+            });
+        }
+        let file = StagedFile {
+            id: uuid::Uuid::new_v4().to_string(),
+            file_name: switchboard_model::files::display_name(file_name),
+            file_size: bytes.len() as u64,
+        };
+        let dir = self.inner.db_path.with_extension("staged-files");
+        let path = dir.join(&file.id);
+        std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::write(&path, bytes))
+            .map_err(|e| EngineError::LocalIo(e.to_string()))?;
+        let me = self.inner.me_id();
+        let changes = self.inner.store().write(|tx| {
+            if !store::stage_file(tx, chat_id, &file, &path, now_ms())? {
+                return Ok(None);
+            }
+            Ok(Some(inbound::chat_changes(
+                tx,
+                &me,
+                &BTreeSet::from([chat_id.to_owned()]),
+            )?))
+        });
+        match changes {
+            Ok(Some(changes)) => {
+                for c in changes {
+                    self.inner.publish(c);
+                }
+                Ok(file)
+            }
+            other => {
+                let _ = std::fs::remove_file(&path);
+                match other {
+                    Ok(_) => Err(EngineError::UnknownChat(chat_id.to_owned())),
+                    Err(e) => Err(e.into()),
+                }
+            }
+        }
+    }
+
+    /// Takes a staged file off its chat's tray (its copy is removed).
+    pub fn unstage_file(&self, id: &str) -> Result<()> {
+        let chat = store::staged_file(self.inner.store().conn(), id)?
+            .ok_or_else(|| EngineError::UnknownMessage(id.to_owned()))?
+            .chat_id;
+        let me = self.inner.me_id();
+        let (path, changes) = self.inner.store().write(|tx| {
+            let path = store::unstage_file(tx, id)?;
+            Ok((
+                path,
+                inbound::chat_changes(tx, &me, &BTreeSet::from([chat.clone()]))?,
+            ))
+        })?;
+        if let Some(p) = path {
+            let _ = std::fs::remove_file(p);
+        }
+        for c in changes {
+            self.inner.publish(c);
+        }
+        Ok(())
+    }
+
+    /// A staged file's bytes (a thumbnail after a restart, say).
+    pub fn staged_bytes(&self, id: &str) -> Result<Vec<u8>> {
+        let row = store::staged_file(self.inner.store().conn(), id)?
+            .ok_or_else(|| EngineError::UnknownMessage(id.to_owned()))?;
+        std::fs::read(&row.path).map_err(|e| EngineError::Unreadable {
+            path: row.file.file_name,
+            reason: e.to_string(),
+        })
+    }
+
+    /// Sends a staged file (with a caption): it moves from the tray to the
+    /// outbox in one step, so it is sent once and never lost in between.
+    pub fn send_staged(&self, id: &str, caption: &str, internal: bool) -> Result<LocalMessage> {
+        check_length(caption)?;
+        let row = store::staged_file(self.inner.store().conn(), id)?
+            .ok_or_else(|| EngineError::UnknownMessage(id.to_owned()))?;
+        let dir = self.inner.db_path.with_extension("outbox-files");
+        let copy = dir.join(uuid::Uuid::new_v4().to_string());
+        std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::copy(&row.path, &copy).map(|_| ()))
+            .map_err(|e| EngineError::Unreadable {
+                path: row.file.file_name.clone(),
+                reason: e.to_string(),
+            })?;
+        let mime_type = switchboard_protocol::mime_for_file_name(&row.file.file_name).to_owned();
+        let kind = if mime_type.starts_with("image/") {
+            MessageType::Image
+        } else {
+            MessageType::File
+        };
+        let upload = store::PendingUpload {
+            path: copy,
+            file_name: row.file.file_name.clone(),
+            mime_type,
+            file_size: row.file.file_size,
+        };
+        let sent = self.enqueue(&row.chat_id, caption, kind, internal, Some(upload), Some(id))?;
+        let _ = std::fs::remove_file(&row.path);
+        Ok(sent)
     }
 
     fn enqueue(
@@ -85,6 +198,7 @@ impl Engine {
         kind: MessageType,
         internal: bool,
         upload: Option<store::PendingUpload>,
+        unstage: Option<&str>,
     ) -> Result<LocalMessage> {
         let entry = OutboxEntry {
             client_message_id: uuid::Uuid::new_v4().to_string(),
@@ -105,8 +219,12 @@ impl Engine {
                 return Ok(None);
             }
             store::enqueue(tx, &entry)?;
-            // What was written is on its way: the draft goes in the same step.
+            // What was written is on its way: the draft (and a staged file
+            // sent) goes in the same step.
             store::clear_draft(tx, chat_id)?;
+            if let Some(id) = unstage {
+                store::unstage_file(tx, id)?;
+            }
             Ok(Some(inbound::chat_changes(
                 tx,
                 &me,

@@ -106,3 +106,75 @@ async fn a_draft_survives_a_restart_and_sending_clears_it() {
     second.shutdown().await;
     hub.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staged_files_survive_a_restart_and_are_sent_once() {
+    let mut hub = TestHub::start().await;
+    let rita = Visitor::opens_chat(&hub.url(), "Rita", "¿me mandas la factura?").await;
+    let data = TempDir::new("staged");
+
+    let first = engine(&hub.url(), data.path()).await;
+    let mut changes = first.subscribe();
+    first.start();
+    wait_change(&mut changes, 10, "catch-up", |c| {
+        matches!(c, Change::CaughtUp { .. })
+    })
+    .await;
+    let pdf = b"%PDF-1.4\n% factura\n".to_vec();
+    let kept = first.stage_file(&rita.chat_id, "factura.pdf", &pdf).unwrap();
+    let dropped = first
+        .stage_file(&rita.chat_id, "../../borrar.txt", b"nada")
+        .unwrap();
+    assert_eq!(dropped.file_name, "borrar.txt", "only the name, never a path");
+    first.unstage_file(&dropped.id).unwrap();
+    first.shutdown().await;
+    drop(first);
+
+    // After a restart the tray is there, with the bytes.
+    let second = engine(&hub.url(), data.path()).await;
+    let staged = second.chat(&rita.chat_id).unwrap().unwrap().staged;
+    assert_eq!(staged, vec![kept.clone()]);
+    assert_eq!(second.staged_bytes(&kept.id).unwrap(), pdf);
+
+    // Sent: off the tray in the same step, delivered once, with its caption.
+    second.start();
+    let local = second.send_staged(&kept.id, "Aquí la tienes", false).unwrap();
+    assert!(second.chat(&rita.chat_id).unwrap().unwrap().staged.is_empty());
+    assert!(
+        second.send_staged(&kept.id, "", false).is_err(),
+        "a file is sent once"
+    );
+    let cmid = local.client_message_id.unwrap();
+    let delivered = second
+        .wait_delivered(&cmid, std::time::Duration::from_secs(20))
+        .await
+        .unwrap();
+    assert!(
+        matches!(delivered, switchboard_engine::Delivery::Sent(_)),
+        "{delivered:?}"
+    );
+    let seen = rita.sees().await;
+    let files: Vec<_> = seen
+        .iter()
+        .filter_map(|m| {
+            m.attachment
+                .as_ref()
+                .map(|a| (a.file_name.as_str(), m.content.as_str()))
+        })
+        .collect();
+    assert_eq!(files, [("factura.pdf", "Aquí la tienes")]);
+
+    // Bad input: clear errors.
+    let huge = vec![0u8; switchboard_protocol::DEFAULT_MAX_UPLOAD_BYTES as usize + 1];
+    assert!(matches!(
+        second.stage_file(&rita.chat_id, "big.bin", &huge),
+        Err(EngineError::FileTooLarge { .. })
+    ));
+    assert!(matches!(
+        second.stage_file("no-such-chat", "a.txt", b"a"),
+        Err(EngineError::UnknownChat(_))
+    ));
+    assert!(second.unstage_file("no-such-file").is_err());
+    second.shutdown().await;
+    hub.stop().await;
+}

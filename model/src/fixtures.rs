@@ -97,6 +97,7 @@ pub fn chat(id: &str) -> ChatBuilder {
         updated_at: "t".to_owned(),
         unread: 0,
         draft: None,
+        staged: Vec::new(),
     })
 }
 

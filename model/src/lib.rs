@@ -149,6 +149,22 @@ pub struct ChatEntry {
     /// What I have written here and not sent yet (this device only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draft: Option<Draft>,
+    /// Files staged here and not sent yet (this device only), oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub staged: Vec<StagedFile>,
+}
+
+/// A file staged in a chat's composer, kept by the engine until it is sent
+/// or taken off (its bytes: `GetStagedFile`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StagedFile {
+    /// Its id.
+    pub id: String,
+    /// Its name (display name: no path, no invisible characters).
+    pub file_name: String,
+    /// Its size in bytes.
+    pub file_size: u64,
 }
 
 /// What the agent has written in a chat and not sent yet: the composer's
@@ -192,6 +208,7 @@ impl ChatEntry {
             updated_at: s.updated_at,
             unread: 0,
             draft: None,
+            staged: Vec::new(),
         }
     }
 }

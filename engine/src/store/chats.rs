@@ -82,6 +82,7 @@ pub(crate) fn chat_entry_row(r: &Row<'_>) -> rusqlite::Result<(ChatEntry, i64)> 
             subject: r.get(6)?,
             last_message: None,
             draft: None,
+            staged: Vec::new(),
             created_at: format_millis(r.get(7)?),
             updated_at: format_millis(r.get(8)?),
             unread: 0,
@@ -105,6 +106,7 @@ pub fn chat_entry(conn: &Connection, chat_id: &str, me: &str) -> Result<Option<C
     entry.last_message = last_message(conn, chat_id, me)?;
     entry.unread = unread(conn, chat_id, me)?;
     entry.draft = draft(conn, chat_id)?;
+    entry.staged = staged_files(conn, chat_id)?;
     Ok(Some(entry))
 }
 

@@ -11,7 +11,7 @@ use std::{
 
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use rusqlite_migration::{M, Migrations};
-use switchboard_model::{ChatEntry, DeliveryStatus, Draft, LocalMessage};
+use switchboard_model::{ChatEntry, DeliveryStatus, Draft, LocalMessage, StagedFile};
 pub(crate) use switchboard_protocol::sql::{MessageColumns, corrupt, json_column};
 use switchboard_protocol::{
     Agent, Attachment, ChatStatus, ChatSummary, Message, MessageType, Notification, NotificationType,
@@ -41,6 +41,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../../migrations/0001_init.sql")),
         M::up(include_str!("../../../migrations/0002_outbox_uploads.sql")),
         M::up(include_str!("../../../migrations/0003_drafts.sql")),
+        M::up(include_str!("../../../migrations/0004_staged_files.sql")),
     ])
 }
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use switchboard_protocol::{AgentPresence, NotificationList, Presence};
 
 use super::{Account, Boot, DesktopSettings, Page, Snapshot};
-use crate::{ChatEntry, Draft, LocalMessage};
+use crate::{ChatEntry, Draft, LocalMessage, StagedFile};
 
 /// A shell command: its name on the wire and what it answers.
 pub trait Command: Serialize + DeserializeOwned {
@@ -134,6 +134,36 @@ commands! {
         /// The composer's text and mode.
         draft: Draft,
     } -> ();
+    /// Stages a file in a chat's composer (the engine keeps a copy until
+    /// it is sent or taken off; the chat's entry lists it).
+    StageFile = "stage_file" {
+        /// Which chat.
+        chat_id: String,
+        /// Its name (a path is reduced to its last part).
+        file_name: String,
+        /// Its bytes.
+        bytes: Vec<u8>,
+    } -> StagedFile;
+    /// Takes a staged file off its chat's tray.
+    UnstageFile = "unstage_file" {
+        /// Its id.
+        id: String,
+    } -> ();
+    /// A staged file's bytes (raw, like an attachment), for its thumbnail.
+    GetStagedFile = "staged_file" {
+        /// Its id.
+        id: String,
+    } -> Vec<u8>;
+    /// Sends a staged file, with a caption (off the tray and into the
+    /// outbox in one step).
+    SendStaged = "send_staged" {
+        /// Its id.
+        id: String,
+        /// The text sent with it.
+        caption: String,
+        /// An internal note (agents only).
+        internal: bool,
+    } -> LocalMessage;
     /// Tells a chat I am typing (the UI throttles these).
     Typing = "typing" {
         /// Which chat.

@@ -7,22 +7,12 @@ use std::rc::Rc;
 
 use dioxus::html::HasFileData;
 use futures_util::lock::Mutex;
-use switchboard_model::Draft;
+use switchboard_model::{Draft, StagedFile};
 
 use super::*;
 
 /// A draft is written this long after the last key (well within a second).
 const DRAFT_SAVE_MS: u32 = 300;
-
-/// A file staged in the composer: sent, and uploaded, with the next send.
-#[derive(Debug, Clone, PartialEq)]
-struct Staged {
-    id: u64,
-    name: String,
-    bytes: Rc<Vec<u8>>,
-    /// A thumbnail's `blob:` URL, for image bytes.
-    thumb: Option<String>,
-}
 
 fn too_large(lang: Lang, name: &str, size: u64) -> String {
     format!(
@@ -32,26 +22,24 @@ fn too_large(lang: Lang, name: &str, size: u64) -> String {
     )
 }
 
-/// Stages files in the composer (over-size ones are refused with a reason).
-fn stage(
-    mut staged: Signal<Vec<Staged>>,
-    mut error: Signal<Option<String>>,
-    lang: Lang,
-    files: Vec<ipc::PickedFile>,
-) {
-    for (name, bytes) in files {
+/// Stages files in a chat: the engine keeps a copy of each until it is
+/// sent or taken off, across restarts (over-size ones are refused with a
+/// reason). The chat's entry then lists them.
+async fn stage(chat_id: String, mut error: Signal<Option<String>>, lang: Lang, files: Vec<ipc::PickedFile>) {
+    for (file_name, bytes) in files {
         if bytes.len() as u64 > switchboard_protocol::DEFAULT_MAX_UPLOAD_BYTES {
-            error.set(Some(too_large(lang, &name, bytes.len() as u64)));
+            error.set(Some(too_large(lang, &file_name, bytes.len() as u64)));
             continue;
         }
-        let id = staged.peek().iter().map(|s| s.id).max().unwrap_or(0) + 1;
-        let thumb = ipc::image_bytes_url(&bytes);
-        staged.write().push(Staged {
-            id,
-            name: switchboard_model::files::display_name(&name),
-            bytes: Rc::new(bytes),
-            thumb,
-        });
+        let staged = ipc::invoke(&cmd::StageFile {
+            chat_id: chat_id.clone(),
+            file_name,
+            bytes,
+        })
+        .await;
+        if let Err(e) = staged {
+            error.set(Some(e.message));
+        }
     }
 }
 
@@ -72,6 +60,7 @@ pub fn Composer(
     status: ChatStatus,
     #[props(default)] draft: Option<Draft>,
     #[props(default)] held_by: Option<String>,
+    #[props(default)] staged: Vec<StagedFile>,
 ) -> Element {
     let ctx = try_use_context::<Ctx>();
     let lang = ctx.map(|c| *c.lang.read()).unwrap_or_default();
@@ -79,10 +68,6 @@ pub fn Composer(
     let mut text = use_signal(|| opening.content.clone());
     let mut note = use_signal(|| opening.internal);
     let mut error = use_signal(|| None::<String>);
-    // Files picked, dropped or pasted, waiting to go with the next send;
-    // those of the chats left meanwhile wait for their chat to come back.
-    let mut staged = use_signal(Vec::<Staged>::new);
-    let mut staged_elsewhere = use_signal(std::collections::HashMap::<String, Vec<Staged>>::new);
     let mut typing_sent_at = use_signal(|| 0i64);
     let mut typing_gen = use_signal(|| 0u64);
     // Drafts: typed and not yet written (`dirty`), and which pending write
@@ -95,7 +80,6 @@ pub fn Composer(
     let mut drafted_for = use_signal(|| chat_id.clone());
     if *drafted_for.peek() != chat_id {
         let left = drafted_for.peek().clone();
-        let left_for_staged = left.clone();
         if *dirty.peek() {
             let d = Draft {
                 content: text.peek().clone(),
@@ -109,12 +93,6 @@ pub fn Composer(
         text.set(opening.content.clone());
         note.set(opening.internal);
         error.set(None);
-        let mut elsewhere = staged_elsewhere.write();
-        let mine = std::mem::take(&mut *staged.write());
-        if !mine.is_empty() {
-            elsewhere.insert(left_for_staged, mine);
-        }
-        staged.set(elsewhere.remove(&chat_id).unwrap_or_default());
     }
     {
         // Closing the conversation (sign-out, no chat selected) keeps it too.
@@ -182,9 +160,10 @@ pub fn Composer(
 
     let id_for_send = chat_id.clone();
     let writes_for_send = writes.clone();
+    let staged_for_send = staged.clone();
     let send = move || {
         let content = text.peek().clone();
-        let files = staged.peek().clone();
+        let files = staged_for_send.clone();
         if (content.trim().is_empty() && files.is_empty()) || closed {
             return;
         }
@@ -198,7 +177,6 @@ pub fn Composer(
         let internal = *note.peek();
         let chat_id = id_for_send.clone();
         text.set(String::new());
-        staged.set(Vec::new());
         error.set(None);
         // The engine clears the draft as it queues the message.
         *draft_gen.write() += 1;
@@ -226,17 +204,14 @@ pub fn Composer(
             // uploaded now, by the engine's outbox, not when staged.
             let mut caption = content;
             for f in files {
-                let res = ipc::invoke(&cmd::SendFile {
-                    chat_id: chat_id.clone(),
-                    file_name: f.name.clone(),
-                    bytes: f.bytes.to_vec(),
+                let res = ipc::invoke(&cmd::SendStaged {
+                    id: f.id.clone(),
                     caption: std::mem::take(&mut caption),
                     internal,
                 })
                 .await;
+                // What was not queued stays on the tray, to send again.
                 if let Err(e) = res {
-                    // What was not queued comes back, to send again.
-                    staged.write().push(f);
                     error.set(Some(e.message));
                 }
             }
@@ -294,8 +269,10 @@ pub fn Composer(
     };
     let mut set_reply = set_mode.clone();
 
+    let id_for_file = chat_id.clone();
     let onfile = move |e: FormEvent| {
         let files = e.files();
+        let chat_id = id_for_file.clone();
         spawn(async move {
             let mut picked = Vec::new();
             for f in files {
@@ -308,15 +285,17 @@ pub fn Composer(
                     Err(e) => error.set(Some(e.to_string())),
                 }
             }
-            stage(staged, error, lang, picked);
+            stage(chat_id, error, lang, picked).await;
         });
     };
+    let id_for_drop = chat_id.clone();
     let ondrop = move |e: DragEvent| {
         e.prevent_default();
         if closed {
             return;
         }
         let files = e.files();
+        let chat_id = id_for_drop.clone();
         spawn(async move {
             let mut picked = Vec::new();
             for f in files {
@@ -328,7 +307,7 @@ pub fn Composer(
                     picked.push((f.name(), bytes.to_vec()));
                 }
             }
-            stage(staged, error, lang, picked);
+            stage(chat_id, error, lang, picked).await;
         });
     };
     // Ctrl+V of a screenshot: the webview gives the files to a listener
@@ -347,11 +326,11 @@ pub fn Composer(
             use futures_util::StreamExt;
             while let Some(pasted) = rx.next().await {
                 match pasted {
-                    ipc::Pasted::Files(files) => stage(staged, error, lang, files),
+                    ipc::Pasted::Files(files) => stage(drafted_for.peek().clone(), error, lang, files).await,
                     ipc::Pasted::AskTheShell => match ipc::invoke(&cmd::GetClipboardImage {}).await {
                         Ok(Some(png)) => {
                             let name = format!("pasted-{}.png", ipc::now_ms());
-                            stage(staged, error, lang, vec![(name, png)]);
+                            stage(drafted_for.peek().clone(), error, lang, vec![(name, png)]).await;
                         }
                         Ok(None) => {}
                         Err(e) => error.set(Some(e.message)),
@@ -378,7 +357,7 @@ pub fn Composer(
     };
     rsx! {
         div { class: mode_class, id: "composer", "data-mode": if *note.read() { "note" } else { "reply" },
-            "data-staged": "{staged.read().len()}",
+            "data-staged": "{staged.len()}",
             ondragover: move |e: DragEvent| e.prevent_default(),
             ondrop,
             div { class: "mode-switch", role: "radiogroup",
@@ -415,25 +394,10 @@ pub fn Composer(
             if closed {
                 p { class: "closed-explain muted", id: "composer-closed", {placeholder} }
             } else {
-                if !staged.read().is_empty() {
+                if !staged.is_empty() {
                     ul { class: "staged", id: "staged", "aria-label": lang.pick("Files to send", "Archivos para enviar"),
-                        for f in staged.read().iter().cloned() {
-                            li { key: "{f.id}", class: "staged-file", "data-file": "{f.name}",
-                                if let Some(src) = f.thumb.as_ref() {
-                                    img { class: "thumb", src: "{src}", alt: "{f.name}" }
-                                } else {
-                                    span { class: "thumb file-thumb", Svg { icon: Icon::Clip } }
-                                }
-                                span { class: "staged-name", "{f.name}" }
-                                span { class: "muted small", " {lang.size(f.bytes.len() as u64)}" }
-                                button {
-                                    class: "icon-button unstage",
-                                    title: lang.pick("Remove", "Quitar"),
-                                    "aria-label": lang.pick("Remove", "Quitar"),
-                                    onclick: move |_| staged.write().retain(|s| s.id != f.id),
-                                    "×"
-                                }
-                            }
+                        for f in staged.iter().cloned() {
+                            StagedCard { key: "{f.id}", file: f }
                         }
                     }
                 }
@@ -460,7 +424,7 @@ pub fn Composer(
                         button {
                             id: "send",
                             class: if *note.read() { "primary note" } else { "primary" },
-                            disabled: (text.read().trim().is_empty() && staged.read().is_empty()) || too_long,
+                            disabled: (text.read().trim().is_empty() && staged.is_empty()) || too_long,
                             onclick: move |_| send_click(),
                             if *note.read() { {lang.pick("Add note", "Añadir nota")} } else { {lang.pick("Send", "Enviar")} }
                         }
@@ -472,6 +436,52 @@ pub fn Composer(
             }
             if let Some(e) = error.read().as_ref() {
                 p { class: "error small", role: "alert", "{e}" }
+            }
+        }
+    }
+}
+
+/// One staged file: a thumbnail for an image (its bytes from the engine),
+/// its name and size, and a button that takes it off.
+#[component]
+fn StagedCard(file: StagedFile) -> Element {
+    let ctx = try_use_context::<Ctx>();
+    let lang = ctx.map(|c| *c.lang.read()).unwrap_or_default();
+    let id = file.id.clone();
+    let thumb = use_resource(move || {
+        let id = id.clone();
+        async move {
+            ipc::image_blob_url(&cmd::GetStagedFile { id })
+                .await
+                .ok()
+                .flatten()
+        }
+    });
+    let remove_id = file.id.clone();
+    rsx! {
+        li { class: "staged-file", "data-file": "{file.file_name}",
+            if let Some(Some(src)) = thumb.read().as_ref() {
+                img { class: "thumb", src: "{src}", alt: "{file.file_name}" }
+            } else {
+                span { class: "thumb file-thumb", Svg { icon: Icon::Clip } }
+            }
+            span { class: "staged-name", "{file.file_name}" }
+            span { class: "muted small", " {lang.size(file.file_size)}" }
+            button {
+                class: "icon-button unstage",
+                title: lang.pick("Remove", "Quitar"),
+                "aria-label": lang.pick("Remove", "Quitar"),
+                onclick: move |_| {
+                    let id = remove_id.clone();
+                    spawn_forever(async move {
+                        if let Err(e) = ipc::invoke(&cmd::UnstageFile { id }).await
+                            && let Some(mut ctx) = ctx
+                        {
+                            ctx.toast.set(Some(e.message));
+                        }
+                    });
+                },
+                "×"
             }
         }
     }

@@ -394,7 +394,7 @@ pub fn Conversation() -> Element {
                     span { "{lang.typing(&who)}" }
                 }
             }
-            Composer { chat_id: chat_id.clone(), status, draft: chat.draft.clone(), held_by }
+            Composer { chat_id: chat_id.clone(), status, draft: chat.draft.clone(), held_by, staged: chat.staged.clone() }
             Viewer {}
         }
     }
