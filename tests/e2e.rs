@@ -839,6 +839,25 @@ async fn a_long_chat_keeps_a_window_of_messages_and_scrolls_back_to_its_start() 
 }
 
 /// An 8x8 red PNG.
+/// A 480×320 PNG of a soft gradient with a few bands, big enough to show
+/// what a full-size viewer is for.
+fn photo_png() -> Vec<u8> {
+    let (w, h) = (480u32, 320u32);
+    let mut rgba = Vec::with_capacity((w * h * 4) as usize);
+    for y in 0..h {
+        for x in 0..w {
+            let band = ((x / 60 + y / 40) % 2) as u8;
+            rgba.extend_from_slice(&[
+                (40 + x * 180 / w) as u8,
+                (90 + y * 120 / h) as u8 - band * 20,
+                200 - (x * 80 / w) as u8,
+                255,
+            ]);
+        }
+    }
+    switchboard_app::files::encode_png(w, h, &rgba).expect("a PNG")
+}
+
 fn red_square_png() -> Vec<u8> {
     fn crc(data: &[u8]) -> u32 {
         let mut c = 0xffff_ffffu32;
@@ -1562,6 +1581,9 @@ async fn files_picked_dropped_or_pasted_are_staged_and_go_with_the_text() {
         .expect("type");
     app.el("#send").await.click().await.expect("send");
     app.count_until("#staged", 0).await;
+    // My image shows its preview as soon as it is uploaded, in place.
+    app.count_until(".bubble.me img.preview[alt='captura.png']", 1)
+        .await;
     let got = common::poll_until(TIMEOUT, POLL, || async {
         let seen = pablo.sees().await;
         let files: Vec<(String, String)> = seen
@@ -1596,7 +1618,7 @@ async fn an_image_opens_full_size_walks_the_chats_images_and_downloads() {
         return;
     };
     let vera = Visitor::opens_chat(&hub.url(), "Vera Visor", "Mira estas fotos").await;
-    vera.sends_file("uno.png", red_square_png()).await;
+    vera.sends_file("uno.png", photo_png()).await;
     vera.say("y otra").await;
     vera.sends_file("dos.png", red_square_png()).await;
     app.open_chat(&vera.chat_id).await;
@@ -1609,6 +1631,28 @@ async fn an_image_opens_full_size_walks_the_chats_images_and_downloads() {
         .expect("open the first image");
     app.attr_until("#viewer .viewer-img", "alt", "uno.png").await;
     app.attr_until("#viewer", "data-index", "0").await;
+    // Shown at its own size: the 480×320 picture, decoded.
+    let full = common::poll_until(TIMEOUT, POLL, || async {
+        let size = app
+            .driver
+            .execute(
+                "const i = document.querySelector('#viewer .viewer-img');
+                 return i && i.complete ? [i.naturalWidth, i.naturalHeight, i.clientWidth] : null;",
+                vec![],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        match size
+            .json()
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_u64()).collect::<Vec<_>>())
+        {
+            Some(v) if v.len() == 3 && v[0] == 480 && v[2] > 0 => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+    assert_eq!(full, Ok(()), "the viewer shows the whole image");
     app.screenshot("e2e-viewer.png").await;
     // → goes to the next image (the text between is skipped), ← back.
     app.el("#viewer")
@@ -1629,7 +1673,7 @@ async fn an_image_opens_full_size_walks_the_chats_images_and_downloads() {
         std::fs::read(saved.join("foto.png")).map_err(|e| e.to_string())
     })
     .await;
-    assert_eq!(written, Ok(red_square_png()), "downloaded whole");
+    assert_eq!(written, Ok(photo_png()), "downloaded whole");
 
     // Esc closes it.
     app.el("#viewer").await.send_keys(Key::Escape).await.expect("esc");
