@@ -266,6 +266,22 @@ impl Api {
         Ok(bytes)
     }
 
+    /// Whether the server no longer has a file it served (`HEAD` of its
+    /// URL answers 404 or 410): an upload dropped before its message went.
+    pub async fn file_gone(&self, url: &str) -> Result<bool> {
+        let full = self.url(url)?;
+        if full.origin() != self.base.origin() {
+            return Ok(false);
+        }
+        let res = self
+            .http
+            .head(full)
+            .send()
+            .await
+            .map_err(|e| ApiError::Unreachable(error_chain(&e)))?;
+        Ok(matches!(res.status().as_u16(), 404 | 410))
+    }
+
     /// `GET /v2/agents`.
     pub async fn agents(&self, token: &str) -> Result<AgentList> {
         let rb = self.request(Method::GET, "/v2/agents", Some(token))?;

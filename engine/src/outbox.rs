@@ -335,6 +335,15 @@ pub(crate) async fn outbox_worker(inner: Arc<Inner>) {
             continue;
         };
         let mut entry = entry;
+        // Uploaded on an earlier attempt: if the server has dropped that
+        // upload since (the message never went), upload the copy again.
+        if let (Some(upload), Some(attachment)) = (&entry.upload, &entry.attachment)
+            && upload.path.exists()
+            && inner.api.file_gone(&attachment.url).await.unwrap_or(false)
+        {
+            tracing::info!("the server no longer has an upload not yet sent; uploading it again");
+            entry.attachment = None;
+        }
         if let (Some(upload), None) = (entry.upload.clone(), &entry.attachment) {
             match upload_file(&inner, &token, &entry, &upload).await {
                 Ok(attachment) => entry.attachment = Some(attachment),

@@ -178,3 +178,74 @@ async fn staged_files_survive_a_restart_and_are_sent_once() {
     second.shutdown().await;
     hub.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_the_server_dropped_before_its_message_went_is_uploaded_again() {
+    use switchboard_engine::Delivery;
+    // A hub that refuses the caption: the upload passes, the message fails.
+    let dir = TempDir::new("dropped-upload");
+    let mut strict = TestHub::config(dir.path());
+    strict.limits.max_content_chars = 5;
+    let mut hub = TestHub::start_with(strict).await;
+    let vito = Visitor::opens_chat(&hub.url(), "Vito", "hola").await;
+    let data = TempDir::new("dropped-upload-engine");
+    let e = engine(&hub.url(), data.path()).await;
+    let mut changes = e.subscribe();
+    e.start();
+    wait_change(&mut changes, 10, "catch-up", |c| {
+        matches!(c, Change::CaughtUp { .. })
+    })
+    .await;
+    let pdf = b"%PDF-1.4\n% contrato\n".to_vec();
+    let staged = e.stage_file(&vito.chat_id, "contrato.pdf", &pdf).unwrap();
+    let local = e.send_staged(&staged.id, "el contrato firmado", false).unwrap();
+    let cmid = local.client_message_id.unwrap();
+    let failed = e
+        .wait_delivered(&cmid, std::time::Duration::from_secs(20))
+        .await
+        .unwrap();
+    assert!(matches!(failed, Delivery::Failed(_)), "{failed:?}");
+
+    // The hub comes back with normal limits, and without that upload.
+    hub.stop().await;
+    let db = rusqlite::Connection::open(&hub.db).unwrap();
+    assert_eq!(
+        db.execute("DELETE FROM files", []).unwrap(),
+        1,
+        "the upload was made once"
+    );
+    drop(db);
+    hub.restart_with(|c| c.limits = switchboard_hub::testkit::test_limits())
+        .await;
+
+    // Retried: uploaded again, sent once, and its file is there.
+    e.retry(&cmid).unwrap();
+    let sent = e
+        .wait_delivered(&cmid, std::time::Duration::from_secs(30))
+        .await
+        .unwrap();
+    let Delivery::Sent(m) = sent else {
+        panic!("not sent: {sent:?}")
+    };
+    let url = m.attachment.expect("an attachment").url;
+    let bytes = reqwest::get(format!("{}{url}", hub.url()))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(
+        bytes.as_ref(),
+        &pdf[..],
+        "the file of the message is the one sent"
+    );
+    let on_server: Vec<_> = vito
+        .sees()
+        .await
+        .into_iter()
+        .filter(|m| m.attachment.is_some())
+        .collect();
+    assert_eq!(on_server.len(), 1, "sent once");
+    e.shutdown().await;
+    hub.stop().await;
+}

@@ -97,7 +97,10 @@ pub fn outbox_entry(conn: &Connection, client_message_id: &str) -> Result<Option
 /// Records that an entry's file is on the server: the message can be sent.
 pub fn outbox_uploaded(tx: &Connection, cmid: &str, attachment: &Attachment) -> Result<()> {
     tx.execute(
-        "UPDATE outbox SET attachment = ?2, upload = NULL WHERE client_message_id = ?1",
+        // The copy stays recorded (`upload` is kept, unlike in the first
+        // versions): it is removed once the message is sent, and uploaded
+        // again if the server drops the upload before that.
+        "UPDATE outbox SET attachment = ?2 WHERE client_message_id = ?1",
         params![cmid, serde_json::to_string(attachment).unwrap_or_default()],
     )?;
     Ok(())
