@@ -106,6 +106,12 @@ pub fn Conversation() -> Element {
                 }
             } else if pinned && *stick.peek() {
                 ipc::sleep(16).await;
+                // Still pinned a frame later? (Opening a chat at its first
+                // unread unpins it meanwhile: then this must not scroll,
+                // nor count the newest as seen.)
+                if !*stick.peek() || window_end.peek().is_some() {
+                    return;
+                }
                 if let Some((_, height, _)) = ipc::scroll::metrics("timeline") {
                     ipc::scroll::set_top("timeline", height);
                 }
