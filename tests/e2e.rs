@@ -71,6 +71,20 @@ fn which(bin: &str) -> bool {
     std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(bin).is_file()))
 }
 
+/// Waits until no app holds `data_dir` (its single-instance lock is free).
+async fn wait_unlocked(data_dir: &std::path::Path) {
+    let lock = data_dir.join("instance.lock");
+    let free = common::poll_until(TIMEOUT, POLL, || async {
+        match std::fs::File::options().write(true).open(&lock) {
+            // No lock file: nothing holds the directory.
+            Err(_) => Ok(()),
+            Ok(f) => f.try_lock().map_err(|e| e.to_string()),
+        }
+    })
+    .await;
+    assert_eq!(free, Ok(()), "the app did not exit");
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -88,7 +102,10 @@ struct Driver {
 impl Driver {
     async fn start(env: &[(String, String)]) -> Self {
         let port = free_port();
-        let native = free_port();
+        // Two ports, never the same one twice.
+        let native = std::iter::repeat_with(free_port)
+            .find(|p| *p != port)
+            .expect("a second free port");
         let child = Command::new("tauri-driver")
             .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
             .envs(env.iter().map(|(k, v)| (k, v)))
@@ -134,7 +151,6 @@ impl App {
     /// The app on a given data directory (a second run of the same install),
     /// with extra environment (a private D-Bus session, say).
     async fn launch_in(data_dir: PathBuf, extra: &[&str], env: &[(String, String)]) -> Self {
-        let tauri_driver = Driver::start(env).await;
         let mut args = vec!["--data-dir".to_owned(), data_dir.display().to_string()];
         args.extend(extra.iter().map(|s| s.to_string()));
         let mut caps = Capabilities::new();
@@ -144,30 +160,39 @@ impl App {
         )
         .expect("caps");
         caps.set("browserName", "wry").expect("caps");
-        let driver = WebDriver::new(format!("http://127.0.0.1:{}", tauri_driver.port), caps)
-            .await
-            .expect("a WebDriver session with the app");
-        Self {
-            driver,
-            _tauri_driver: tauri_driver,
-            data_dir,
+        // tauri-driver now and then drops the connection of the session
+        // request (its WebKitWebDriver did not come up): a new driver on new
+        // ports then, after making sure no half-started app holds the data.
+        let mut failures = Vec::new();
+        for _ in 0..3 {
+            let tauri_driver = Driver::start(env).await;
+            match WebDriver::new(format!("http://127.0.0.1:{}", tauri_driver.port), caps.clone()).await {
+                Ok(driver) => {
+                    return Self {
+                        driver,
+                        _tauri_driver: tauri_driver,
+                        data_dir,
+                    };
+                }
+                Err(e) => {
+                    failures.push(e.to_string());
+                    drop(tauri_driver);
+                    let _ = Command::new("pkill")
+                        .args(["-KILL", "-f", "--"])
+                        .arg(format!("--data-dir {}", data_dir.display()))
+                        .status();
+                    wait_unlocked(&data_dir).await;
+                }
+            }
         }
+        panic!("no WebDriver session with the app: {failures:?}");
     }
 
     /// Ends the app, keeping its data directory; returns once the app has
     /// let go of it (its single-instance lock is free).
     async fn close(self) -> PathBuf {
         let _ = self.driver.quit().await;
-        let lock = self.data_dir.join("instance.lock");
-        let free = common::poll_until(TIMEOUT, POLL, || async {
-            match std::fs::File::options().write(true).open(&lock) {
-                // No lock file: nothing holds the directory.
-                Err(_) => Ok(()),
-                Ok(f) => f.try_lock().map_err(|e| e.to_string()),
-            }
-        })
-        .await;
-        assert_eq!(free, Ok(()), "the app did not exit");
+        wait_unlocked(&self.data_dir).await;
         self.data_dir
     }
 
@@ -1207,6 +1232,23 @@ async fn each_chat_keeps_its_draft_across_switches_and_a_kill_9_and_sending_clea
     app.value_until("#composer-input", "Hola Ana, un momento").await;
     app.attr_until("#composer", "data-mode", "reply").await;
     app.screenshot("e2e-draft.png").await;
+    // The same through the keyboard: Ctrl+K to Bea, and back to Ana.
+    for (to, name, text, mode) in [
+        (&bea.chat_id, "Bea", "Cliente VIP", "note"),
+        (&ana.chat_id, "Ana", "Hola Ana, un momento", "reply"),
+    ] {
+        app.el("#composer-input")
+            .await
+            .send_keys(Key::Control + "k")
+            .await
+            .expect("ctrl+k");
+        let switcher = app.el("#switcher-input").await;
+        switcher.send_keys(name).await.expect("type");
+        switcher.send_keys(Key::Enter).await.expect("enter");
+        app.attr_until("#conversation-title", "data-chat", to).await;
+        app.value_until("#composer-input", text).await;
+        app.attr_until("#composer", "data-mode", mode).await;
+    }
 
     // kill -9, then a new start on the same data: both drafts are there.
     let data_dir = app.kill_9().await;
