@@ -383,6 +383,8 @@ async fn an_agent_signs_in_accepts_replies_and_writes_a_note() {
     let lucia = Visitor::opens_chat(&hub.url(), "Lucía Fernández", "Hola, no puedo pagar").await;
     app.text_until("#tab-queue .count", "one queued chat", |t| t == "1")
         .await;
+    // Nothing is mine and someone waits: the queue comes up by itself.
+    app.attr_until("#tab-queue", "aria-selected", "true").await;
     app.el("#tab-queue").await.click().await.expect("queue tab");
     app.text_until(
         &format!("{} .unread-badge", row(&lucia.chat_id)),

@@ -31,6 +31,7 @@ pub fn App() -> Element {
         settings: Signal::new(None),
         update: Signal::new(None),
         viewer: Signal::new(None),
+        tab_chosen: Signal::new(false),
     });
 
     // Boot, then follow the engine.
@@ -62,6 +63,7 @@ pub fn App() -> Element {
                         while let Some(chat_id) = opens.next().await {
                             let mut ctx = ctx;
                             ctx.tab.set(InboxTab::All);
+                            ctx.tab_chosen.set(true);
                             dioxus::core::spawn_forever(crate::controller::open_chat(ctx, chat_id));
                         }
                     });

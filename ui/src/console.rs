@@ -329,7 +329,10 @@ fn InboxList() -> Element {
                         class: if t == tab { "tab active" } else { "tab" },
                         role: "tab",
                         "aria-selected": t == tab,
-                        onclick: move |_| ctx.tab.set(t),
+                        onclick: move |_| {
+                            ctx.tab.set(t);
+                            ctx.tab_chosen.set(true);
+                        },
                         span { {lang.tab(t)} }
                         span { class: if unread > 0 { "count unread" } else { "count" }, "data-count": "{count}", "{count}" }
                     }

@@ -50,6 +50,20 @@ pub struct Ctx {
     pub update: Signal<Option<String>>,
     /// The image open in the viewer (its message's key).
     pub viewer: Signal<Option<String>>,
+    /// The agent (or an action of theirs) picked the tab: it is no longer
+    /// switched to the queue by itself.
+    pub tab_chosen: Signal<bool>,
+}
+
+/// The tab to switch to by itself: the queue, while nothing is mine, the
+/// agent has not picked a tab, and someone waits (the chats of a fresh
+/// sign-in arrive after its first snapshot).
+pub fn work_tab(inbox: &Inbox, current: InboxTab, chosen: bool) -> Option<InboxTab> {
+    (!chosen
+        && current == InboxTab::Mine
+        && inbox.tab_count(InboxTab::Mine) == 0
+        && inbox.tab_count(InboxTab::Queue) > 0)
+        .then_some(InboxTab::Queue)
 }
 
 /// Reloads the desktop settings from the shell.
@@ -105,8 +119,12 @@ async fn load_snapshot(mut ctx: Ctx) {
                 inbox.agents = old.agents.clone();
             }
             // Start where the work is: the queue, when nothing is mine yet.
-            if first && inbox.tab_count(InboxTab::Mine) == 0 && inbox.tab_count(InboxTab::Queue) > 0 {
-                ctx.tab.set(InboxTab::Queue);
+            if first {
+                ctx.tab_chosen.set(false);
+            }
+            let (tab, chosen) = (*ctx.tab.peek(), *ctx.tab_chosen.peek());
+            if let Some(t) = work_tab(&inbox, tab, chosen) {
+                ctx.tab.set(t);
             }
             ctx.inbox.set(Some(inbox));
             spawn_forever(load_lists(ctx));
@@ -315,6 +333,10 @@ pub fn apply_changes(mut ctx: Ctx, changes: &[Change]) {
         for c in changes {
             inbox.apply(c);
         }
+        let (tab, chosen) = (*ctx.tab.peek(), *ctx.tab_chosen.peek());
+        if let Some(t) = work_tab(inbox, tab, chosen) {
+            ctx.tab.set(t);
+        }
     }
     if changes
         .iter()
@@ -365,6 +387,7 @@ pub fn accept(mut ctx: Ctx, chat_id: String) {
         {
             Ok(_) => {
                 ctx.tab.set(InboxTab::Mine);
+                ctx.tab_chosen.set(true);
                 open_chat(ctx, chat_id).await;
             }
             Err(e) => ctx.toast.set(Some(e.message)),
@@ -374,7 +397,7 @@ pub fn accept(mut ctx: Ctx, chat_id: String) {
 
 #[cfg(test)]
 mod tests {
-    use switchboard_model::{ConnectionState, fixtures};
+    use switchboard_model::{ConnectionState, InboxTab, fixtures};
     use switchboard_protocol::{AgentPresence, Presence, SenderType};
 
     use super::*;
@@ -389,6 +412,32 @@ mod tests {
         assert!(unread_in(&unread("c1", 1), "c1"));
         assert!(!unread_in(&unread("c1", 0), "c1"), "already read");
         assert!(!unread_in(&unread("c2", 3), "c1"), "another chat");
+    }
+
+    #[test]
+    fn the_queue_is_shown_by_itself_until_the_agent_picks_a_tab() {
+        let snapshot = |chats| crate::state::Snapshot {
+            account: crate::state::Account {
+                server: "s".into(),
+                email: "e".into(),
+                me: None,
+                demo: false,
+                keychain: true,
+            },
+            connection: ConnectionState::Online,
+            chats,
+            total_unread: 0,
+        };
+        let empty = Inbox::from_snapshot(snapshot(vec![]));
+        assert_eq!(work_tab(&empty, InboxTab::Mine, false), None, "nobody waits");
+        let waiting = Inbox::from_snapshot(snapshot(vec![fixtures::chat("c").build()]));
+        assert_eq!(work_tab(&waiting, InboxTab::Mine, false), Some(InboxTab::Queue));
+        assert_eq!(
+            work_tab(&waiting, InboxTab::Mine, true),
+            None,
+            "the agent picked Mine"
+        );
+        assert_eq!(work_tab(&waiting, InboxTab::All, false), None);
     }
 
     #[test]
