@@ -230,26 +230,6 @@ impl Drop for PasteGuard {
     }
 }
 
-/// A `blob:` URL showing `bytes` when they are an image the console
-/// previews (a staged file's thumbnail); `None` otherwise, or on the host.
-pub fn image_bytes_url(bytes: &[u8]) -> Option<String> {
-    let mime = switchboard_model::files::sniff_image(bytes)?;
-    #[cfg(target_arch = "wasm32")]
-    {
-        let array = js_sys::Uint8Array::from(bytes);
-        let parts = js_sys::Array::of1(&array);
-        let opts = web_sys::BlobPropertyBag::new();
-        opts.set_type(mime);
-        let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts).ok()?;
-        web_sys::Url::create_object_url_with_blob(&blob).ok()
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        let _ = mime;
-        None
-    }
-}
-
 /// Each time the window gains the focus, a `()` comes out (never on the host).
 pub fn window_focus() -> futures_channel::mpsc::UnboundedReceiver<()> {
     let (tx, rx) = futures_channel::mpsc::unbounded();

@@ -22,6 +22,27 @@ fn too_large(lang: Lang, name: &str, size: u64) -> String {
     )
 }
 
+/// Reads picked or dropped files; an over-size or unreadable one is left
+/// out with a reason.
+async fn read_files(
+    files: Vec<dioxus::html::FileData>,
+    mut error: Signal<Option<String>>,
+    lang: Lang,
+) -> Vec<ipc::PickedFile> {
+    let mut picked = Vec::new();
+    for f in files {
+        if f.size() > switchboard_protocol::DEFAULT_MAX_UPLOAD_BYTES {
+            error.set(Some(too_large(lang, &f.name(), f.size())));
+            continue;
+        }
+        match f.read_bytes().await {
+            Ok(bytes) => picked.push((f.name(), bytes.to_vec())),
+            Err(e) => error.set(Some(e.to_string())),
+        }
+    }
+    picked
+}
+
 /// Stages files in a chat: the engine keeps a copy of each until it is
 /// sent or taken off, across restarts (over-size ones are refused with a
 /// reason). The chat's entry then lists them.
@@ -271,22 +292,8 @@ pub fn Composer(
 
     let id_for_file = chat_id.clone();
     let onfile = move |e: FormEvent| {
-        let files = e.files();
-        let chat_id = id_for_file.clone();
-        spawn(async move {
-            let mut picked = Vec::new();
-            for f in files {
-                if f.size() > switchboard_protocol::DEFAULT_MAX_UPLOAD_BYTES {
-                    error.set(Some(too_large(lang, &f.name(), f.size())));
-                    continue;
-                }
-                match f.read_bytes().await {
-                    Ok(bytes) => picked.push((f.name(), bytes.to_vec())),
-                    Err(e) => error.set(Some(e.to_string())),
-                }
-            }
-            stage(chat_id, error, lang, picked).await;
-        });
+        let (files, chat_id) = (e.files(), id_for_file.clone());
+        spawn(async move { stage(chat_id, error, lang, read_files(files, error, lang).await).await });
     };
     let id_for_drop = chat_id.clone();
     let ondrop = move |e: DragEvent| {
@@ -294,21 +301,8 @@ pub fn Composer(
         if closed {
             return;
         }
-        let files = e.files();
-        let chat_id = id_for_drop.clone();
-        spawn(async move {
-            let mut picked = Vec::new();
-            for f in files {
-                if f.size() > switchboard_protocol::DEFAULT_MAX_UPLOAD_BYTES {
-                    error.set(Some(too_large(lang, &f.name(), f.size())));
-                    continue;
-                }
-                if let Ok(bytes) = f.read_bytes().await {
-                    picked.push((f.name(), bytes.to_vec()));
-                }
-            }
-            stage(chat_id, error, lang, picked).await;
-        });
+        let (files, chat_id) = (e.files(), id_for_drop.clone());
+        spawn(async move { stage(chat_id, error, lang, read_files(files, error, lang).await).await });
     };
     // Ctrl+V of a screenshot: the webview gives the files to a listener
     // (installed once the composer is in the page).
