@@ -467,13 +467,22 @@ async fn an_agent_signs_in_accepts_replies_and_writes_a_note() {
         .expect("script");
     assert_eq!(loaded.json().as_bool(), Some(true), "the preview is the image");
 
-    // Unread counts move for a chat that is not open.
+    // Unread counts move for a chat that is not open. The total is my
+    // chats' alone: not the queue's, not a colleague's.
     let marco = Visitor::opens_chat(&hub.url(), "Marco Rossi", "Buongiorno").await;
     app.el("#tab-all").await.click().await.expect("all tab");
     app.attr_until(&row(&marco.chat_id), "data-unread", "1").await;
+    app.text_until("#total-unread", "a queued chat is not mine", |t| t == "0")
+        .await;
+    let sams = Visitor::opens_chat(&hub.url(), "Petra", "Hallo").await;
+    let sam = testkit::login(&hub.url(), "agent2@example.com", "password").await;
+    testkit::accept(&hub.url(), &sam.token, &sams.chat_id).await;
+    sams.say("Noch da?").await;
+    app.attr_until(&row(&sams.chat_id), "data-unread", "2").await;
+    testkit::accept(&hub.url(), &testkit::demo_token(&hub.url()).await, &marco.chat_id).await;
     marco.say("¿Hay alguien?").await;
     app.attr_until(&row(&marco.chat_id), "data-unread", "2").await;
-    app.text_until("#total-unread", "the total", |t| t == "2").await;
+    app.text_until("#total-unread", "mine only", |t| t == "2").await;
     // Lucía's chat is open: her messages do not count.
     lucia.say("Visa").await;
     app.text_until(".bubble.visitor .content", "her answer", |t| t == "Visa")
@@ -1167,9 +1176,14 @@ async fn the_tray_shows_the_unread_total() {
             .unwrap_or_default()
     };
     app.sign_in(&hub.url()).await;
-    // Two messages in a chat that is not open: the tray says 2, like the header.
+    // Two messages in my chat that is not open, and one in the queue: the
+    // tray says 2, like the header.
     let v = Visitor::opens_chat(&hub.url(), "Tomás", "hola").await;
+    testkit::accept(&hub.url(), &testkit::demo_token(&hub.url()).await, &v.chat_id).await;
     v.say("¿hola?").await;
+    let queued = Visitor::opens_chat(&hub.url(), "Quique", "¿alguien?").await;
+    app.el("#tab-queue").await.click().await.expect("queue tab");
+    app.attr_until(&row(&queued.chat_id), "data-unread", "1").await;
     app.text_until("#total-unread", "two unread", |t| t == "2").await;
     let two = common::poll_until(TIMEOUT, POLL, || async {
         let l = label().await;

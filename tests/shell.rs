@@ -188,7 +188,7 @@ fn commands_drive_the_engine_and_changes_reach_the_webview() {
     });
     assert_eq!(forwarded["chat"]["status"], "PENDING");
     let snap = w.invoke("snapshot", json!({})).expect("snapshot");
-    assert_eq!(snap["totalUnread"], 1);
+    assert_eq!(snap["totalUnread"], 0, "the total is my chats' only");
     assert!(
         snap["chats"]
             .as_array()
@@ -200,6 +200,9 @@ fn commands_drive_the_engine_and_changes_reach_the_webview() {
     let accepted = w.invoke("accept", json!({"chatId": chat_id})).expect("accept");
     assert_eq!(accepted["status"], "IN_PROGRESS");
     assert_eq!(accepted["assigneeId"], me.as_str());
+    w.wait_change("mine now: its unread counts in the total", |c| {
+        c["type"] == "unread" && c["chatId"] == chat_id.as_str() && c["total"] == 1
+    });
 
     // A note: sending at once, then sent, as forwarded changes.
     let note = w
@@ -377,4 +380,35 @@ fn only_web_links_open_and_a_file_that_could_run_code_is_never_opened() {
     }
     // Nothing was written for them.
     assert!(!w.data_dir.join("downloads").exists());
+}
+
+#[test]
+fn help_and_version_print_and_exit_without_a_window() {
+    let run = |arg: &str| {
+        // No display and no session bus: a window would fail to open.
+        std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            .arg(arg)
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .output()
+            .expect("the app runs")
+    };
+    let version = run("--version");
+    assert!(version.status.success(), "{version:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout),
+        format!("switchboard {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    let help = run("--help");
+    assert!(help.status.success(), "{help:?}");
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        text.contains("Usage: switchboard [OPTIONS]") && text.contains("--no-keychain"),
+        "{text}"
+    );
+    let typo = run("--verison");
+    assert_eq!(typo.status.code(), Some(2), "{typo:?}");
+    assert!(String::from_utf8_lossy(&typo.stderr).contains("unknown option --verison"));
+    assert!(typo.stdout.is_empty());
 }

@@ -147,13 +147,20 @@ pub fn unread(conn: &Connection, chat_id: &str, me: &str) -> Result<u64> {
         .query_row([chat_id, me], |r| r.get::<_, i64>(0))? as u64)
 }
 
-/// Unread messages over every chat that is not closed.
+/// Unread messages over my chats (in progress and assigned to `me`, the
+/// inbox's Mine): the header's and the tray's one number. The queue and
+/// colleagues' chats have their own counts on their tabs, not in it.
 pub fn total_unread(conn: &Connection, me: &str) -> Result<u64> {
-    let mut total = 0;
-    for id in open_chat_ids(conn)? {
-        total += unread(conn, &id, me)?;
-    }
-    Ok(total)
+    Ok(conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM chats c
+             JOIN messages m ON m.chat_id = c.chat_id
+             LEFT JOIN read_markers r ON r.chat_id = c.chat_id
+             WHERE c.status = 'IN_PROGRESS' AND c.assignee_id = ?1
+               AND m.sender_type != 'system' AND m.sender_id != ?1
+               AND m.sent_at > COALESCE(r.sent_at, -1)",
+        )?
+        .query_row([me], |r| r.get::<_, i64>(0))? as u64)
 }
 
 /// Moves a chat's read marker forward (never back). Returns whether it moved.

@@ -371,7 +371,27 @@ mod tests {
             !s.write(|tx| set_read_marker(tx, "c1", "m0", 5)).unwrap(),
             "never moves back"
         );
-        assert_eq!(total_unread(s.conn(), "me").unwrap(), 1);
+        assert_eq!(
+            total_unread(s.conn(), "me").unwrap(),
+            0,
+            "a queued chat is not mine: its unread is not in the total"
+        );
+        let held_by = |assignee: &str, status| ChatSummary {
+            status,
+            assignee_id: Some(assignee.into()),
+            updated_at: format_millis(20),
+            ..summary()
+        };
+        s.write(|tx| upsert_chat(tx, &held_by("sam", ChatStatus::InProgress), &mut Seen::default()))
+            .unwrap();
+        assert_eq!(total_unread(s.conn(), "me").unwrap(), 0, "a colleague's chat");
+        s.write(|tx| upsert_chat(tx, &held_by("me", ChatStatus::InProgress), &mut Seen::default()))
+            .unwrap();
+        assert_eq!(
+            total_unread(s.conn(), "me").unwrap(),
+            1,
+            "mine: after the marker, not my own"
+        );
         close(s, &dir);
     }
 
