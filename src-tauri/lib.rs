@@ -136,6 +136,20 @@ fn init_tracing(log_dir: &std::path::Path) -> Option<tracing_appender::non_block
 
 /// Runs the desktop app.
 pub fn run() {
+    if let Some(exit) = options::early_exit(std::env::args()) {
+        use std::io::Write;
+        let code = match exit {
+            options::EarlyExit::Print(text) => {
+                let _ = std::io::stdout().write_all(text.as_bytes());
+                0
+            }
+            options::EarlyExit::Usage(text) => {
+                let _ = std::io::stderr().write_all(text.as_bytes());
+                2
+            }
+        };
+        std::process::exit(code);
+    }
     let options = Options::from_args(std::env::args());
     let _log_guard = init_tracing(&options.log_dir);
     let guard = match instance::acquire(&options.data_dir) {

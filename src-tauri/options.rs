@@ -54,6 +54,73 @@ impl Options {
     }
 }
 
+/// What the command line asks for before any window: `--help`, `--version`,
+/// or an option the app does not know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EarlyExit {
+    /// Print this on stdout and exit 0.
+    Print(String),
+    /// Print this on stderr and exit 2.
+    Usage(String),
+}
+
+/// The options `switchboard` takes, as `--help` prints them.
+pub fn usage() -> String {
+    format!(
+        "Switchboard {} — the desktop console for answering many chats at once.
+
+Usage: switchboard [OPTIONS]
+
+Options:
+  --demo             start signed in to a practice server with simulated visitors
+  --data-dir DIR     keep the accounts, the cache and the settings in DIR
+                     (default {}; also SWITCHBOARD_DATA_DIR)
+  --no-keychain      keep the session in memory only, never in the OS keychain
+                     (also SWITCHBOARD_NO_KEYCHAIN)
+  -h, --help         print this help and exit
+  -V, --version      print the version and exit
+",
+        env!("CARGO_PKG_VERSION"),
+        default_data_dir().display()
+    )
+}
+
+/// `Some` when the app must not start: help or the version was asked for,
+/// or an option is unknown or lacks its value. macOS's `-psn_…` and
+/// arguments that are not options are left to the OS and ignored.
+pub fn early_exit(args: impl IntoIterator<Item = String>) -> Option<EarlyExit> {
+    let mut args = args.into_iter().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "-h" | "--help" => return Some(EarlyExit::Print(usage())),
+            "-V" | "--version" => {
+                return Some(EarlyExit::Print(format!(
+                    "switchboard {}\n",
+                    env!("CARGO_PKG_VERSION")
+                )));
+            }
+            "--demo" | "--no-keychain" => {}
+            "--data-dir" => {
+                if args.next().is_none_or(|d| d.is_empty()) {
+                    return Some(EarlyExit::Usage(format!(
+                        "switchboard: --data-dir needs a directory\n\n{}",
+                        usage()
+                    )));
+                }
+            }
+            other if other.starts_with("-psn_") => {}
+            other if other.starts_with('-') => {
+                return Some(EarlyExit::Usage(format!(
+                    "switchboard: unknown option {other}\n\n{}",
+                    usage()
+                )));
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// The OS's place for logs: `~/.local/state/switchboard/logs` on Linux,
 /// `~/Library/Logs/Switchboard` on macOS, `%LOCALAPPDATA%\Switchboard\logs`
 /// on Windows.
@@ -84,5 +151,41 @@ mod tests {
         );
         assert!(o.demo && !o.keychain);
         assert_eq!(o.data_dir, PathBuf::from("/tmp/x"));
+    }
+
+    #[test]
+    fn help_version_and_unknown_options_end_before_any_window() {
+        let exit = |args: &[&str]| {
+            early_exit(
+                std::iter::once("switchboard")
+                    .chain(args.iter().copied())
+                    .map(String::from),
+            )
+        };
+        assert_eq!(exit(&["--demo", "--data-dir", "/tmp/x", "--no-keychain"]), None);
+        assert_eq!(exit(&["-psn_0_12345"]), None, "macOS's own argument");
+        for help in ["--help", "-h"] {
+            let Some(EarlyExit::Print(text)) = exit(&["--demo", help]) else {
+                panic!("{help} prints the help");
+            };
+            assert!(
+                text.contains("Usage: switchboard") && text.contains("--data-dir DIR"),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            exit(&["-V"]),
+            Some(EarlyExit::Print(format!(
+                "switchboard {}\n",
+                env!("CARGO_PKG_VERSION")
+            )))
+        );
+        let Some(EarlyExit::Usage(text)) = exit(&["--hlep"]) else {
+            panic!("a typo is an error");
+        };
+        assert!(text.starts_with("switchboard: unknown option --hlep"), "{text}");
+        assert!(
+            matches!(exit(&["--data-dir"]), Some(EarlyExit::Usage(t)) if t.contains("needs a directory"))
+        );
     }
 }
