@@ -166,15 +166,19 @@ impl Desk {
                 visitor,
                 preview,
                 repeat,
+                waiting,
                 ..
             } => {
-                let title = if *repeat == 0 {
-                    pick(&format!("New chat: {visitor}"), &format!("Nuevo chat: {visitor}"))
-                } else {
-                    pick(
+                let title = match (*repeat, *waiting) {
+                    (0, _) => pick(&format!("New chat: {visitor}"), &format!("Nuevo chat: {visitor}")),
+                    (_, 0 | 1) => pick(
                         &format!("{visitor} is still waiting"),
                         &format!("{visitor} sigue esperando"),
-                    )
+                    ),
+                    (_, n) => pick(
+                        &format!("{n} visitors are waiting; {visitor} the longest"),
+                        &format!("{n} visitantes esperan; {visitor} desde hace más tiempo"),
+                    ),
                 };
                 let body = preview
                     .clone()

@@ -1,8 +1,9 @@
 //! Which desktop notifications to raise, and when: a pure state machine fed
 //! with the engine's changes and a clock. It decides; the shell shows.
 //!
-//! - a new chat in the queue rings, and keeps ringing every `repeat` until
-//!   someone accepts it or it closes;
+//! - a new chat in the queue rings once; while visitors wait, one reminder
+//!   for the whole queue rings every `repeat` (never one per chat) until
+//!   nobody waits;
 //! - a message from someone else in a chat assigned to me rings, unless that
 //!   chat is on screen in a focused window;
 //! - a server notification rings (unless it only repeats a new chat);
@@ -26,7 +27,8 @@ pub struct AlertSettings {
     pub paused: bool,
     /// Play the notification sound.
     pub sound: bool,
-    /// Ring a queued chat again every this many seconds (`0`: once).
+    /// While visitors wait, remind of the queue every this many seconds
+    /// (`0`: each new chat rings once, then never again).
     pub repeat_queue_secs: u64,
     /// Nothing rings while my presence is busy.
     pub quiet_when_busy: bool,
@@ -63,17 +65,20 @@ pub struct Attention {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Alert {
-    /// A visitor is waiting in the queue (`repeat` > 0: still waiting).
+    /// A new chat in the queue (`repeat` 0), or the queue's reminder
+    /// (`repeat` > 0: the how-manieth), about its longest-waiting chat.
     #[serde(rename_all = "camelCase")]
     Queued {
-        /// The chat.
+        /// The chat (for a reminder: the one waiting longest).
         chat_id: String,
         /// Who waits.
         visitor: String,
         /// What they wrote last, if anything.
         preview: Option<String>,
-        /// How many times it rang before.
+        /// How many reminders rang before this one.
         repeat: u32,
+        /// How many visitors wait (not counting muted chats).
+        waiting: u32,
     },
     /// A message in one of my chats.
     #[serde(rename_all = "camelCase")]
@@ -127,9 +132,10 @@ impl Alert {
 struct Queued {
     visitor: String,
     preview: Option<String>,
-    /// When it last rang (`None`: not yet).
+    /// When it rang as a new chat (`None`: not yet).
     rang_at: Option<i64>,
-    rings: u32,
+    /// Since when it waits (ms; its `createdAt`, for the longest wait).
+    since: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -148,6 +154,9 @@ const REMEMBERED: usize = 20_000;
 pub struct Alerter {
     chats: BTreeMap<String, ChatInfo>,
     queued: BTreeMap<String, Queued>,
+    /// When anything about the queue last rang, and how many reminders did.
+    queue_rang_at: Option<i64>,
+    reminders: u32,
     /// Between (re)connecting and the end of its catch-up.
     catching_up: bool,
     summary_messages: u64,
@@ -212,7 +221,7 @@ impl Alerter {
                     visitor: c.visitor.name.clone(),
                     preview,
                     rang_at: None,
-                    rings: 0,
+                    since: switchboard_protocol::time::parse_millis(&c.created_at).unwrap_or(i64::MAX),
                 });
         } else {
             self.queued.remove(&c.chat_id);
@@ -352,35 +361,63 @@ impl Alerter {
         }]
     }
 
-    /// What is due at `now_ms` (queued chats ringing, first time or again).
-    /// Call it after each batch of changes and on a timer.
+    /// What is due at `now_ms`: each new chat in the queue once, then one
+    /// reminder for the whole queue every `repeat_queue_secs` while someone
+    /// waits. Call it after each batch of changes and on a timer.
     pub fn due(&mut self, now_ms: i64, settings: &AlertSettings, attention: &Attention) -> Vec<Alert> {
         let mut out = Vec::new();
-        let repeat_ms = (settings.repeat_queue_secs as i64).saturating_mul(1000);
+        let quiet = |chat_id: &str| Self::quiet(settings, attention, Some(chat_id));
+        let audible = self
+            .queued
+            .keys()
+            .filter(|c| !settings.muted.contains(*c))
+            .count() as u32;
         for (chat_id, q) in &mut self.queued {
-            let ring = match q.rang_at {
-                None => true,
-                Some(at) => repeat_ms > 0 && now_ms - at >= repeat_ms,
-            };
-            if !ring {
+            if q.rang_at.is_some() {
                 continue;
             }
             // Quiet or not, the clock moves: a muted chat does not ring
             // the moment it is unmuted.
             q.rang_at = Some(now_ms);
-            if settings.paused
-                || (settings.quiet_when_busy && attention.presence == Some(Presence::Busy))
-                || settings.muted.contains(chat_id)
-            {
+            if quiet(chat_id) {
                 continue;
             }
+            self.queue_rang_at = Some(now_ms);
             out.push(Alert::Queued {
                 chat_id: chat_id.clone(),
                 visitor: q.visitor.clone(),
                 preview: q.preview.clone(),
-                repeat: q.rings,
+                repeat: 0,
+                waiting: audible,
             });
-            q.rings += 1;
+        }
+        if self.queued.is_empty() {
+            self.reminders = 0;
+        }
+        let repeat_ms = (settings.repeat_queue_secs as i64).saturating_mul(1000);
+        if repeat_ms == 0 || !out.is_empty() {
+            return out;
+        }
+        let last = self.queue_rang_at.unwrap_or(i64::MIN);
+        if now_ms.saturating_sub(last) < repeat_ms {
+            return out;
+        }
+        // Waiting a whole period since its own ring, and allowed to ring.
+        let longest = self
+            .queued
+            .iter()
+            .filter(|(c, q)| !quiet(c) && q.rang_at.is_some_and(|at| now_ms - at >= repeat_ms))
+            .min_by_key(|(c, q)| (q.since, (*c).clone()));
+        if let Some((chat_id, q)) = longest {
+            self.reminders += 1;
+            self.queue_rang_at = Some(now_ms);
+            out.push(Alert::Queued {
+                chat_id: chat_id.clone(),
+                visitor: q.visitor.clone(),
+                preview: q.preview.clone(),
+                repeat: self.reminders,
+                waiting: audible,
+            });
         }
         out
     }
@@ -639,6 +676,72 @@ mod tests {
         );
         assert!(a.due(100_000, &s, &at).is_empty());
         assert!(!a.is_queued("q"));
+    }
+
+    #[test]
+    fn the_queue_has_one_reminder_about_its_longest_wait_not_one_per_chat() {
+        let s = AlertSettings {
+            repeat_queue_secs: 60,
+            ..Default::default()
+        };
+        let at = attention();
+        let queued = |id: &str, created: &str| {
+            crate::fixtures::chat(id)
+                .visitor(&format!("v-{id}"), &format!("Visitor {id}"))
+                .times(created, created)
+                .build()
+        };
+        let mut a = Alerter::new(&[
+            queued("late", "2026-12-01T10:02:00.000Z"),
+            queued("early", "2026-12-01T10:00:00.000Z"),
+        ]);
+        online(&mut a, &s);
+        let first = a.due(0, &s, &at);
+        assert_eq!(first.len(), 2, "each new chat rings once: {first:?}");
+        // A third comes 30 s later: it rings, and moves the reminder on.
+        a.on_change(
+            &Change::Chat {
+                chat: Box::new(queued("third", "2026-12-01T10:03:00.000Z")),
+            },
+            &s,
+            &at,
+        );
+        assert!(matches!(
+            &a.due(30_000, &s, &at)[..],
+            [Alert::Queued {
+                repeat: 0,
+                waiting: 3,
+                ..
+            }]
+        ));
+        assert!(
+            a.due(61_000, &s, &at).is_empty(),
+            "60 s after the last ring, not the first"
+        );
+        let reminder = a.due(90_000, &s, &at);
+        assert!(
+            matches!(&reminder[..], [Alert::Queued { chat_id, repeat: 1, waiting: 3, visitor, .. }]
+                if chat_id == "early" && visitor == "Visitor early"),
+            "one reminder, about the longest wait: {reminder:?}"
+        );
+        assert!(a.due(120_000, &s, &at).is_empty());
+        assert!(matches!(
+            &a.due(150_000, &s, &at)[..],
+            [Alert::Queued { repeat: 2, .. }]
+        ));
+        // The longest wait is accepted: the next reminder is about the next one.
+        a.on_change(
+            &Change::Chat {
+                chat: Box::new(chat("early", ChatStatus::InProgress, Some("ana"))),
+            },
+            &s,
+            &at,
+        );
+        let next = a.due(210_000, &s, &at);
+        assert!(
+            matches!(&next[..], [Alert::Queued { chat_id, waiting: 2, .. }] if chat_id == "late"),
+            "{next:?}"
+        );
     }
 
     #[test]
