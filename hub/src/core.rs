@@ -380,7 +380,7 @@ impl Core {
                 Principal::Agent(a) => a.name.clone(),
                 Principal::Visitor(v) => v.name.clone(),
             };
-            let m = self.insert_system(&db, &chat.id, &format!("Chat closed by {by}"), now)?;
+            let m = self.insert_system(&db, &chat.id, &format!("{by} closed the chat"), now)?;
             chat.status = ChatStatus::Closed;
             self.emit_message(&m);
             self.emit_status(&chat, now);
