@@ -73,6 +73,20 @@ pub async fn messages(shell: State<'_, Shell>, args: GetMessages) -> Answer<GetM
     Ok(Page {
         messages: engine.messages(&args.chat_id, args.before.as_deref(), limit)?,
         read_marker: engine.read_marker(&args.chat_id)?,
+        has_newer: false,
+    })
+}
+
+/// A chat around one of its messages (a search hit): 40 before it, then
+/// up to 2,000 from it on.
+#[tauri::command]
+pub async fn messages_around(shell: State<'_, Shell>, args: GetMessagesAround) -> Answer<GetMessagesAround> {
+    let engine = shell.engine().await?;
+    let (messages, has_newer) = engine.messages_around(&args.chat_id, &args.message_id, 40, 2_000)?;
+    Ok(Page {
+        messages,
+        read_marker: engine.read_marker(&args.chat_id)?,
+        has_newer,
     })
 }
 
@@ -143,6 +157,28 @@ pub async fn send_file(shell: State<'_, Shell>, args: SendFile) -> Answer<SendFi
 #[tauri::command]
 pub async fn retry(shell: State<'_, Shell>, args: Retry) -> Answer<Retry> {
     Ok(shell.engine().await?.retry(&args.client_message_id)?)
+}
+
+/// A warning of the UI, into the log (bounded: a runaway UI cannot fill it).
+#[tauri::command]
+pub async fn log_warning(args: LogWarning) -> Answer<LogWarning> {
+    let message: String = args.message.chars().take(2_000).collect();
+    tracing::warn!(target: "switchboard::ui", "{message}");
+    Ok(())
+}
+
+/// Ends the sign-in under way.
+#[tauri::command]
+pub async fn cancel_sign_in(shell: State<'_, Shell>, args: CancelSignIn) -> Answer<CancelSignIn> {
+    let CancelSignIn {} = args;
+    shell.cancel_sign_in();
+    Ok(())
+}
+
+/// Discards a message the server refused.
+#[tauri::command]
+pub async fn discard(shell: State<'_, Shell>, args: Discard) -> Answer<Discard> {
+    Ok(shell.engine().await?.discard(&args.client_message_id)?)
 }
 
 /// Accepts a queued chat.
@@ -283,10 +319,18 @@ pub async fn read_notifications(
     Ok(())
 }
 
+/// Marks one server notification read.
+#[tauri::command]
+pub async fn read_notification(shell: State<'_, Shell>, args: ReadNotification) -> Answer<ReadNotification> {
+    shell.engine().await?.read_notification(&args.notification_id);
+    Ok(())
+}
+
 /// Searches the held messages.
 #[tauri::command]
 pub async fn search(shell: State<'_, Shell>, args: Search) -> Answer<Search> {
-    Ok(shell.engine().await?.search(&args.query, 50)?)
+    let limit = args.limit.unwrap_or(50).clamp(1, 200);
+    Ok(shell.engine().await?.search(&args.query, limit)?)
 }
 
 /// Downloads an attachment (for image previews: the webview's CSP allows

@@ -100,14 +100,13 @@ pub fn early_exit(args: impl IntoIterator<Item = String>) -> Option<EarlyExit> {
                 )));
             }
             "--demo" | "--no-keychain" => {}
-            "--data-dir" => {
-                if args.next().is_none_or(|d| d.is_empty()) {
-                    return Some(EarlyExit::Usage(format!(
-                        "switchboard: --data-dir needs a directory\n\n{}",
-                        usage()
-                    )));
-                }
+            "--data-dir" if args.next().is_none_or(|d| d.is_empty()) => {
+                return Some(EarlyExit::Usage(format!(
+                    "switchboard: --data-dir needs a directory\n\n{}",
+                    usage()
+                )));
             }
+            "--data-dir" => {}
             other if other.starts_with("-psn_") => {}
             other if other.starts_with('-') => {
                 return Some(EarlyExit::Usage(format!(

@@ -39,7 +39,12 @@ pub struct Shell {
     active: Mutex<Option<Active>>,
     boot_done: Mutex<bool>,
     desk: Arc<Desk>,
+    /// Bumped by Cancel on the sign-in form: the sign-in under way ends.
+    sign_in_cancel: tokio::sync::watch::Sender<u64>,
 }
+
+/// How long a sign-in may take before it gives up.
+pub const SIGN_IN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
 impl std::fmt::Debug for Shell {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -98,6 +103,7 @@ impl Shell {
             active: Mutex::new(None),
             boot_done: Mutex::new(false),
             desk,
+            sign_in_cancel: tokio::sync::watch::Sender::new(0),
         }
     }
 
@@ -226,8 +232,25 @@ impl Shell {
         if password.is_empty() {
             return Err(CommandError::new(ErrorCode::Invalid, "enter your password"));
         }
+        let mut cancelled = self.sign_in_cancel.subscribe();
+        cancelled.mark_unchanged();
         let engine = Engine::open(self.engine_config(url.clone(), email, &self.options.data_dir)).await?;
-        let me = engine.login(password).await?;
+        let me = tokio::select! {
+            login = tokio::time::timeout(SIGN_IN_TIMEOUT, engine.login(password)) => match login {
+                Ok(me) => me?,
+                Err(_) => {
+                    tracing::info!(server = %url, "a sign-in got no answer in time");
+                    return Err(CommandError::new(
+                        ErrorCode::TimedOut,
+                        format!("no answer within {} s", SIGN_IN_TIMEOUT.as_secs()),
+                    ));
+                }
+            },
+            _ = cancelled.changed() => {
+                tracing::info!(server = %url, "a sign-in was cancelled");
+                return Err(CommandError::new(ErrorCode::Cancelled, "the sign-in was cancelled"));
+            }
+        };
         self.stop_active().await;
         let account = Account {
             server: url.to_string(),
@@ -245,6 +268,11 @@ impl Shell {
         }
         self.activate(app, engine, account.clone(), None).await;
         Ok(account)
+    }
+
+    /// Ends the sign-in under way, if any (its form's Cancel).
+    pub fn cancel_sign_in(&self) {
+        self.sign_in_cancel.send_modify(|g| *g += 1);
     }
 
     /// Starts the hub in-process on a free loopback port with simulated

@@ -412,3 +412,55 @@ fn help_and_version_print_and_exit_without_a_window() {
     assert!(String::from_utf8_lossy(&typo.stderr).contains("unknown option --verison"));
     assert!(typo.stdout.is_empty());
 }
+
+/// A server that accepts connections and never answers; each accepted
+/// connection is reported on the channel.
+fn silent_server() -> (String, mpsc::Receiver<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let (tx, accepted) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().flatten() {
+            held.push(conn);
+            if tx.send(()).is_err() {
+                return;
+            }
+        }
+    });
+    (url, accepted)
+}
+
+#[test]
+fn a_sign_in_gives_up_after_15_seconds_and_cancel_ends_it_at_once() {
+    let w = World::new();
+    let (url, accepted) = silent_server();
+    let args = json!({"server": url, "email": "agent@example.com", "password": "password"});
+
+    // Cancel: the sign-in under way ends at once.
+    let (webview, first) = (w.webview.clone(), args.clone());
+    let pending = std::thread::spawn(move || common::invoke(&webview, "sign_in", first));
+    accepted
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the sign-in reaches the server");
+    w.invoke("cancel_sign_in", json!({})).expect("cancel");
+    let cancelled = pending.join().expect("the sign-in thread").unwrap_err();
+    assert_eq!(cancelled["code"], "cancelled", "{cancelled}");
+    let none = w.invoke("snapshot", json!({})).unwrap_err();
+    assert_eq!(
+        none["code"], "not_signed_in",
+        "a cancelled sign-in signs nothing in"
+    );
+
+    // No answer: it gives up after 15 s, with its own code.
+    let started = std::time::Instant::now();
+    let timed_out = w.invoke("sign_in", args).unwrap_err();
+    assert_eq!(timed_out["code"], "timed_out", "{timed_out}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(14),
+        "it waited its 15 s: {:?}",
+        started.elapsed()
+    );
+    // And the next sign-in works.
+    assert_eq!(w.sign_in()["email"], "agent@example.com");
+}

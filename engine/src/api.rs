@@ -18,9 +18,18 @@ pub enum ApiError {
     /// 401: the token is missing, bad or expired.
     #[error("the server wants a new sign-in: {0}")]
     Unauthorized(String),
-    /// The server could not be reached (DNS, refused, reset, timeout).
+    /// The server could not be reached (refused, reset, no route).
     #[error("the server is unreachable: {0}")]
     Unreachable(String),
+    /// The server's name does not resolve (DNS).
+    #[error("the server's name cannot be found: {0}")]
+    UnknownHost(String),
+    /// No connection or no answer in time.
+    #[error("the server did not answer in time: {0}")]
+    TimedOut(String),
+    /// No secure connection: a bad certificate, or no TLS on the other side.
+    #[error("no secure connection to the server: {0}")]
+    Tls(String),
     /// The server answered 429; try again after this many seconds.
     #[error("the server asks to slow down (retry in {0} s)")]
     RateLimited(u64),
@@ -50,8 +59,38 @@ impl ApiError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            Self::Unreachable(_) | Self::RateLimited(_) | Self::Server { .. }
+            Self::Unreachable(_)
+                | Self::UnknownHost(_)
+                | Self::TimedOut(_)
+                | Self::Tls(_)
+                | Self::RateLimited(_)
+                | Self::Server { .. }
         )
+    }
+
+    /// A transport failure, sorted by what the person can do about it.
+    pub fn from_transport(e: &reqwest::Error) -> Self {
+        let chain = error_chain(e);
+        let lower = chain.to_lowercase();
+        if e.is_timeout() || lower.contains("timed out") {
+            Self::TimedOut(chain)
+        } else if lower.contains("dns error") || lower.contains("failed to lookup address") {
+            Self::UnknownHost(chain)
+        } else if [
+            "certificate",
+            "tls",
+            "ssl",
+            "handshake",
+            "invalidcontenttype",
+            "corrupt message",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        {
+            Self::Tls(chain)
+        } else {
+            Self::Unreachable(chain)
+        }
     }
 }
 
@@ -68,6 +107,9 @@ impl Api {
     /// A client for the server at `base` (e.g. `http://127.0.0.1:4800`).
     pub fn new(base: Url) -> Self {
         let http = reqwest::Client::builder()
+            // rustls even where another crate of the build turns on
+            // reqwest's native TLS (OpenSSL): one TLS stack on every OS.
+            .use_rustls_tls()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(60))
             .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
@@ -93,16 +135,10 @@ impl Api {
     #[tracing::instrument(level = "debug", skip_all, fields(path))]
     async fn send<T: DeserializeOwned>(&self, rb: RequestBuilder, path: &str) -> Result<(StatusCode, T)> {
         tracing::Span::current().record("path", path);
-        let res = rb
-            .send()
-            .await
-            .map_err(|e| ApiError::Unreachable(error_chain(&e)))?;
+        let res = rb.send().await.map_err(|e| ApiError::from_transport(&e))?;
         let status = res.status();
         if status.is_success() {
-            let bytes = res
-                .bytes()
-                .await
-                .map_err(|e| ApiError::Unreachable(error_chain(&e)))?;
+            let bytes = res.bytes().await.map_err(|e| ApiError::from_transport(&e))?;
             let value = serde_json::from_slice(&bytes)
                 .map_err(|e| ApiError::Incompatible(format!("unexpected answer to {path}: {e}")))?;
             return Ok((status, value));
@@ -125,21 +161,45 @@ impl Api {
     }
 
     /// `POST /v2/auth/login`. A wrong password is `Unauthorized`; a server
-    /// that does not speak the protocol is `Incompatible`.
+    /// that does not speak the protocol is `Incompatible`: no login route,
+    /// an answer that is not a login, or an error that is not the
+    /// protocol's JSON error body (an HTML page, say; never passed on).
     pub async fn login(&self, email: &str, password: &str) -> Result<LoginResponse> {
         let body = LoginRequest {
             email: email.to_owned(),
             password: password.to_owned(),
         };
         let rb = self.request(Method::POST, "/v2/auth/login", None)?.json(&body);
-        match self.send(rb, "/v2/auth/login").await {
-            Err(ApiError::Rejected {
-                status: 404 | 405, ..
-            }) => Err(ApiError::Incompatible(
-                "it has no /v2/auth/login endpoint".to_owned(),
-            )),
-            other => other.map(|(_, v)| v),
+        let res = rb.send().await.map_err(|e| ApiError::from_transport(&e))?;
+        let status = res.status();
+        let bytes = res.bytes().await.map_err(|e| ApiError::from_transport(&e))?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|_| {
+                ApiError::Incompatible(format!(
+                    "its answer to a login ({status}) is not a Switchboard login"
+                ))
+            });
         }
+        if status.is_server_error() {
+            return Err(ApiError::Server {
+                status: status.as_u16(),
+                message: "the server failed".to_owned(),
+            });
+        }
+        let Ok(error) = serde_json::from_slice::<ErrorBody>(&bytes) else {
+            return Err(ApiError::Incompatible(format!(
+                "it answers a login with {status} and no Switchboard error"
+            )));
+        };
+        Err(match status.as_u16() {
+            401 => ApiError::Unauthorized(error.message),
+            404 | 405 => ApiError::Incompatible("it has no /v2/auth/login endpoint".to_owned()),
+            429 => ApiError::RateLimited(1),
+            s => ApiError::Rejected {
+                status: s,
+                message: error.message,
+            },
+        })
     }
 
     /// `GET /v2/chats?updatedSince=`.
@@ -235,7 +295,7 @@ impl Api {
             .get(full)
             .send()
             .await
-            .map_err(|e| ApiError::Unreachable(error_chain(&e)))?;
+            .map_err(|e| ApiError::from_transport(&e))?;
         let status = res.status();
         if !status.is_success() {
             return Err(match status.as_u16() {
@@ -250,11 +310,7 @@ impl Api {
             });
         }
         let mut bytes = Vec::new();
-        while let Some(chunk) = res
-            .chunk()
-            .await
-            .map_err(|e| ApiError::Unreachable(error_chain(&e)))?
-        {
+        while let Some(chunk) = res.chunk().await.map_err(|e| ApiError::from_transport(&e))? {
             if (bytes.len() + chunk.len()) as u64 > max_bytes {
                 return Err(ApiError::Rejected {
                     status: 413,
@@ -278,7 +334,7 @@ impl Api {
             .head(full)
             .send()
             .await
-            .map_err(|e| ApiError::Unreachable(error_chain(&e)))?;
+            .map_err(|e| ApiError::from_transport(&e))?;
         Ok(matches!(res.status().as_u16(), 404 | 410))
     }
 

@@ -14,9 +14,24 @@ pub enum EngineError {
     /// Wrong e-mail or password.
     #[error("wrong e-mail or password")]
     WrongCredentials,
-    /// The server could not be reached.
+    /// The server could not be reached (refused, reset, no route).
     #[error("the server is unreachable: {0}")]
     Unreachable(String),
+    /// The server's name does not resolve.
+    #[error("the server's name cannot be found: {0}")]
+    UnknownHost(String),
+    /// No connection or no answer in time.
+    #[error("the server did not answer in time: {0}")]
+    TimedOut(String),
+    /// No secure connection (certificate, or no TLS on the other side).
+    #[error("no secure connection to the server: {0}")]
+    Tls(String),
+    /// The server failed (5xx).
+    #[error("the server failed with {status}")]
+    ServerFailed {
+        /// HTTP status.
+        status: u16,
+    },
     /// The server does not speak the Switchboard protocol.
     #[error("not a Switchboard-compatible server: {0}")]
     Incompatible(String),
@@ -90,6 +105,10 @@ impl EngineError {
             Self::NeedsLogin => ErrorCode::NeedsLogin,
             Self::WrongCredentials => ErrorCode::WrongCredentials,
             Self::Unreachable(_) => ErrorCode::Unreachable,
+            Self::UnknownHost(_) => ErrorCode::UnknownHost,
+            Self::TimedOut(_) => ErrorCode::TimedOut,
+            Self::Tls(_) => ErrorCode::Tls,
+            Self::ServerFailed { .. } => ErrorCode::ServerFailed,
             Self::Incompatible(_) => ErrorCode::Incompatible,
             Self::Rejected { .. } => ErrorCode::Rejected,
             // What the agent asked for cannot be done as asked: the UI says why.
@@ -120,10 +139,11 @@ impl From<ApiError> for EngineError {
         match e {
             ApiError::Unauthorized(_) => Self::NeedsLogin,
             ApiError::Unreachable(m) => Self::Unreachable(m),
+            ApiError::UnknownHost(m) => Self::UnknownHost(m),
+            ApiError::TimedOut(m) => Self::TimedOut(m),
+            ApiError::Tls(m) => Self::Tls(m),
             ApiError::RateLimited(s) => Self::Unreachable(format!("rate limited; retry in {s} s")),
-            ApiError::Server { status, message } => {
-                Self::Unreachable(format!("server error {status}: {message}"))
-            }
+            ApiError::Server { status, .. } => Self::ServerFailed { status },
             ApiError::Rejected { status, message } => Self::Rejected { status, message },
             ApiError::Incompatible(m) => Self::Incompatible(m),
         }

@@ -9,6 +9,7 @@ use std::{
         Arc, Mutex, MutexGuard, RwLock,
         atomic::{AtomicBool, AtomicU64},
     },
+    time::Duration,
 };
 
 use switchboard_model::{Change, LocalMessage};
@@ -39,6 +40,9 @@ pub(crate) struct Inner {
     /// The keychain refused the token: it is kept in memory for this session.
     pub(crate) keychain_failed: AtomicBool,
     pub(crate) token: RwLock<Option<String>>,
+    /// When the token expires (ms since the epoch), if known: the session
+    /// ends then, before any request is refused.
+    pub(crate) expires: tokio::sync::watch::Sender<Option<i64>>,
     pub(crate) me: RwLock<Option<Agent>>,
     pub(crate) changes: broadcast::Sender<Change>,
     pub(crate) link: Mutex<Option<Link>>,
@@ -108,6 +112,7 @@ impl Inner {
     }
 
     pub(crate) fn session_expired(&self) {
+        self.expires.send_replace(None);
         let had = switchboard_protocol::sync::write(&self.token).take();
         if had.is_some() {
             tracing::warn!("the server no longer accepts the token: sign-in needed");
@@ -147,3 +152,59 @@ impl Inner {
 }
 
 pub(crate) use switchboard_protocol::time::now_ms;
+
+/// The `exp` of a JWT, in ms since the epoch (`None`: not a JWT, or none).
+/// Read, not verified: only the server can verify its tokens.
+pub(crate) fn jwt_expiry(token: &str) -> Option<i64> {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims.get("exp")?.as_i64()?.checked_mul(1000)
+}
+
+/// Ends the session when its token expires: the header says so at once,
+/// not after the next request is refused.
+pub(crate) async fn expire_on_time(inner: Arc<Inner>) {
+    let mut expires = inner.expires.subscribe();
+    loop {
+        let at = *expires.borrow_and_update();
+        let Some(at) = at else {
+            if expires.changed().await.is_err() {
+                return;
+            }
+            continue;
+        };
+        let wait = Duration::from_millis((at - switchboard_protocol::time::now_ms()).max(0) as u64);
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {
+                if *inner.expires.borrow() == Some(at) {
+                    tracing::info!("the session's token expired: sign-in needed");
+                    inner.session_expired();
+                }
+            }
+            changed = expires.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_jwt_tells_when_it_expires_and_anything_else_does_not() {
+        // {"alg":"HS256"} . {"sub":"a1","exp":1795996800} . signature
+        let token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhMSIsImV4cCI6MTc5NTk5NjgwMH0.c2ln";
+        assert_eq!(jwt_expiry(token), Some(1_795_996_800_000));
+        assert_eq!(jwt_expiry("opaque-session-token"), None);
+        assert_eq!(jwt_expiry("a.not base64!.c"), None);
+        assert_eq!(jwt_expiry("a.eyJzdWIiOiJhMSJ9.c"), None, "no exp");
+    }
+}

@@ -31,7 +31,7 @@ use std::{
 };
 
 pub use switchboard_model::{
-    Change, ChatEntry, ConnectionState, DeliveryStatus, Draft, LocalMessage, StagedFile,
+    Change, ChatEntry, ConnectionState, DeliveryStatus, Draft, LocalMessage, SearchHit, StagedFile,
 };
 use switchboard_protocol::{
     Agent, ChatRef, Empty, NotificationRead, Presence, PresenceUpdate, ReadRequest, events::client,
@@ -208,6 +208,7 @@ impl Engine {
                 store: Mutex::new(store),
                 secrets,
                 keychain_failed: AtomicBool::new(false),
+                expires: tokio::sync::watch::Sender::new(token.as_deref().and_then(inner::jwt_expiry)),
                 token: RwLock::new(token),
                 me: RwLock::new(me),
                 changes,
@@ -262,7 +263,11 @@ impl Engine {
             let store = self.inner.store();
             store.set_account(self.inner.server.as_str(), &res.agent)?;
         }
+        // The server says when the session ends; a JWT says it too.
+        let expires = switchboard_protocol::time::parse_millis(&res.expires_at)
+            .or_else(|| inner::jwt_expiry(&res.token));
         *switchboard_protocol::sync::write(&self.inner.token) = Some(res.token);
+        self.inner.expires.send_replace(expires);
         *switchboard_protocol::sync::write(&self.inner.me) = Some(res.agent.clone());
         tracing::info!(agent = %res.agent.email, "signed in");
         if let Some(link) = lock(&self.inner.link).as_ref() {
@@ -318,7 +323,8 @@ impl Engine {
             })
         };
         let outbox = tokio::spawn(outbox::outbox_worker(self.inner.clone()));
-        lock(&self.inner.tasks).extend([states, outbox]);
+        let expiry = tokio::spawn(inner::expire_on_time(self.inner.clone()));
+        lock(&self.inner.tasks).extend([states, outbox, expiry]);
     }
 
     /// Stops the link and the workers after the events already received are
@@ -399,9 +405,24 @@ impl Engine {
         Ok(store::all_messages(self.inner.store().conn(), chat_id, &me)?)
     }
 
-    /// Full-text search of held messages, newest first.
-    pub fn search(&self, query: &str, limit: u32) -> Result<Vec<LocalMessage>> {
+    /// Full-text search of held messages (internal notes too), newest
+    /// first, each with its matched words marked.
+    pub fn search(&self, query: &str, limit: u32) -> Result<Vec<SearchHit>> {
         Ok(store::search(self.inner.store().conn(), query, limit)?)
+    }
+
+    /// A chat's messages around one of them, oldest first: `before` before
+    /// it, then it and up to `after` more; and whether newer ones are held.
+    pub fn messages_around(
+        &self,
+        chat_id: &str,
+        message_id: &str,
+        before: u32,
+        after: u32,
+    ) -> Result<(Vec<LocalMessage>, bool)> {
+        let me = self.inner.me_id();
+        store::messages_around(self.inner.store().conn(), chat_id, message_id, before, after, &me)?
+            .ok_or_else(|| EngineError::UnknownMessage(message_id.to_owned()))
     }
 
     /// Unread messages over all open chats.
@@ -575,7 +596,7 @@ impl Engine {
                 })?;
                 Ok(list)
             }
-            Err(ApiError::Unreachable(_)) => {
+            Err(e) if e.is_transient() => {
                 let notifications = store::notifications(self.inner.store().conn(), 50)?;
                 let unread = notifications.iter().filter(|n| n.read == Some(false)).count() as u64;
                 Ok(switchboard_protocol::NotificationList {

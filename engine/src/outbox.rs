@@ -257,13 +257,40 @@ impl Engine {
         {
             return Err(EngineError::UnknownMessage(client_message_id.to_owned()));
         }
-        if let Some(e) = store::outbox_entry(self.inner.store().conn(), client_message_id)? {
+        // Read first: the store's guard must be gone before `publish_chat`
+        // takes it again.
+        let entry = store::outbox_entry(self.inner.store().conn(), client_message_id)?;
+        if let Some(e) = entry {
             let me = self.inner.me_id();
             self.inner.publish(Change::Message {
                 message: Box::new(store::outbox_message(&e, &me)),
             });
+            publish_chat(&self.inner, &e.chat_id);
         }
         self.inner.outbox_wake.notify_one();
+        Ok(())
+    }
+
+    /// Takes a message the server refused out of the outbox for good, with
+    /// its file copy. A message still being sent cannot be discarded (it
+    /// may be arriving): `UnknownMessage`.
+    pub fn discard(&self, client_message_id: &str) -> Result<()> {
+        let Some(entry) = self
+            .inner
+            .store()
+            .write(|tx| store::outbox_discard(tx, client_message_id))?
+        else {
+            return Err(EngineError::UnknownMessage(client_message_id.to_owned()));
+        };
+        if let Some(u) = &entry.upload {
+            let _ = std::fs::remove_file(&u.path);
+        }
+        tracing::info!(chat = %entry.chat_id, "a refused message was discarded");
+        self.inner.publish(Change::Discarded {
+            chat_id: entry.chat_id.clone(),
+            client_message_id: client_message_id.to_owned(),
+        });
+        publish_chat(&self.inner, &entry.chat_id);
         Ok(())
     }
 
@@ -468,7 +495,19 @@ async fn outbox_failure(inner: &Inner, entry: &OutboxEntry, e: ApiError, attempt
                     message: Box::new(store::outbox_message(&e, &me)),
                 });
             }
+            // Its inbox row says so.
+            publish_chat(inner, &entry.chat_id);
             false
         }
+    }
+}
+
+/// Publishes a chat's entry and unread count as they are now (its failed
+/// count moved).
+fn publish_chat(inner: &Inner, chat_id: &str) {
+    let me = inner.me_id();
+    match inbound::chat_changes(inner.store().conn(), &me, &BTreeSet::from([chat_id.to_owned()])) {
+        Ok(changes) => changes.into_iter().for_each(|c| inner.publish(c)),
+        Err(e) => tracing::warn!(error = %e, "could not read a chat's entry"),
     }
 }

@@ -249,3 +249,78 @@ async fn an_upload_the_server_dropped_before_its_message_went_is_uploaded_again(
     e.shutdown().await;
     hub.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_message_is_marked_on_its_chat_and_can_be_discarded() {
+    use switchboard_engine::Delivery;
+    // A hub that takes 5 characters at most: a longer reply is refused.
+    let dir = TempDir::new("refused");
+    let mut strict = TestHub::config(dir.path());
+    strict.limits.max_content_chars = 5;
+    let mut hub = TestHub::start_with(strict).await;
+    let rosa = Visitor::opens_chat(&hub.url(), "Rosa", "hola").await;
+    let data = TempDir::new("refused-engine");
+    let e = engine(&hub.url(), data.path()).await;
+    let mut changes = e.subscribe();
+    e.start();
+    wait_change(&mut changes, 10, "catch-up", |c| {
+        matches!(c, Change::CaughtUp { .. })
+    })
+    .await;
+
+    let cmid = e
+        .send(&rosa.chat_id, "demasiado largo", false)
+        .unwrap()
+        .client_message_id
+        .unwrap();
+    let failed = e
+        .wait_delivered(&cmid, std::time::Duration::from_secs(20))
+        .await
+        .unwrap();
+    assert!(matches!(failed, Delivery::Failed(_)), "{failed:?}");
+    // The chat's entry says so, published and on reading it again.
+    wait_change(
+        &mut changes,
+        10,
+        "Rosa's chat with one failed",
+        |c| matches!(c, Change::Chat { chat } if chat.chat_id == rosa.chat_id && chat.failed == 1),
+    )
+    .await;
+    assert_eq!(e.chat(&rosa.chat_id).unwrap().unwrap().failed, 1);
+
+    // Discarded: it leaves the timeline and the chat, for good.
+    e.discard(&cmid).unwrap();
+    wait_change(
+        &mut changes,
+        5,
+        "the message discarded",
+        |c| matches!(c, Change::Discarded { client_message_id, .. } if *client_message_id == cmid),
+    )
+    .await;
+    wait_change(
+        &mut changes,
+        5,
+        "Rosa's chat with none failed",
+        |c| matches!(c, Change::Chat { chat } if chat.chat_id == rosa.chat_id && chat.failed == 0),
+    )
+    .await;
+    assert!(
+        e.messages(&rosa.chat_id, None, 50)
+            .unwrap()
+            .iter()
+            .all(|m| m.client_message_id.as_deref() != Some(cmid.as_str())),
+        "not in the timeline"
+    );
+    assert!(matches!(e.discard(&cmid), Err(EngineError::UnknownMessage(_))));
+
+    // A message still on its way cannot be discarded: it may be arriving.
+    hub.stop().await;
+    let pending = e
+        .send(&rosa.chat_id, "hola", false)
+        .unwrap()
+        .client_message_id
+        .unwrap();
+    assert!(matches!(e.discard(&pending), Err(EngineError::UnknownMessage(_))));
+    assert!(matches!(e.delivery(&pending).unwrap(), Delivery::Pending { .. }));
+    e.shutdown().await;
+}

@@ -98,6 +98,7 @@ pub fn chat(id: &str) -> ChatBuilder {
         unread: 0,
         draft: None,
         staged: Vec::new(),
+        failed: 0,
     })
 }
 

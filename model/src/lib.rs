@@ -52,6 +52,22 @@ pub enum DeliveryStatus {
     Failed,
 }
 
+/// A message found by a search, with the words that matched marked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchHit {
+    /// The message.
+    pub message: LocalMessage,
+    /// Its text around the match, each matched word between
+    /// [`HIT_START`] and [`HIT_END`], cut with `…` where it is long.
+    pub snippet: String,
+}
+
+/// Opens a matched word in [`SearchHit::snippet`].
+pub const HIT_START: char = '\u{2}';
+/// Closes a matched word in [`SearchHit::snippet`].
+pub const HIT_END: char = '\u{3}';
+
 /// A message as the console holds it: the server's message, or an outbox
 /// entry that the server has not accepted yet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,6 +168,13 @@ pub struct ChatEntry {
     /// Files staged here and not sent yet (this device only), oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub staged: Vec<StagedFile>,
+    /// My messages here that the server refused (retry, edit or discard).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub failed: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// A file staged in a chat's composer, kept by the engine until it is sent
@@ -209,6 +232,7 @@ impl ChatEntry {
             unread: 0,
             draft: None,
             staged: Vec::new(),
+            failed: 0,
         }
     }
 }
@@ -324,6 +348,15 @@ pub enum Change {
         messages: u64,
         /// In how many chats.
         chats: u64,
+    },
+    /// A message that was never sent left the outbox (the agent discarded
+    /// it, or took it back to edit): it leaves the timeline.
+    #[serde(rename_all = "camelCase")]
+    Discarded {
+        /// The chat.
+        chat_id: String,
+        /// The message's `clientMessageId`.
+        client_message_id: String,
     },
 }
 

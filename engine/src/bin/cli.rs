@@ -356,7 +356,12 @@ async fn run(cli: Cli) -> Result<(), Fail> {
             engine.history(&chat)?.iter().for_each(json_line);
         }
         Command::Search { query, limit } => {
-            engine.search(&query, limit)?.iter().for_each(json_line);
+            // The messages, as `history` prints them (no snippet markers).
+            engine
+                .search(&query, limit)?
+                .iter()
+                .map(|h| &h.message)
+                .for_each(json_line);
         }
     }
     Ok(())

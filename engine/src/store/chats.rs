@@ -83,6 +83,7 @@ pub(crate) fn chat_entry_row(r: &Row<'_>) -> rusqlite::Result<(ChatEntry, i64)> 
             last_message: None,
             draft: None,
             staged: Vec::new(),
+            failed: 0,
             created_at: format_millis(r.get(7)?),
             updated_at: format_millis(r.get(8)?),
             unread: 0,
@@ -107,6 +108,7 @@ pub fn chat_entry(conn: &Connection, chat_id: &str, me: &str) -> Result<Option<C
     entry.unread = unread(conn, chat_id, me)?;
     entry.draft = draft(conn, chat_id)?;
     entry.staged = staged_files(conn, chat_id)?;
+    entry.failed = failed_count(conn, chat_id)?;
     Ok(Some(entry))
 }
 

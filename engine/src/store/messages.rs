@@ -107,9 +107,47 @@ pub fn all_messages(conn: &Connection, chat_id: &str, me: &str) -> Result<Vec<Lo
     messages_page(conn, chat_id, None, u32::MAX, me)
 }
 
+/// A chat's messages around `message_id`, oldest first: up to `before`
+/// messages before it, then it and up to `after` more. Returns `None` for a
+/// message not held, and whether newer messages than those returned are
+/// held; when none are, the outbox follows, as on the newest page.
+pub fn messages_around(
+    conn: &Connection,
+    chat_id: &str,
+    message_id: &str,
+    before: u32,
+    after: u32,
+    me: &str,
+) -> Result<Option<(Vec<LocalMessage>, bool)>> {
+    let Some(at) = conn
+        .prepare_cached("SELECT sent_at FROM messages WHERE message_id = ?1 AND chat_id = ?2")?
+        .query_row([message_id, chat_id], |r| r.get::<_, i64>(0))
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let mut out = messages_page(conn, chat_id, Some(at), before, me)?;
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {MSG_COLS} FROM messages WHERE chat_id = ?1 AND sent_at >= ?2
+         ORDER BY sent_at, message_id LIMIT ?3"
+    ))?;
+    let mut newer: Vec<LocalMessage> = st
+        .query_map(params![chat_id, at, i64::from(after) + 1], message_row)?
+        .map(|r| r.map(LocalMessage::sent))
+        .collect::<rusqlite::Result<_>>()?;
+    let has_newer = newer.len() > after as usize;
+    newer.truncate(after as usize);
+    out.extend(newer);
+    if !has_newer {
+        out.extend(outbox(conn, Some(chat_id))?.iter().map(|e| outbox_message(e, me)));
+    }
+    Ok(Some((out, has_newer)))
+}
+
 /// Full-text search over message text, newest first. Each word of `query`
 /// must appear (as a prefix); FTS syntax in the query is taken literally.
-pub fn search(conn: &Connection, query: &str, limit: u32) -> Result<Vec<LocalMessage>> {
+/// Each hit comes with a snippet, its matched words marked.
+pub fn search(conn: &Connection, query: &str, limit: u32) -> Result<Vec<SearchHit>> {
     let terms: Vec<String> = query
         .split_whitespace()
         .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
@@ -123,13 +161,18 @@ pub fn search(conn: &Connection, query: &str, limit: u32) -> Result<Vec<LocalMes
         .collect::<Vec<_>>()
         .join(", ");
     let mut st = conn.prepare_cached(&format!(
-        "SELECT {cols} FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
+        "SELECT {cols}, snippet(messages_fts, 0, char(2), char(3), '…', 24)
+         FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
          WHERE messages_fts MATCH ?1 ORDER BY m.sent_at DESC LIMIT ?2"
     ))?;
-    let rows = st.query_map(params![terms.join(" "), limit], message_row)?;
-    Ok(rows
-        .map(|r| r.map(LocalMessage::sent))
-        .collect::<rusqlite::Result<_>>()?)
+    let snippet_at = MSG_COLS.split(", ").count();
+    let rows = st.query_map(params![terms.join(" "), limit], |r| {
+        Ok(SearchHit {
+            message: LocalMessage::sent(message_row(r)?),
+            snippet: r.get(snippet_at)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 // -------------------------------------------------------------------- unread

@@ -11,7 +11,7 @@ use std::{
 
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use rusqlite_migration::{M, Migrations};
-use switchboard_model::{ChatEntry, DeliveryStatus, Draft, LocalMessage, StagedFile};
+use switchboard_model::{ChatEntry, DeliveryStatus, Draft, LocalMessage, SearchHit, StagedFile};
 pub(crate) use switchboard_protocol::sql::{MessageColumns, corrupt, json_column};
 use switchboard_protocol::{
     Agent, Attachment, ChatStatus, ChatSummary, Message, MessageType, Notification, NotificationType,
@@ -401,6 +401,46 @@ mod tests {
         assert_eq!(search(s.conn(), "númer", 10).unwrap().len(), 2);
         assert_eq!(search(s.conn(), "m2", 10).unwrap().len(), 1);
         assert!(search(s.conn(), "\"unbalanced AND (", 10).unwrap().is_empty());
+        // Newest first, the matched words marked, diacritics folded.
+        let hits = search(s.conn(), "numero", 10).unwrap();
+        assert_eq!(hits[0].message.message_id.as_deref(), Some("m2"));
+        assert_eq!(hits[0].snippet, "hola \u{2}número\u{3} m2");
+        close(s, &dir);
+    }
+
+    #[test]
+    fn a_page_around_a_message_holds_it_what_came_before_and_what_follows() {
+        let messages: Vec<Message> = (0..30)
+            .map(|i| msg(&format!("m{i:02}"), 100 + i, "v", None))
+            .collect();
+        let (s, dir) = store_with(&messages);
+        let ids = |page: &[LocalMessage]| -> Vec<String> {
+            page.iter().filter_map(|m| m.message_id.clone()).collect()
+        };
+        let (page, newer) = messages_around(s.conn(), "c1", "m10", 3, 5, "me")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            ids(&page),
+            ["m07", "m08", "m09", "m10", "m11", "m12", "m13", "m14"]
+        );
+        assert!(newer, "more follow");
+        let (page, newer) = messages_around(s.conn(), "c1", "m27", 2, 50, "me")
+            .unwrap()
+            .unwrap();
+        assert_eq!(ids(&page), ["m25", "m26", "m27", "m28", "m29"]);
+        assert!(!newer, "up to the newest");
+        assert!(
+            messages_around(s.conn(), "c1", "nope", 2, 5, "me")
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            messages_around(s.conn(), "other-chat", "m10", 2, 5, "me")
+                .unwrap()
+                .is_none(),
+            "only in its own chat"
+        );
         close(s, &dir);
     }
 

@@ -117,6 +117,26 @@ pub fn outbox_attempt_failed(tx: &Connection, cmid: &str, error: &str, permanent
     Ok(())
 }
 
+/// Removes a failed entry (never one still being sent). Returns it, for
+/// its chat and its file copy, or `None` when there was no failed entry.
+pub fn outbox_discard(tx: &Connection, cmid: &str) -> Result<Option<OutboxEntry>> {
+    let Some(entry) = outbox_entry(tx, cmid)?.filter(|e| e.failed) else {
+        return Ok(None);
+    };
+    tx.execute(
+        "DELETE FROM outbox WHERE client_message_id = ?1 AND state = 'failed'",
+        [cmid],
+    )?;
+    Ok(Some(entry))
+}
+
+/// How many of a chat's messages the server refused.
+pub fn failed_count(conn: &Connection, chat_id: &str) -> Result<u32> {
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM outbox WHERE chat_id = ?1 AND state = 'failed'")?
+        .query_row([chat_id], |r| r.get::<_, i64>(0))? as u32)
+}
+
 /// Puts a failed entry back in line. Returns whether there was one.
 pub fn outbox_retry(tx: &Connection, cmid: &str) -> Result<bool> {
     Ok(tx.execute(

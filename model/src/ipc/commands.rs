@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use switchboard_protocol::{AgentPresence, NotificationList, Presence};
 
 use super::{Account, Boot, DesktopSettings, Page, Snapshot};
-use crate::{ChatEntry, Draft, LocalMessage, StagedFile};
+use crate::{ChatEntry, Draft, LocalMessage, SearchHit, StagedFile};
 
 /// A shell command: its name on the wire and what it answers.
 pub trait Command: Serialize + DeserializeOwned {
@@ -56,6 +56,15 @@ commands! {
         /// The password (never stored).
         password: String,
     } -> Account;
+    /// Writes a warning of the UI to the app's log (a failure's raw text,
+    /// which the agent is told in plain words instead).
+    LogWarning = "log_warning" {
+        /// What happened.
+        message: String,
+    } -> ();
+    /// Ends the sign-in under way (the form's Cancel); it fails with
+    /// `cancelled`.
+    CancelSignIn = "cancel_sign_in" {} -> ();
     /// Starts the in-process demo hub and signs in to it.
     StartDemo = "start_demo" {} -> Account;
     /// Signs out (the token leaves the keychain).
@@ -106,6 +115,12 @@ commands! {
     } -> LocalMessage;
     /// Puts a failed message back in the outbox.
     Retry = "retry" {
+        /// The message's `clientMessageId`.
+        client_message_id: String,
+    } -> ();
+    /// Takes a message the server refused out of the outbox for good (the
+    /// UI may put its text back in the composer first).
+    Discard = "discard" {
         /// The message's `clientMessageId`.
         client_message_id: String,
     } -> ();
@@ -202,11 +217,28 @@ commands! {
     GetNotifications = "notifications" {} -> NotificationList;
     /// Marks every server notification read.
     ReadNotifications = "read_notifications" {} -> ();
-    /// Searches the held messages.
+    /// Marks one server notification read (the agent opened it).
+    ReadNotification = "read_notification" {
+        /// Which notification.
+        notification_id: String,
+    } -> ();
+    /// Searches every message held on this device (internal notes too),
+    /// newest first, offline as online.
     Search = "search" {
-        /// The words.
+        /// The words (each may be the start of a word).
         query: String,
-    } -> Vec<LocalMessage>;
+        /// At most this many (default 50, at most 200).
+        limit: Option<u32>,
+    } -> Vec<SearchHit>;
+    /// A chat's messages around one of them, from the local cache: some
+    /// before it, then it and what follows, up to the newest when that is
+    /// not too many (`hasNewer` says when more follow).
+    GetMessagesAround = "messages_around" {
+        /// Which chat.
+        chat_id: String,
+        /// The message to open at.
+        message_id: String,
+    } -> Page;
     /// Downloads an attachment from the signed-in server. Answers raw bytes
     /// (an IPC response, not JSON): the UI turns them into a `blob:` URL.
     GetAttachment = "attachment" {

@@ -12,8 +12,18 @@ pub enum ErrorCode {
     NeedsLogin,
     /// Wrong e-mail or password.
     WrongCredentials,
-    /// The server could not be reached (or is failing: 5xx, rate limit).
+    /// The server could not be reached (refused, reset, rate limit).
     Unreachable,
+    /// The server's name cannot be found (DNS).
+    UnknownHost,
+    /// No connection or no answer in time.
+    TimedOut,
+    /// No secure connection: a bad certificate, or no TLS there.
+    Tls,
+    /// The server failed (5xx).
+    ServerFailed,
+    /// The agent cancelled it (a sign-in).
+    Cancelled,
     /// The address answers, but not as a Switchboard-compatible server.
     Incompatible,
     /// The server refused the request (4xx: not yours, closed, too large…).
@@ -47,6 +57,11 @@ impl ErrorCode {
             Self::NeedsLogin => "needs_login",
             Self::WrongCredentials => "wrong_credentials",
             Self::Unreachable => "unreachable",
+            Self::UnknownHost => "unknown_host",
+            Self::TimedOut => "timed_out",
+            Self::Tls => "tls",
+            Self::ServerFailed => "server_failed",
+            Self::Cancelled => "cancelled",
             Self::Incompatible => "incompatible",
             Self::Rejected => "rejected",
             Self::Invalid => "invalid",
@@ -116,6 +131,11 @@ mod tests {
             ErrorCode::NeedsLogin,
             ErrorCode::WrongCredentials,
             ErrorCode::Unreachable,
+            ErrorCode::UnknownHost,
+            ErrorCode::TimedOut,
+            ErrorCode::Tls,
+            ErrorCode::ServerFailed,
+            ErrorCode::Cancelled,
             ErrorCode::Incompatible,
             ErrorCode::Rejected,
             ErrorCode::Invalid,

@@ -67,6 +67,10 @@ pub struct Page {
     pub messages: Vec<LocalMessage>,
     /// The message I have read up to.
     pub read_marker: Option<String>,
+    /// Newer messages than these are held (a page around a message that
+    /// stops short of the newest).
+    #[serde(default)]
+    pub has_newer: bool,
 }
 
 /// A signed update the shell found (the `app:update` event).
@@ -89,6 +93,9 @@ pub struct DesktopSettings {
     pub close_to_tray: bool,
     /// Start the app when the agent logs in to the computer.
     pub start_at_login: bool,
+    /// A queued chat is highlighted once it has waited this many minutes
+    /// (`0`: never).
+    pub queue_highlight_mins: u32,
 }
 
 impl Default for DesktopSettings {
@@ -97,6 +104,7 @@ impl Default for DesktopSettings {
             alerts: AlertSettings::default(),
             close_to_tray: true,
             start_at_login: false,
+            queue_highlight_mins: 2,
         }
     }
 }
@@ -107,6 +115,9 @@ impl DesktopSettings {
         let r = self.alerts.repeat_queue_secs;
         if r != 0 && !(10..=3600).contains(&r) {
             return Err("repeat a queued chat every 10 to 3600 seconds, or 0 for never".to_owned());
+        }
+        if self.queue_highlight_mins > 60 {
+            return Err("highlight a waiting chat after 1 to 60 minutes, or 0 for never".to_owned());
         }
         Ok(())
     }
@@ -123,8 +134,18 @@ mod tests {
         let v = serde_json::to_value(&s).unwrap();
         assert_eq!(v["repeatQueueSecs"], 60, "{v}");
         assert_eq!(v["muted"][0], "c1");
-        assert_eq!(serde_json::from_value::<DesktopSettings>(v).unwrap(), s);
+        assert_eq!(serde_json::from_value::<DesktopSettings>(v.clone()).unwrap(), s);
         assert!(s.validate().is_ok());
+        assert_eq!(v["queueHighlightMins"], 2, "{v}");
+        let older: DesktopSettings =
+            serde_json::from_value(serde_json::json!({"closeToTray": false})).unwrap();
+        assert_eq!(
+            older.queue_highlight_mins, 2,
+            "a settings file from before has the default"
+        );
+        s.queue_highlight_mins = 61;
+        assert!(s.validate().is_err());
+        s.queue_highlight_mins = 0;
         s.alerts.repeat_queue_secs = 2;
         assert!(s.validate().is_err());
     }
