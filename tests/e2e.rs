@@ -752,6 +752,17 @@ async fn the_settings_screen_and_the_mute_switch_are_saved() {
         v["repeatQueueSecs"] == 120
     })
     .await;
+    // A waiting visitor is highlighted after 2 minutes unless set otherwise.
+    app.value_until("#set-highlight", "2").await;
+    app.el("#set-highlight option[value='5']")
+        .await
+        .click()
+        .await
+        .expect("pick");
+    settings_until(&app.data_dir, "highlight after 5 minutes", |v| {
+        v["queueHighlightMins"] == 5
+    })
+    .await;
     app.screenshot("settings.png").await;
     app.driver
         .active_element()

@@ -308,11 +308,9 @@ impl App {
         // A second start prefills it.
         email.clear().await.expect("clear");
         email.send_keys("agent@example.com").await.expect("email");
-        self.el("#password")
-            .await
-            .send_keys("password")
-            .await
-            .expect("password");
+        let password = self.el("#password").await;
+        password.clear().await.expect("clear");
+        password.send_keys("password").await.expect("password");
         self.el("#signin").await.click().await.expect("sign in");
         self.attr_until("#connection", "data-state", "online").await;
     }

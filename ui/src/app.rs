@@ -32,6 +32,9 @@ pub fn App() -> Element {
         update: Signal::new(None),
         viewer: Signal::new(None),
         tab_chosen: Signal::new(false),
+        focus_composer: Signal::new(0),
+        refill: Signal::new(None),
+        found: Signal::new(None),
     });
 
     // Boot, then follow the engine.
@@ -102,7 +105,16 @@ pub fn App() -> Element {
                         ctx.lang.set(Lang::from_tag(l));
                     }
                     if let Some(e) = &boot.error {
-                        ctx.toast.set(Some(e.clone()));
+                        ipc::warn(&format!("the demo could not start: {e}"));
+                        let lang = *ctx.lang.peek();
+                        crate::toast::say(
+                            ctx,
+                            lang.pick(
+                                "The demo could not start. The log has the details.",
+                                "La demo no pudo arrancar. El registro tiene los detalles.",
+                            )
+                            .to_owned(),
+                        );
                     }
                     let signed_in = boot.account.is_some();
                     ctx.boot.set(Some(boot));
@@ -111,7 +123,7 @@ pub fn App() -> Element {
                     }
                 }
                 Err(e) => {
-                    ctx.toast.set(Some(e.message));
+                    crate::toast::fail(ctx, crate::toast::Doing::Load, &e);
                     ctx.boot.set(Some(Boot {
                         account: None,
                         last_server: None,
@@ -126,7 +138,9 @@ pub fn App() -> Element {
         });
         spawn(async move {
             loop {
-                ipc::sleep(30_000).await;
+                // Ten seconds: queued chats' waiting times stay within a
+                // few seconds of the minute they show.
+                ipc::sleep(10_000).await;
                 ctx.now.set(ipc::now_ms());
             }
         });
@@ -145,30 +159,8 @@ pub fn App() -> Element {
                 div { class: "splash", "Switchboard" }
             }
             UpdateBanner {}
-            Toast {}
+            crate::toast::ToastView {}
         }
-    }
-}
-
-/// A passing message at the bottom of the window.
-#[component]
-fn Toast() -> Element {
-    let mut ctx = use_context::<Ctx>();
-    let text = ctx.toast.read().clone();
-    let lang = *ctx.lang.read();
-    match text {
-        Some(text) => rsx! {
-            div { class: "toast", role: "status",
-                span { "{text}" }
-                button {
-                    class: "link",
-                    title: lang.pick("Dismiss", "Cerrar"),
-                    onclick: move |_| ctx.toast.set(None),
-                    "✕"
-                }
-            }
-        },
-        None => rsx! {},
     }
 }
 
@@ -196,7 +188,7 @@ fn UpdateBanner() -> Element {
                     busy.set(true);
                     spawn(async move {
                         if let Err(e) = ipc::invoke(&cmd::InstallUpdate {}).await {
-                            ctx.toast.set(Some(e.message));
+                            crate::toast::fail(ctx, crate::toast::Doing::Update, &e);
                             busy.set(false);
                         }
                     });

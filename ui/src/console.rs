@@ -7,13 +7,16 @@ use switchboard_model::{ChatEntry, ConnectionState, InboxTab, ipc::commands as c
 use switchboard_protocol::{ChatStatus, MessageType, Presence, SenderType};
 
 use crate::{
+    bell::NotificationList,
     controller::{Ctx, accept, open_chat},
     conversation::{Conversation, VisitorPanel},
     i18n::Lang,
     icons::{Icon, Svg},
     ipc,
+    search::SearchPanel,
     settings::SettingsPanel,
     state::Inbox,
+    switcher::QuickSwitcher,
 };
 
 /// The preview line of a chat in the inbox.
@@ -60,6 +63,10 @@ fn moved(inbox: &Inbox, tab: InboxTab, selected: Option<&str>, step: isize) -> O
     Some(ids[next].to_owned())
 }
 
+/// The window width (CSS px) under which the visitor panel is a drawer
+/// (the same as the stylesheet's media query).
+pub const DRAWER_BELOW: f64 = 1100.0;
+
 /// The console.
 #[component]
 pub fn Console() -> Element {
@@ -67,14 +74,22 @@ pub fn Console() -> Element {
     let mut switcher = use_signal(|| false);
     let mut bell = use_signal(|| false);
     let mut settings = use_signal(|| false);
-    let panel = use_signal(|| true);
+    let mut search = use_signal(|| false);
+    // Beside the conversation in a wide window; below DRAWER_BELOW it is a
+    // drawer over the conversation, closed until asked for.
+    let mut panel = use_signal(|| ipc::window_width() >= DRAWER_BELOW);
 
     let onkeydown = move |e: KeyboardEvent| {
         let key = e.key();
         let mods = e.modifiers();
         if mods.ctrl() && key == Key::Character("k".into()) {
             e.prevent_default();
+            search.set(false);
             switcher.set(true);
+        } else if mods.ctrl() && key == Key::Character("f".into()) {
+            e.prevent_default();
+            switcher.set(false);
+            search.set(true);
         } else if mods.alt() && (key == Key::ArrowUp || key == Key::ArrowDown) {
             e.prevent_default();
             let step = if key == Key::ArrowUp { -1 } else { 1 };
@@ -88,8 +103,12 @@ pub fn Console() -> Element {
             }
         } else if key == Key::Escape {
             switcher.set(false);
+            search.set(false);
             bell.set(false);
             settings.set(false);
+            if ipc::window_width() < DRAWER_BELOW {
+                panel.set(false);
+            }
         }
     };
 
@@ -104,7 +123,7 @@ pub fn Console() -> Element {
                 InboxList {}
                 Conversation {}
                 if *panel.read() {
-                    VisitorPanel {}
+                    VisitorPanel { open: panel }
                 }
             }
             if *switcher.read() {
@@ -112,6 +131,9 @@ pub fn Console() -> Element {
             }
             if *bell.read() {
                 NotificationList { open: bell }
+            }
+            if *search.read() {
+                SearchPanel { open: search }
             }
             if *settings.read() {
                 SettingsPanel { open: settings }
@@ -166,17 +188,12 @@ fn Header(bell: Signal<bool>, panel: Signal<bool>, settings: Signal<bool>) -> El
     let demo = inbox.account.demo;
     let keychain = inbox.account.keychain;
     let needs_login = conn == ConnectionState::NeedsLogin;
+    // Presence is the server's to tell: without a link it is not "online".
+    let link_down = conn != ConnectionState::Online;
     let stats = inbox.stats;
     drop(guard);
 
-    let sign_out = move |_| {
-        spawn_forever(async move {
-            if let Err(e) = ipc::invoke(&cmd::SignOut {}).await {
-                ctx.toast.set(Some(e.message));
-            }
-            crate::controller::reload(ctx).await;
-        });
-    };
+    let sign_out = move |_| crate::controller::sign_out(ctx);
 
     rsx! {
         header { class: "header",
@@ -197,7 +214,7 @@ fn Header(bell: Signal<bool>, panel: Signal<bool>, settings: Signal<bool>) -> El
             }
             span { id: "connection", class: conn_class, "data-state": conn_class.trim_start_matches("conn "), "{conn_text}" }
             if needs_login {
-                button { class: "link", onclick: sign_out, {lang.pick("Sign in", "Entrar")} }
+                button { id: "sign-in-again", class: "primary small-button", onclick: sign_out, {lang.pick("Sign in again", "Volver a entrar")} }
             }
             if let Some(s) = stats {
                 span { class: "muted small", title: lang.pick("Waiting in the queue / agents online", "En cola / agentes conectados"),
@@ -224,9 +241,14 @@ fn Header(bell: Signal<bool>, panel: Signal<bool>, settings: Signal<bool>) -> El
             }
             select {
                 id: "presence",
-                class: "presence {presence.as_str()}",
-                title: lang.pick("My status", "Mi estado"),
-                value: presence.as_str(),
+                class: if link_down { "presence offline" } else { "presence {presence.as_str()}" },
+                title: if link_down {
+                    lang.pick("No link to the server: colleagues see you offline until it is back.", "Sin conexión con el servidor: tus compañeros te ven desconectado hasta que vuelva.")
+                } else {
+                    lang.pick("My status", "Mi estado")
+                },
+                disabled: link_down,
+                value: if link_down { "offline" } else { presence.as_str() },
                 onchange: move |e| {
                     if let Some(p) = Presence::parse(&e.value()) {
                         if let Some(i) = ctx.inbox.write().as_mut() {
@@ -236,13 +258,16 @@ fn Header(bell: Signal<bool>, panel: Signal<bool>, settings: Signal<bool>) -> El
                         }
                         spawn(async move {
                             if let Err(e) = ipc::invoke(&cmd::SetPresence { status: p }).await {
-                                ctx.toast.set(Some(e.message));
+                                crate::toast::fail(ctx, crate::toast::Doing::Presence, &e);
                             }
                         });
                     }
                 },
+                if link_down {
+                    option { value: "offline", selected: true, {lang.pick("Offline", "Desconectado")} }
+                }
                 for p in [Presence::Online, Presence::Away, Presence::Busy] {
-                    option { value: p.as_str(), selected: p == presence, {lang.presence(p)} }
+                    option { value: p.as_str(), selected: !link_down && p == presence, {lang.presence(p)} }
                 }
             }
             select {
@@ -294,6 +319,8 @@ fn InboxList() -> Element {
     let tab = *ctx.tab.read();
     let now = *ctx.now.read();
     let selected = ctx.selected.read().clone();
+    let highlight_mins = ctx.settings.read().as_ref().map_or(2, |s| s.queue_highlight_mins);
+    let highlight_ms = i64::from(highlight_mins) * 60_000;
     let guard = ctx.inbox.read();
     let Some(inbox) = guard.as_ref() else {
         return rsx! {};
@@ -356,6 +383,7 @@ fn InboxList() -> Element {
                         typing: if typing { typer } else { None },
                         assignee,
                         now,
+                        highlight_ms,
                     }
                 }
             }
@@ -380,19 +408,31 @@ pub fn ChatRow(
     typing: Option<String>,
     assignee: Option<String>,
     now: i64,
+    /// A queued chat waiting this long (ms) is highlighted (`0`: never).
+    #[props(default)]
+    highlight_ms: i64,
 ) -> Element {
     let ctx = try_use_context::<Ctx>();
     let lang = ctx.map(|c| *c.lang.read()).unwrap_or_default();
     let id = chat.chat_id.clone();
-    let when = switchboard_protocol::time::parse_millis(&chat.updated_at)
-        .map(|ms| lang.relative(ms, now))
-        .unwrap_or_default();
+    let queued = chat.status == ChatStatus::Pending;
+    // A queued chat says how long the visitor has waited; others when
+    // something last happened.
+    let waited = switchboard_protocol::time::parse_millis(&chat.created_at)
+        .filter(|_| queued)
+        .map(|since| (lang.waiting(since, now), now - since));
+    let when = match &waited {
+        Some((text, _)) => text.clone(),
+        None => switchboard_protocol::time::parse_millis(&chat.updated_at)
+            .map(|ms| lang.relative(ms, now))
+            .unwrap_or_default(),
+    };
+    let long_wait = highlight_ms > 0 && waited.as_ref().is_some_and(|(_, ms)| *ms >= highlight_ms);
     let status_class = match chat.status {
         ChatStatus::Pending => "status pending",
         ChatStatus::InProgress => "status in-progress",
         ChatStatus::Closed => "status closed",
     };
-    let queued = chat.status == ChatStatus::Pending;
     let open_id = id.clone();
     let accept_id = id.clone();
     // What I left unsent here shows in place of the last message (not in
@@ -409,8 +449,14 @@ pub fn ChatRow(
     let has_draft = chat.draft.as_ref().is_some_and(|d| d.has_text());
     rsx! {
         li {
-            class: if active { "chat-row active" } else { "chat-row" },
+            class: match (active, long_wait) {
+                (true, _) => "chat-row active",
+                (false, true) => "chat-row long-wait",
+                (false, false) => "chat-row",
+            },
             "data-chat-id": "{id}",
+            "data-long-wait": "{long_wait}",
+            "data-failed": "{chat.failed}",
             "data-unread": "{chat.unread}",
             "data-draft": "{has_draft}",
             onclick: move |_| {
@@ -422,7 +468,7 @@ pub fn ChatRow(
             div { class: "chat-main",
                 div { class: "chat-top",
                     span { class: "visitor-name", "{chat.visitor.name}" }
-                    span { class: "when muted small", "{when}" }
+                    span { class: if long_wait { "when waiting long small" } else if queued { "when waiting muted small" } else { "when muted small" }, "{when}" }
                 }
                 div { class: line_class,
                     if let (Some((_, note)), None) = (&draft, &typing) {
@@ -436,6 +482,13 @@ pub fn ChatRow(
                         span { class: "muted small", "· {a}" }
                     }
                     div { class: "spacer" }
+                    if chat.failed > 0 {
+                        span {
+                            class: "failed-mark small",
+                            title: lang.pick("The server refused a message: open the chat to retry, edit or discard it", "El servidor rechazó un mensaje: abre el chat para reintentar, editar o descartarlo"),
+                            "⚠ " {lang.pick("Not sent", "No enviado")}
+                        }
+                    }
                     if queued {
                         button {
                             class: "accept small-button",
@@ -455,139 +508,6 @@ pub fn ChatRow(
             }
         }
     }
-}
-
-#[component]
-fn QuickSwitcher(open: Signal<bool>) -> Element {
-    let ctx = use_context::<Ctx>();
-    let lang = *ctx.lang.read();
-    let mut query = use_signal(String::new);
-    let mut cursor = use_signal(|| 0usize);
-    use_effect(|| ipc::scroll::focus("switcher-input"));
-    let q = query.read().to_lowercase();
-    let matches: Vec<(String, String, String)> = ctx
-        .inbox
-        .read()
-        .as_ref()
-        .map(|i| {
-            i.chats
-                .iter()
-                .filter(|c| {
-                    q.is_empty()
-                        || c.visitor.name.to_lowercase().contains(&q)
-                        || c.visitor
-                            .email
-                            .as_deref()
-                            .unwrap_or("")
-                            .to_lowercase()
-                            .contains(&q)
-                        || c.subject.as_deref().unwrap_or("").to_lowercase().contains(&q)
-                })
-                .take(12)
-                .map(|c| {
-                    (
-                        c.chat_id.clone(),
-                        c.visitor.name.clone(),
-                        lang.status(c.status).to_owned(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let at = (*cursor.read()).min(matches.len().saturating_sub(1));
-    let ids: Vec<String> = matches.iter().map(|m| m.0.clone()).collect();
-    rsx! {
-        div { class: "overlay", onclick: move |_| open.set(false),
-            div { class: "switcher", role: "dialog", onclick: move |e| e.stop_propagation(),
-                input {
-                    id: "switcher-input",
-                    placeholder: lang.pick("Jump to a chat…", "Ir a un chat…"),
-                    value: "{query}",
-                    oninput: move |e| {
-                        query.set(e.value());
-                        cursor.set(0);
-                    },
-                    onkeydown: move |e: KeyboardEvent| {
-                        match e.key() {
-                            Key::ArrowDown => cursor.set(at + 1),
-                            Key::ArrowUp => cursor.set(at.saturating_sub(1)),
-                            Key::Enter => {
-                                if let Some(id) = ids.get(at) {
-                                    spawn_forever(open_chat(ctx, id.clone()));
-                                    open.set(false);
-                                }
-                            }
-                            _ => {}
-                        }
-                    },
-                }
-                ul {
-                    for (i, (id, name, status)) in matches.into_iter().enumerate() {
-                        li {
-                            key: "{id}",
-                            class: if i == at { "active" } else { "" },
-                            onclick: move |_| {
-                                spawn_forever(open_chat(ctx, id.clone()));
-                                open.set(false);
-                            },
-                            span { "{name}" }
-                            span { class: "muted small", "{status}" }
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-#[component]
-fn NotificationList(open: Signal<bool>) -> Element {
-    let mut ctx = use_context::<Ctx>();
-    let lang = *ctx.lang.read();
-    let now = *ctx.now.read();
-    let items: Vec<_> = ctx
-        .inbox
-        .read()
-        .as_ref()
-        .map(|i| i.notifications.clone())
-        .unwrap_or_default();
-    rsx! {
-        div { class: "popover notifications", role: "dialog",
-            div { class: "popover-head",
-                strong { {lang.pick("Notifications", "Notificaciones")} }
-                button {
-                    class: "link",
-                    onclick: move |_| {
-                        if let Some(i) = ctx.inbox.write().as_mut() {
-                            i.notification_count = 0;
-                        }
-                        spawn_forever(async move {
-                            let _ = ipc::invoke(&cmd::ReadNotifications {}).await;
-                        });
-                    },
-                    {lang.pick("Mark all read", "Marcar todas como leídas")}
-                }
-                button { class: "link", onclick: move |_| open.set(false), "✕" }
-            }
-            if items.is_empty() {
-                p { class: "muted", {lang.pick("Nothing new.", "Nada nuevo.")} }
-            }
-            ul {
-                for n in items {
-                    li { key: "{n.id}", class: if n.read == Some(false) { "unread" } else { "" },
-                        div { strong { "{n.title}" } span { class: "muted small", " · {when(lang, &n.created_at, now)}" } }
-                        div { "{n.message}" }
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn when(lang: Lang, at: &str, now: i64) -> String {
-    switchboard_protocol::time::parse_millis(at)
-        .map(|ms| lang.relative(ms, now))
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -636,6 +556,35 @@ mod tests {
         assert!(html.contains("Pending"), "{html}");
         assert!(html.contains("&#60;img src=x onerror=alert(1)&#62;"), "{html}");
         assert!(!html.contains("<img src=x"), "{html}");
+    }
+
+    #[test]
+    fn a_queued_chat_says_how_long_it_waits_and_stands_out_after_the_threshold() {
+        let since = switchboard_protocol::time::parse_millis("2026-11-24T09:59:00.000Z").unwrap();
+        let row = |waited_ms: i64| {
+            dioxus_ssr::render_element(rsx! {
+                ChatRow {
+                    chat: chat_with("hola", false),
+                    active: false,
+                    typing: None,
+                    assignee: None,
+                    now: since + waited_ms,
+                    highlight_ms: 120_000i64,
+                }
+            })
+        };
+        let fresh = row(90_000);
+        assert!(fresh.contains("waiting 1 min"), "{fresh}");
+        assert!(fresh.contains(r#"data-long-wait="false""#), "{fresh}");
+        let long = row(3 * 60_000 + 5_000);
+        assert!(long.contains("waiting 3 min"), "{long}");
+        assert!(long.contains("chat-row long-wait"), "{long}");
+        let mut taken = chat_with("hola", false);
+        taken.status = ChatStatus::InProgress;
+        let html = dioxus_ssr::render_element(rsx! {
+            ChatRow { chat: taken, active: false, typing: None, assignee: None, now: since + 600_000, highlight_ms: 120_000i64 }
+        });
+        assert!(!html.contains("waiting"), "only the queue waits: {html}");
     }
 
     #[test]

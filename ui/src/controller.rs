@@ -13,6 +13,7 @@ use crate::{
     i18n::Lang,
     ipc::{self, ErrorCode},
     state::{Inbox, TYPING_HINT_MS, Timeline},
+    toast::{self, Doing},
 };
 
 /// What the whole UI shares.
@@ -30,8 +31,8 @@ pub struct Ctx {
     /// The inbox tab shown.
     pub tab: Signal<InboxTab>,
     /// A passing message for the agent (errors, summaries).
-    pub toast: Signal<Option<String>>,
-    /// The clock for relative times (ticks every 30 s).
+    pub toast: Signal<Option<crate::toast::Toast>>,
+    /// The clock for relative and waiting times (ticks every 10 s).
     pub now: Signal<i64>,
     /// Where the sign-in form starts.
     pub boot: Signal<Option<Boot>>,
@@ -53,6 +54,15 @@ pub struct Ctx {
     /// The agent (or an action of theirs) picked the tab: it is no longer
     /// switched to the queue by itself.
     pub tab_chosen: Signal<bool>,
+    /// Bumped when a chat is opened or accepted: the composer takes the
+    /// focus once it is on screen.
+    pub focus_composer: Signal<u64>,
+    /// A refused message taken back to edit: its chat and its text, for
+    /// that chat's composer to take.
+    pub refill: Signal<Option<(String, switchboard_model::Draft)>>,
+    /// The message a search opened the chat at (highlighted, brought into
+    /// view).
+    pub found: Signal<Option<String>>,
 }
 
 /// The tab to switch to by itself: the queue, while nothing is mine, the
@@ -139,7 +149,7 @@ async fn load_snapshot(mut ctx: Ctx) {
             ctx.selected.set(None);
             ctx.timeline.set(None);
         }
-        Err(e) => ctx.toast.set(Some(e.message)),
+        Err(e) => toast::fail(ctx, Doing::Load, &e),
     }
 }
 
@@ -184,16 +194,18 @@ pub fn needs_agents(inbox: &Inbox, changes: &[Change]) -> bool {
 }
 
 /// Opens a chat: its newest page from the local cache, marked read.
-pub async fn open_chat(ctx: Ctx, chat_id: String) {
+pub async fn open_chat(mut ctx: Ctx, chat_id: String) {
     hold(ctx);
     load_page(ctx, chat_id).await;
     release(ctx);
+    *ctx.focus_composer.write() += 1;
     mark_read(ctx).await;
 }
 
 async fn load_page(mut ctx: Ctx, chat_id: String) {
     ctx.selected.set(Some(chat_id.clone()));
     ctx.viewer.set(None);
+    ctx.found.set(None);
     // The shell keeps the chat on screen quiet while the window has the focus.
     let _ = ipc::invoke(&cmd::Viewing {
         chat_id: Some(chat_id.clone()),
@@ -207,8 +219,55 @@ async fn load_page(mut ctx: Ctx, chat_id: String) {
             let t = Timeline::new(&chat_id, page.messages, page.read_marker, PAGE);
             ctx.timeline.set(Some(t));
         }
-        Err(e) => ctx.toast.set(Some(e.message)),
+        Err(e) => toast::fail(ctx, Doing::Load, &e),
     }
+}
+
+/// Opens a chat at a message a search found: the history around it from
+/// the local cache, the message highlighted in view; the tab that holds it.
+pub async fn open_found(mut ctx: Ctx, chat_id: String, message_id: String) {
+    hold(ctx);
+    ctx.selected.set(Some(chat_id.clone()));
+    ctx.viewer.set(None);
+    let tab = match ctx
+        .inbox
+        .peek()
+        .as_ref()
+        .and_then(|i| i.chat(&chat_id))
+        .map(|c| c.status)
+    {
+        Some(switchboard_protocol::ChatStatus::Closed) => InboxTab::Closed,
+        _ => InboxTab::All,
+    };
+    ctx.tab.set(tab);
+    ctx.tab_chosen.set(true);
+    let _ = ipc::invoke(&cmd::Viewing {
+        chat_id: Some(chat_id.clone()),
+    })
+    .await;
+    match ipc::invoke(&cmd::GetMessagesAround {
+        chat_id: chat_id.clone(),
+        message_id: message_id.clone(),
+    })
+    .await
+    {
+        Ok(page) if ctx.selected.peek().as_deref() == Some(chat_id.as_str()) => {
+            let mut t = Timeline::new(&chat_id, page.messages, page.read_marker, PAGE);
+            // Older ones may be held, or on the server: the top says.
+            t.has_older = true;
+            t.has_newer = page.has_newer;
+            ctx.found.set(Some(message_id));
+            ctx.timeline.set(Some(t));
+        }
+        Ok(_) => {}
+        Err(e) => toast::fail(ctx, Doing::Search, &e),
+    }
+    release(ctx);
+}
+
+/// Whether the open timeline stops short of the newest messages.
+pub fn short_of_newest(ctx: Ctx) -> bool {
+    ctx.timeline.peek().as_ref().is_some_and(|t| t.has_newer)
 }
 
 /// Marks the open chat read up to its newest message, once that message
@@ -311,6 +370,9 @@ pub fn apply_changes(mut ctx: Ctx, changes: &[Change]) {
     let mut open_touched = false;
     for c in changes {
         if let Change::Connection { state } = c {
+            if *state == switchboard_model::ConnectionState::Online {
+                toast::link_back(ctx);
+            }
             ctx.reconnect_at.set(match state {
                 switchboard_model::ConnectionState::Reconnecting { next_in_ms, .. } => {
                     Some(ipc::now_ms() + *next_in_ms as i64)
@@ -366,13 +428,49 @@ pub fn apply_changes(mut ctx: Ctx, changes: &[Change]) {
             }
         }
     }
-    if let Some((messages, chats)) = ctx.inbox.write().as_mut().and_then(|i| i.caught_up.take()) {
+    let caught_up = ctx.inbox.write().as_mut().and_then(|i| i.caught_up.take());
+    if let Some((messages, chats)) = caught_up {
         let text = ctx.lang.peek().caught_up(messages, chats);
-        ctx.toast.set(Some(text));
+        toast::say(ctx, text);
     }
     if open_touched {
         spawn_forever(mark_read(ctx));
     }
+    // My message in a chat opened far back: to the newest, where it shows.
+    let mine_sent = ctx.selected.peek().clone().filter(|sel| {
+        short_of_newest(ctx)
+            && changes.iter().any(|c| {
+                matches!(c, Change::Message { message }
+                    if message.chat_id == *sel && message.status == switchboard_model::DeliveryStatus::Sending)
+            })
+    });
+    if let Some(chat_id) = mine_sent {
+        spawn_forever(open_chat(ctx, chat_id));
+    }
+}
+
+/// Signs out (or leaves an expired session) to the sign-in form, with this
+/// account's server and e-mail filled in; nothing of the console (a toast,
+/// an open chat) outlives it.
+pub fn sign_out(mut ctx: Ctx) {
+    let account = ctx
+        .inbox
+        .peek()
+        .as_ref()
+        .map(|i| i.account.clone())
+        .filter(|a| !a.demo);
+    if let (Some(a), Some(boot)) = (account, ctx.boot.write().as_mut()) {
+        boot.last_server = Some(a.server);
+        boot.last_email = Some(a.email);
+    }
+    spawn_forever(async move {
+        let failed = ipc::invoke(&cmd::SignOut {}).await.err();
+        ctx.toast.set(None);
+        reload(ctx).await;
+        if let Some(e) = failed {
+            ipc::warn(&format!("sign-out: {}", e.message));
+        }
+    });
 }
 
 /// Accepts a queued chat and opens it.
@@ -390,7 +488,7 @@ pub fn accept(mut ctx: Ctx, chat_id: String) {
                 ctx.tab_chosen.set(true);
                 open_chat(ctx, chat_id).await;
             }
-            Err(e) => ctx.toast.set(Some(e.message)),
+            Err(e) => toast::fail(ctx, Doing::Accept, &e),
         }
     });
 }

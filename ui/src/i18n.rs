@@ -82,7 +82,7 @@ impl Lang {
                 }
             }
             ConnectionState::Offline => self.pick("Offline", "Sin conexión").to_owned(),
-            ConnectionState::NeedsLogin => self.pick("Sign in again", "Vuelve a iniciar sesión").to_owned(),
+            ConnectionState::NeedsLogin => self.pick("Session expired", "La sesión ha caducado").to_owned(),
         }
     }
 
@@ -126,6 +126,29 @@ impl Lang {
         }
     }
 
+    /// A server's system line in this language: the hub writes them in
+    /// English ("Alex closed the chat"); one it does not know stays as sent.
+    pub fn system_line(self, line: &str) -> String {
+        if self == Self::En {
+            return line.to_owned();
+        }
+        let ends = [
+            (" closed the chat", " cerró el chat"),
+            (" joined the chat", " se unió al chat"),
+            (" reopened the chat", " reabrió el chat"),
+        ];
+        for (en, es) in ends {
+            if let Some(who) = line.strip_suffix(en).filter(|w| !w.is_empty()) {
+                return format!("{who}{es}");
+            }
+        }
+        // The seeds' older wording, from a plain v2 backend.
+        if let Some(who) = line.strip_prefix("Chat closed by ").filter(|w| !w.is_empty()) {
+            return format!("{who} cerró el chat");
+        }
+        line.to_owned()
+    }
+
     /// "7 new messages in 3 chats"
     pub fn caught_up(self, messages: u64, chats: u64) -> String {
         match self {
@@ -157,6 +180,20 @@ impl Lang {
                     Self::Es => format!("{days} d"),
                 }
             }
+        }
+    }
+
+    /// How long a visitor has waited in the queue ("waiting 3 min").
+    pub fn waiting(self, since_ms: i64, now_ms: i64) -> String {
+        let mins = (now_ms - since_ms).max(0) / 60_000;
+        let span = match mins {
+            0 => "<1 min".to_owned(),
+            1..=59 => format!("{mins} min"),
+            _ => format!("{} h {} min", mins / 60, mins % 60),
+        };
+        match self {
+            Self::En => format!("waiting {span}"),
+            Self::Es => format!("esperando {span}"),
         }
     }
 
@@ -359,6 +396,38 @@ mod tests {
         assert_eq!(
             Lang::En.caught_up(1, 1),
             "1 new message in 1 chat while you were away"
+        );
+    }
+
+    #[test]
+    fn system_lines_read_as_a_person_would_write_them() {
+        assert_eq!(
+            Lang::En.system_line("Alex Agent closed the chat"),
+            "Alex Agent closed the chat"
+        );
+        assert_eq!(
+            Lang::Es.system_line("Alex Agent closed the chat"),
+            "Alex Agent cerró el chat"
+        );
+        assert_eq!(Lang::Es.system_line("Sam joined the chat"), "Sam se unió al chat");
+        assert_eq!(Lang::Es.system_line("Chat closed by Ana"), "Ana cerró el chat");
+        assert_eq!(
+            Lang::Es.system_line(" closed the chat"),
+            " closed the chat",
+            "nobody named"
+        );
+        assert_eq!(Lang::Es.system_line("Wartung um 18 Uhr"), "Wartung um 18 Uhr");
+    }
+
+    #[test]
+    fn waiting_times_count_whole_minutes() {
+        assert_eq!(Lang::En.waiting(0, 59_999), "waiting <1 min");
+        assert_eq!(Lang::En.waiting(0, 3 * 60_000 + 59_000), "waiting 3 min");
+        assert_eq!(Lang::Es.waiting(0, 61 * 60_000), "esperando 1 h 1 min");
+        assert_eq!(
+            Lang::En.waiting(10_000, 0),
+            "waiting <1 min",
+            "a clock behind the server"
         );
     }
 }

@@ -248,10 +248,19 @@ pub fn window_focus() -> futures_channel::mpsc::UnboundedReceiver<()> {
     rx
 }
 
-/// A warning in the webview's console (nothing on the host).
+/// A warning in the webview's console and the app's log (nothing on the
+/// host).
 pub fn warn(message: &str) {
     #[cfg(target_arch = "wasm32")]
-    web_sys::console::warn_1(&message.into());
+    {
+        web_sys::console::warn_1(&message.into());
+        let cmd = switchboard_model::ipc::commands::LogWarning {
+            message: message.to_owned(),
+        };
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = invoke(&cmd).await;
+        });
+    }
     #[cfg(not(target_arch = "wasm32"))]
     let _ = message;
 }
@@ -324,6 +333,21 @@ pub fn window_focused() -> bool {
     #[cfg(not(target_arch = "wasm32"))]
     {
         true
+    }
+}
+
+/// The window's inner width in CSS pixels (a wide window on the host).
+pub fn window_width() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web_sys::window()
+            .and_then(|w| w.inner_width().ok())
+            .and_then(|w| w.as_f64())
+            .unwrap_or(1280.0)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        1280.0
     }
 }
 

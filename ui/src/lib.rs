@@ -4,14 +4,19 @@
 //! and unit-tested); it talks to the shell only through [`ipc`].
 
 pub mod app;
+pub mod bell;
 pub mod console;
 pub mod controller;
 pub mod conversation;
+pub mod dialog;
 pub mod i18n;
 pub mod icons;
 pub mod ipc;
 pub mod links;
 pub mod rows;
+pub mod search;
 pub mod settings;
 pub mod signin;
 pub mod state;
+pub mod switcher;
+pub mod toast;

@@ -15,7 +15,7 @@ fn save(mut ctx: Ctx, next: DesktopSettings) {
     ctx.settings.set(Some(next.clone()));
     spawn_forever(async move {
         if let Err(e) = ipc::invoke(&cmd::SetSettings { settings: next }).await {
-            ctx.toast.set(Some(e.message));
+            crate::toast::fail(ctx, crate::toast::Doing::Settings, &e);
             load_settings(ctx).await;
         }
     });
@@ -32,6 +32,18 @@ pub fn repeat_label(lang: Lang, secs: u64) -> String {
         (s, Lang::Es) if s < 60 => format!("Cada {s} s"),
         (s, Lang::En) => format!("Every {} min", s / 60),
         (s, Lang::Es) => format!("Cada {} min", s / 60),
+    }
+}
+
+/// The choices of the queue highlight, in minutes (0: never).
+pub const HIGHLIGHTS: [u32; 6] = [0, 1, 2, 3, 5, 10];
+
+/// How a highlight threshold reads.
+pub fn highlight_label(lang: Lang, mins: u32) -> String {
+    match (mins, lang) {
+        (0, _) => lang.pick("Never", "Nunca").to_owned(),
+        (m, Lang::En) => format!("After {m} min"),
+        (m, Lang::Es) => format!("A los {m} min"),
     }
 }
 
@@ -55,6 +67,7 @@ pub fn SettingsPanel(open: Signal<bool>) -> Element {
         }
     };
     let s2 = s.clone();
+    let s3 = s.clone();
     rsx! {
         div { class: "popover settings", id: "settings", role: "dialog",
             div { class: "popover-head",
@@ -88,6 +101,23 @@ pub fn SettingsPanel(open: Signal<bool>) -> Element {
                     },
                     for r in REPEATS {
                         option { value: "{r}", selected: r == s.alerts.repeat_queue_secs, {repeat_label(lang, r)} }
+                    }
+                }
+            }
+            label { class: "row",
+                span { {lang.pick("Highlight a visitor waiting", "Resaltar a un visitante que espera")} }
+                select {
+                    id: "set-highlight",
+                    value: "{s.queue_highlight_mins}",
+                    onchange: move |e| {
+                        if let Ok(v) = e.value().parse::<u32>() {
+                            let mut next = s3.clone();
+                            next.queue_highlight_mins = v;
+                            save(ctx, next);
+                        }
+                    },
+                    for m in HIGHLIGHTS {
+                        option { value: "{m}", selected: m == s.queue_highlight_mins, {highlight_label(lang, m)} }
                     }
                 }
             }
@@ -135,7 +165,7 @@ pub fn MuteButton(chat_id: String) -> Element {
                 spawn_forever(async move {
                     match ipc::invoke(&cmd::Mute { chat_id: id, muted: !muted }).await {
                         Ok(s) => ctx.settings.set(Some(s)),
-                        Err(e) => ctx.toast.set(Some(e.message)),
+                        Err(e) => crate::toast::fail(ctx, crate::toast::Doing::Settings, &e),
                     }
                 });
             },

@@ -81,15 +81,26 @@ impl Inbox {
         self.chats.iter().find(|c| c.chat_id == chat_id)
     }
 
-    /// The chats of a tab, in inbox order.
+    /// The chats of a tab, in its order: the queue's longest-waiting first
+    /// (first come, first served), the others most recent activity first.
     pub fn tab(&self, tab: InboxTab) -> impl Iterator<Item = &ChatEntry> {
-        let me = self.me().to_owned();
-        self.chats.iter().filter(move |c| tab.contains(c, &me))
+        let me = self.me();
+        let mut chats: Vec<&ChatEntry> = self.chats.iter().filter(|c| tab.contains(c, me)).collect();
+        if tab == InboxTab::Queue {
+            // RFC 3339 in UTC with milliseconds: the text orders as the time.
+            chats.sort_by(|a, b| {
+                a.created_at
+                    .cmp(&b.created_at)
+                    .then_with(|| a.chat_id.cmp(&b.chat_id))
+            });
+        }
+        chats.into_iter()
     }
 
     /// How many chats a tab holds.
     pub fn tab_count(&self, tab: InboxTab) -> usize {
-        self.tab(tab).count()
+        let me = self.me();
+        self.chats.iter().filter(|c| tab.contains(c, me)).count()
     }
 
     /// A display name for an agent id.
@@ -140,6 +151,22 @@ impl Inbox {
             Some(c) if c.visitor.id == *who => c.visitor.name.clone(),
             _ => self.agent_name(who).unwrap_or("…").to_owned(),
         })
+    }
+
+    /// Marks one server notification read here (`None`: all of them), at
+    /// once, before the server's count confirms it.
+    pub fn read_notifications(&mut self, id: Option<&str>) {
+        let mut newly = 0;
+        for n in &mut self.notifications {
+            if id.is_none_or(|id| n.id == id) && n.read == Some(false) {
+                n.read = Some(true);
+                newly += 1;
+            }
+        }
+        self.notification_count = match id {
+            None => 0,
+            Some(_) => self.notification_count.saturating_sub(newly),
+        };
     }
 
     /// Replaces the agents list (names and presence).
@@ -240,6 +267,8 @@ impl Inbox {
                 self.stats = Some(*stats);
                 true
             }
+            // The chat's entry (its failed count) follows as a `Chat` change.
+            Change::Discarded { .. } => false,
             Change::CaughtUp { messages, chats } => {
                 if *messages > 0 {
                     self.caught_up = Some((*messages, *chats));
@@ -262,6 +291,10 @@ pub struct Timeline {
     pub has_older: bool,
     /// The message I had read up to when the chat opened.
     pub read_marker: Option<String>,
+    /// Newer messages than these are held (opened at a search hit far
+    /// back): live ones are not added past the gap; the newest page is
+    /// loaded instead when the agent goes there.
+    pub has_newer: bool,
 }
 
 fn order_key(m: &LocalMessage) -> (u8, &str) {
@@ -284,6 +317,7 @@ impl Timeline {
             messages: Vec::with_capacity(page.len()),
             has_older: page.len() >= page_size,
             read_marker,
+            has_newer: false,
         };
         for m in page {
             t.upsert(m);
@@ -341,10 +375,34 @@ impl Timeline {
             .find(|m| m.status == DeliveryStatus::Sent && m.message_id.is_some())
     }
 
+    /// Whether `m` is held, or belongs before the newest held message.
+    fn holds_before_end(&self, m: &LocalMessage) -> bool {
+        if self.position(m).is_some() {
+            return true;
+        }
+        match (&m.sent_at, self.messages.last().and_then(|l| l.sent_at.as_ref())) {
+            (Some(at), Some(last)) => at <= last,
+            _ => false,
+        }
+    }
+
     /// Applies one change to the open chat. Returns whether it changed.
     pub fn apply(&mut self, change: &Change) -> bool {
         match change {
+            // Past a gap: the newest page shows it once loaded.
+            Change::Message { message } if self.has_newer && !self.holds_before_end(message) => false,
             Change::Message { message } => self.upsert(message.as_ref().clone()),
+            Change::Discarded {
+                chat_id,
+                client_message_id,
+            } if *chat_id == self.chat_id => {
+                let before = self.messages.len();
+                self.messages.retain(|m| {
+                    m.status == DeliveryStatus::Sent
+                        || m.client_message_id.as_deref() != Some(client_message_id.as_str())
+                });
+                before != self.messages.len()
+            }
             _ => false,
         }
     }
@@ -392,6 +450,76 @@ mod tests {
             chats,
             total_unread: 0,
         })
+    }
+
+    #[test]
+    fn the_queue_lists_the_longest_waiting_first_and_the_rest_by_activity() {
+        let queued =
+            |id: &str, created: &str, updated: &str| fixtures::chat(id).times(created, updated).build();
+        let i = inbox(vec![
+            // Arrived last, but the visitor keeps writing: still last in the queue.
+            queued("newest", "2026-12-01T10:05:00.000Z", "2026-12-01T10:09:00.000Z"),
+            queued("oldest", "2026-12-01T10:00:00.000Z", "2026-12-01T10:01:00.000Z"),
+            queued("middle", "2026-12-01T10:02:00.000Z", "2026-12-01T10:02:00.000Z"),
+            chat(
+                "mine",
+                ChatStatus::InProgress,
+                Some("me"),
+                "2026-12-01T10:03:00.000Z",
+            ),
+        ]);
+        let ids = |t| i.tab(t).map(|c| c.chat_id.as_str()).collect::<Vec<_>>();
+        assert_eq!(ids(InboxTab::Queue), ["oldest", "middle", "newest"]);
+        assert_eq!(ids(InboxTab::All), ["newest", "mine", "middle", "oldest"]);
+        assert_eq!(i.tab_count(InboxTab::Queue), 3);
+    }
+
+    #[test]
+    fn notifications_read_one_by_one_or_all_at_once() {
+        let note = |id: &str, read| Notification {
+            id: id.into(),
+            kind: switchboard_protocol::NotificationType::Info,
+            title: "New chat".into(),
+            message: "Ana".into(),
+            data: Some(serde_json::json!({"chatId": id})),
+            created_at: "2026-12-01T10:00:00.000Z".into(),
+            read: Some(read),
+        };
+        let mut i = inbox(vec![]);
+        i.notifications = vec![note("n1", false), note("n2", false), note("n3", true)];
+        i.notification_count = 2;
+        i.read_notifications(Some("n1"));
+        assert_eq!(i.notification_count, 1);
+        assert_eq!(i.notifications[0].read, Some(true));
+        i.read_notifications(Some("n1"));
+        assert_eq!(i.notification_count, 1, "read twice counts once");
+        i.read_notifications(None);
+        assert_eq!(i.notification_count, 0);
+        assert!(i.notifications.iter().all(|n| n.read == Some(true)));
+        assert_eq!(
+            crate::bell::notification_chat(&note("c9", false)).as_deref(),
+            Some("c9")
+        );
+    }
+
+    #[test]
+    fn a_discarded_message_leaves_the_timeline() {
+        let mut t = Timeline::new("c", vec![msg("1", "2026-01-01T10:00:00.000Z", "v")], None, 100);
+        let mut refused = msg("x", "", "me");
+        refused.message_id = None;
+        refused.sent_at = None;
+        refused.client_message_id = Some("cm1".into());
+        refused.status = DeliveryStatus::Failed;
+        t.upsert(refused);
+        let gone = |chat: &str| Change::Discarded {
+            chat_id: chat.into(),
+            client_message_id: "cm1".into(),
+        };
+        assert!(!t.apply(&gone("other")), "another chat's");
+        assert_eq!(t.messages.len(), 2);
+        assert!(t.apply(&gone("c")));
+        assert_eq!(t.messages.len(), 1);
+        assert!(!t.apply(&gone("c")), "once");
     }
 
     #[test]

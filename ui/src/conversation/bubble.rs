@@ -4,13 +4,19 @@
 use switchboard_model::files::{display_name, extension, opens_safely};
 
 use super::*;
-use crate::links::{Segment, segments};
+use crate::{
+    dialog::Confirm,
+    links::{Segment, segments},
+    toast::{self, Doing},
+};
+use switchboard_model::Draft;
 
 /// One message.
 #[component]
 pub fn Bubble(message: LocalMessage, author: Author, name: String, offset: i64) -> Element {
     let ctx = try_use_context::<Ctx>();
     let lang = ctx.map(|c| *c.lang.read()).unwrap_or_default();
+    let mut confirm_discard = use_signal(|| false);
     let m = &message;
     let base = match author {
         Author::Visitor => "bubble visitor",
@@ -18,10 +24,13 @@ pub fn Bubble(message: LocalMessage, author: Author, name: String, offset: i64) 
         Author::OtherAgent => "bubble agent",
         Author::System => "bubble system",
     };
-    let class = if m.is_internal {
-        format!("{base} internal")
-    } else {
-        base.to_owned()
+    let found =
+        ctx.is_some_and(|c| m.message_id.is_some() && c.found.read().as_deref() == m.message_id.as_deref());
+    let class = match (m.is_internal, found) {
+        (true, true) => format!("{base} internal found"),
+        (true, false) => format!("{base} internal"),
+        (false, true) => format!("{base} found"),
+        (false, false) => base.to_owned(),
     };
     let time = m
         .sent_at
@@ -40,7 +49,7 @@ pub fn Bubble(message: LocalMessage, author: Author, name: String, offset: i64) 
     if author == Author::System {
         return rsx! {
             div { class: "{class}", id: "msg-{key}", "data-key": "{key}",
-                span { "{m.content}" }
+                span { class: "system-text", {lang.system_line(&m.content)} }
                 span { class: "time", " · {time}" }
             }
         };
@@ -86,18 +95,75 @@ pub fn Bubble(message: LocalMessage, author: Author, name: String, offset: i64) 
                     }
                     button {
                         class: "link retry",
-                        onclick: move |_| {
+                        onclick: {
+                            let cmid = cmid.clone();
+                            move |_| {
                             let cmid = cmid.clone();
                             spawn_forever(async move {
                                 if let Err(e) = ipc::invoke(&cmd::Retry { client_message_id: cmid }).await
-                                    && let Some(mut ctx) = ctx
+                                    && let Some(ctx) = ctx
                                 {
-                                    ctx.toast.set(Some(e.message));
+                                    toast::fail(ctx, Doing::Retry, &e);
                                 }
                             });
+                            }
                         },
                         {lang.pick("Retry", "Reintentar")}
                     }
+                    // Its text back in the composer, to change and send
+                    // again (a file goes again with Retry only).
+                    if m.attachment.is_none() {
+                        button {
+                            class: "link edit-failed",
+                            onclick: {
+                                let (cmid, chat_id) = (cmid.clone(), m.chat_id.clone());
+                                let back = Draft { content: m.content.clone(), internal: m.is_internal };
+                                move |_| {
+                                    let (cmid, chat_id, back) = (cmid.clone(), chat_id.clone(), back.clone());
+                                    spawn_forever(async move {
+                                        let Some(mut ctx) = ctx else { return };
+                                        match ipc::invoke(&cmd::Discard { client_message_id: cmid }).await {
+                                            Ok(()) => ctx.refill.set(Some((chat_id, back))),
+                                            Err(e) => toast::fail(ctx, Doing::Discard, &e),
+                                        }
+                                    });
+                                }
+                            },
+                            {lang.pick("Edit", "Editar")}
+                        }
+                    }
+                    button {
+                        class: "link discard-failed",
+                        onclick: move |_| confirm_discard.set(true),
+                        {lang.pick("Discard", "Descartar")}
+                    }
+                }
+            }
+            if *confirm_discard.read() {
+                Confirm {
+                    id: "confirm-discard",
+                    title: lang.pick("Discard this message?", "¿Descartar este mensaje?").to_owned(),
+                    body: lang.pick(
+                        "It was never sent. It leaves this device for good.",
+                        "Nunca se envió. Se borra de este equipo para siempre.",
+                    ).to_owned(),
+                    confirm: lang.pick("Discard", "Descartar").to_owned(),
+                    cancel: lang.pick("Keep it", "Conservarlo").to_owned(),
+                    on_cancel: move |_| confirm_discard.set(false),
+                    on_confirm: {
+                        let cmid = cmid.clone();
+                        move |_| {
+                            confirm_discard.set(false);
+                            let cmid = cmid.clone();
+                            spawn_forever(async move {
+                                if let Err(e) = ipc::invoke(&cmd::Discard { client_message_id: cmid }).await
+                                    && let Some(ctx) = ctx
+                                {
+                                    toast::fail(ctx, Doing::Discard, &e);
+                                }
+                            });
+                        }
+                    },
                 }
             }
         }
@@ -111,9 +177,9 @@ fn MessageLink(url: String) -> Element {
     let open = move |url: String| {
         spawn_forever(async move {
             if let Err(e) = ipc::invoke(&cmd::OpenLink { url }).await
-                && let Some(mut ctx) = ctx
+                && let Some(ctx) = ctx
             {
-                ctx.toast.set(Some(e.message));
+                toast::fail(ctx, Doing::Open, &e);
             }
         });
     };
@@ -153,13 +219,11 @@ fn FileCard(url: String, name: String, size: u64) -> Element {
         spawn(async move {
             let res = ipc::invoke(&cmd::SaveAttachment { url, file_name }).await;
             busy.set(false);
-            let said = match res {
-                Ok(Some(path)) => Some(format!("{} {path}", lang.pick("Saved to", "Guardado en"))),
-                Ok(None) => None,
-                Err(e) => Some(e.message),
-            };
-            if let (Some(text), Some(mut ctx)) = (said, ctx) {
-                ctx.toast.set(Some(text));
+            let Some(ctx) = ctx else { return };
+            match res {
+                Ok(Some(path)) => toast::say(ctx, format!("{} {path}", lang.pick("Saved to", "Guardado en"))),
+                Ok(None) => {}
+                Err(e) => toast::fail(ctx, Doing::Save, &e),
             }
         });
     };
@@ -170,9 +234,9 @@ fn FileCard(url: String, name: String, size: u64) -> Element {
             let res = ipc::invoke(&cmd::OpenAttachment { url, file_name }).await;
             busy.set(false);
             if let Err(e) = res
-                && let Some(mut ctx) = ctx
+                && let Some(ctx) = ctx
             {
-                ctx.toast.set(Some(e.message));
+                toast::fail(ctx, Doing::Open, &e);
             }
         });
     };

@@ -128,6 +128,14 @@ pub fn Composer(
             }
         });
     }
+    // A chat just opened or accepted: the agent writes at once.
+    use_effect(move || {
+        if let Some(ctx) = ctx
+            && *ctx.focus_composer.read() > 0
+        {
+            ipc::scroll::focus("composer-input");
+        }
+    });
     let closed = status == ChatStatus::Closed;
     let chars = text.read().chars().count();
     let too_long = chars > MAX_CHARS;
@@ -165,6 +173,39 @@ pub fn Composer(
             }
         });
     };
+
+    // A refused message taken back to edit: its text and mode come back
+    // here, before what was already being written, and are kept as the draft.
+    let writes_for_refill = writes.clone();
+    use_effect(move || {
+        let Some(mut refill) = ctx.map(|c| c.refill) else {
+            return;
+        };
+        let Some((for_chat, back)) = refill.read().clone() else {
+            return;
+        };
+        if for_chat != *drafted_for.peek() {
+            return;
+        }
+        refill.set(None);
+        let current = text.peek().clone();
+        let content = if current.trim().is_empty() {
+            back.content
+        } else {
+            format!("{}\n\n{current}", back.content)
+        };
+        text.set(content.clone());
+        note.set(back.internal);
+        *draft_gen.write() += 1;
+        dirty.set(false);
+        let writes = writes_for_refill.clone();
+        let draft = Draft {
+            content,
+            internal: back.internal,
+        };
+        spawn_forever(write_draft(writes, for_chat, draft));
+        ipc::scroll::focus("composer-input");
+    });
 
     let mut stop_typing = move |chat_id: String| {
         if *typing_sent_at.peek() != 0 {
@@ -469,9 +510,9 @@ fn StagedCard(file: StagedFile) -> Element {
                     let id = remove_id.clone();
                     spawn_forever(async move {
                         if let Err(e) = ipc::invoke(&cmd::UnstageFile { id }).await
-                            && let Some(mut ctx) = ctx
+                            && let Some(ctx) = ctx
                         {
-                            ctx.toast.set(Some(e.message));
+                            crate::toast::fail(ctx, crate::toast::Doing::Unstage, &e);
                         }
                     });
                 },

@@ -7,7 +7,8 @@ use switchboard_model::{DeliveryStatus, LocalMessage, ipc::commands as cmd};
 use switchboard_protocol::{ChatStatus, MessageType};
 
 use crate::{
-    controller::{Ctx, accept, load_older, mark_read},
+    controller::{Ctx, accept, load_older, mark_read, open_chat},
+    dialog::Confirm,
     i18n::{CivilDay, Lang, clock},
     icons::{Icon, Svg},
     ipc,
@@ -37,7 +38,7 @@ pub use self::{bubble::Bubble, composer::Composer, viewer::Viewer, visitor::Visi
 /// The open chat.
 #[component]
 pub fn Conversation() -> Element {
-    let mut ctx = use_context::<Ctx>();
+    let ctx = use_context::<Ctx>();
     let lang = *ctx.lang.read();
     let now = *ctx.now.read();
     // `None`: pinned to the newest message.
@@ -59,6 +60,11 @@ pub fn Conversation() -> Element {
     let mut to_marker = use_signal(|| false);
     // The newest message's key: my own new message always comes into view.
     let mut newest = use_signal(|| None::<String>);
+    // "Close the chat with …?" is open.
+    let mut confirm_close = use_signal(|| false);
+    // The search hit placed in view last, and the one to bring into view.
+    let mut placed = use_signal(|| None::<String>);
+    let mut to_found = use_signal(|| None::<String>);
     if *last_selected.peek() != selected {
         last_selected.set(selected.clone());
         window_end.set(None);
@@ -74,10 +80,26 @@ pub fn Conversation() -> Element {
         let pinned = window_end.read().is_none();
         let pending = anchor.write().take();
         let marker = std::mem::take(&mut *to_marker.write());
+        let found = to_found.write().take();
         // Effects run as the render is diffed; the page gets the new rows a
         // frame later. Measure and scroll once it has them.
         spawn(async move {
-            if marker {
+            if let Some(key) = found {
+                // Opened at a search hit: it, a third of the way down.
+                let id = format!("msg-{key}");
+                for _ in 0..30 {
+                    ipc::sleep(16).await;
+                    if let (Some(top), Some((_, _, view))) =
+                        (ipc::scroll::offset_top(&id), ipc::scroll::metrics("timeline"))
+                    {
+                        ipc::scroll::set_top("timeline", top - view / 3.0);
+                        break;
+                    }
+                }
+                if let Some((top, height, view)) = ipc::scroll::metrics("timeline") {
+                    stick.set(height - top - view < 60.0);
+                }
+            } else if marker {
                 // Opened with unread messages: the first of them, under its
                 // "New" line, near the top of the view.
                 for _ in 0..30 {
@@ -160,7 +182,26 @@ pub fn Conversation() -> Element {
         let t = ctx.timeline.peek();
         if let Some(t) = t.as_ref().filter(|t| t.chat_id == chat_id) {
             let len = t.messages.len();
-            if opened.peek().as_deref() != Some(chat_id.as_str()) {
+            let found = ctx.found.peek().clone();
+            let hit = found
+                .filter(|f| placed.peek().as_deref() != Some(f.as_str()))
+                .and_then(|f| {
+                    let i = t
+                        .messages
+                        .iter()
+                        .position(|m| m.message_id.as_deref() == Some(f.as_str()))?;
+                    Some((f, i))
+                });
+            if let Some((f, i)) = hit {
+                // A search opened it here: the hit in the window, in view.
+                placed.set(Some(f));
+                opened.set(Some(chat_id.clone()));
+                seen_len.set(len);
+                stick.set(false);
+                to_found.set(Some(t.messages[i].key().to_owned()));
+                let end = i + WINDOW / 2;
+                window_end.set((end < len).then_some(end));
+            } else if opened.peek().as_deref() != Some(chat_id.as_str()) {
                 opened.set(Some(chat_id.clone()));
                 match new_marker_at(&t.messages, t.read_marker.as_deref(), &me) {
                     Some(first_unread) => {
@@ -189,7 +230,7 @@ pub fn Conversation() -> Element {
             }
         }
     }
-    let (window_rows, start, end, len, has_older) = {
+    let (window_rows, start, end, len, has_older, has_newer) = {
         let t = ctx.timeline.read();
         match t.as_ref().filter(|t| t.chat_id == chat_id) {
             Some(t) => {
@@ -202,9 +243,16 @@ pub fn Conversation() -> Element {
                     offset,
                     now,
                 );
-                (rows, range.start, range.end, t.messages.len(), t.has_older)
+                (
+                    rows,
+                    range.start,
+                    range.end,
+                    t.messages.len(),
+                    t.has_older,
+                    t.has_newer,
+                )
             }
-            None => (Vec::new(), 0, 0, 0, false),
+            None => (Vec::new(), 0, 0, 0, false, false),
         }
     };
     let bubbles: Vec<(Row, Author, String)> = {
@@ -354,16 +402,37 @@ pub fn Conversation() -> Element {
                     button {
                         id: "close-chat",
                         class: "secondary",
-                        onclick: move |_| {
-                            let id = close_id.clone();
-                            spawn_forever(async move {
-                                if let Err(e) = ipc::invoke(&cmd::Close { chat_id: id }).await {
-                                    ctx.toast.set(Some(e.message));
-                                }
-                            });
-                        },
+                        onclick: move |_| confirm_close.set(true),
                         {lang.pick("Close chat", "Cerrar chat")}
                     }
+                }
+            }
+            if *confirm_close.read() && status != ChatStatus::Closed {
+                Confirm {
+                    id: "confirm-close",
+                    title: match lang {
+                        Lang::En => format!("Close the chat with {visitor_name}?"),
+                        Lang::Es => format!("¿Cerrar el chat con {visitor_name}?"),
+                    },
+                    body: lang.pick(
+                        "The visitor can no longer write in it. It stays under Closed.",
+                        "El visitante ya no podrá escribir en él. Queda en Cerrados.",
+                    ).to_owned(),
+                    confirm: lang.pick("Close chat", "Cerrar chat").to_owned(),
+                    cancel: lang.pick("Cancel", "Cancelar").to_owned(),
+                    on_cancel: move |_| {
+                        confirm_close.set(false);
+                        ipc::scroll::focus("composer-input");
+                    },
+                    on_confirm: move |_| {
+                        confirm_close.set(false);
+                        let id = close_id.clone();
+                        spawn_forever(async move {
+                            if let Err(e) = ipc::invoke(&cmd::Close { chat_id: id }).await {
+                                crate::toast::fail(ctx, crate::toast::Doing::Close, &e);
+                            }
+                        });
+                    },
                 }
             }
             div { id: "timeline", class: "timeline", onscroll, onwheel,
@@ -381,15 +450,22 @@ pub fn Conversation() -> Element {
                     }
                 }
             }
-            if len > 0 && !(window_end.read().is_none() && *stick.read()) {
+            if len > 0 && (has_newer || !(window_end.read().is_none() && *stick.read())) {
                 button {
                     id: "jump-latest",
                     class: "jump-latest",
                     "data-newer": "{newer}",
-                    onclick: move |_| {
-                        window_end.set(None);
-                        stick.set(true);
-                        anchor.set(None);
+                    onclick: {
+                        let chat_id = chat_id.clone();
+                        move |_| {
+                            window_end.set(None);
+                            stick.set(true);
+                            anchor.set(None);
+                            if has_newer {
+                                // Opened far back at a search hit: the newest page.
+                                spawn_forever(open_chat(ctx, chat_id.clone()));
+                            }
+                        }
                     },
                     "↓ "
                     if newer > 0 { {lang.newer(newer)} } else { {lang.pick("Latest", "Lo último").to_owned()} }

@@ -75,13 +75,12 @@ pub fn Viewer() -> Element {
     let download = move |_| {
         let (url, file_name) = (save_url.clone(), save_name.clone());
         spawn(async move {
-            let said = match ipc::invoke(&cmd::SaveAttachment { url, file_name }).await {
-                Ok(Some(path)) => Some(format!("{} {path}", lang.pick("Saved to", "Guardado en"))),
-                Ok(None) => None,
-                Err(e) => Some(e.message),
-            };
-            if let Some(text) = said {
-                ctx.toast.set(Some(text));
+            match ipc::invoke(&cmd::SaveAttachment { url, file_name }).await {
+                Ok(Some(path)) => {
+                    crate::toast::say(ctx, format!("{} {path}", lang.pick("Saved to", "Guardado en")))
+                }
+                Ok(None) => {}
+                Err(e) => crate::toast::fail(ctx, crate::toast::Doing::Save, &e),
             }
         });
     };

@@ -4,7 +4,7 @@ use super::*;
 
 /// The visitor panel on the right.
 #[component]
-pub fn VisitorPanel() -> Element {
+pub fn VisitorPanel(open: Signal<bool>) -> Element {
     let ctx = use_context::<Ctx>();
     let lang = *ctx.lang.read();
     let now = *ctx.now.read();
@@ -19,7 +19,7 @@ pub fn VisitorPanel() -> Element {
         });
         Some((c, a))
     }) else {
-        return rsx! { aside { class: "visitor-panel" } };
+        return rsx! { aside { class: "visitor-panel", id: "visitor-panel", DrawerClose { open } } };
     };
     drop(inbox);
     let offset = ipc::utc_offset_minutes();
@@ -33,6 +33,7 @@ pub fn VisitorPanel() -> Element {
     };
     rsx! {
         aside { class: "visitor-panel", id: "visitor-panel",
+            DrawerClose { open }
             h3 { {lang.pick("Visitor", "Visitante")} }
             dl {
                 dt { {lang.pick("Name", "Nombre")} }
@@ -48,6 +49,23 @@ pub fn VisitorPanel() -> Element {
                 dt { {lang.pick("Last activity", "Última actividad")} }
                 dd { {at(&chat.updated_at)} }
             }
+        }
+    }
+}
+
+/// Closes the panel when it is a drawer (hidden by the stylesheet when the
+/// panel is a column).
+#[component]
+fn DrawerClose(open: Signal<bool>) -> Element {
+    let ctx = use_context::<Ctx>();
+    let lang = *ctx.lang.read();
+    rsx! {
+        button {
+            id: "close-drawer",
+            class: "link drawer-close",
+            title: lang.pick("Close the visitor panel", "Cerrar el panel del visitante"),
+            onclick: move |_| open.set(false),
+            "✕"
         }
     }
 }

@@ -1,0 +1,562 @@
+//! End-to-end, around the conversation: the queue, the bell, accepting,
+//! closing, the presence control, a narrow window, failed messages,
+//! sign-in errors, the session's end and search. The built app in its real
+//! webview under Xvfb against the real hub (see `tests/e2e.rs`).
+
+use serde_json::Value;
+use switchboard_hub::testkit::{self, Visitor};
+use thirtyfour::prelude::*;
+
+#[path = "common/app.rs"]
+mod app;
+mod common;
+use app::{App, row, signed_in_app};
+use common::{POLL, TIMEOUT};
+
+/// Runs `script` in the page and returns what it returned.
+async fn js(app: &App, script: &str) -> Value {
+    app.driver
+        .execute(script, vec![])
+        .await
+        .unwrap_or_else(|e| panic!("script {script}: {e}"))
+        .json()
+        .clone()
+}
+
+/// Waits until `script` returns `true`.
+async fn js_until(app: &App, what: &str, script: &str) {
+    let seen = common::poll_until(TIMEOUT, POLL, || async {
+        match app.driver.execute(script, vec![]).await {
+            Ok(v) if v.json().as_bool() == Some(true) => Ok(()),
+            Ok(v) => Err(v.json().to_string()),
+            Err(e) => Err(e.to_string()),
+        }
+    })
+    .await;
+    if let Err(last) = seen {
+        app.fail(&format!("{what}: last {last}")).await;
+    }
+}
+
+/// A script: whether the element with this id has the focus.
+fn focused(id: &str) -> String {
+    format!("return !!document.activeElement && document.activeElement.id === '{id}';")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_queue_the_bell_accepting_and_closing_work_as_an_agent_expects() {
+    let Some((_turn, mut hub, app)) = signed_in_app().await else {
+        return;
+    };
+    // Two visitors wait: the first to come is first in the queue, with
+    // how long they have waited.
+    let first = Visitor::opens_chat(&hub.url(), "Ana Primera", "Hola, llevo un rato").await;
+    let second = Visitor::opens_chat(&hub.url(), "Bruno Segundo", "Buenas").await;
+    app.el("#tab-queue").await.click().await.expect("queue tab");
+    app.count_until("#chat-list .chat-row", 2).await;
+    let order = js(
+        &app,
+        "return [...document.querySelectorAll('#chat-list .chat-row')].map(r => r.dataset.chatId);",
+    )
+    .await;
+    assert_eq!(
+        order,
+        serde_json::json!([first.chat_id, second.chat_id]),
+        "longest wait first"
+    );
+    // Bruno writes again: activity does not move him ahead of Ana.
+    second.say("¿Hola?").await;
+    app.attr_until(&row(&second.chat_id), "data-unread", "2").await;
+    let order = js(
+        &app,
+        "return [...document.querySelectorAll('#chat-list .chat-row')].map(r => r.dataset.chatId);",
+    )
+    .await;
+    assert_eq!(order[0], serde_json::json!(first.chat_id), "{order}");
+    app.text_until(&format!("{} .when", row(&first.chat_id)), "a waiting time", |t| {
+        t == "waiting <1 min"
+    })
+    .await;
+    app.attr_until(&row(&first.chat_id), "data-long-wait", "false")
+        .await;
+    app.screenshot("workday-queue.png").await;
+
+    // The bell: each new chat is an entry; opening one opens its chat and
+    // reads it; "mark all read" reads the rest.
+    app.text_until("#bell .badge", "two notifications", |t| t == "2")
+        .await;
+    app.el("#bell").await.click().await.expect("bell");
+    let entry = app
+        .driver
+        .query(By::XPath(
+            "//li[@data-notification][contains(., 'Bruno Segundo')]",
+        ))
+        .wait(TIMEOUT, POLL)
+        .first()
+        .await
+        .expect("Bruno's notification");
+    entry.click().await.expect("open it");
+    app.attr_until("#conversation-title", "data-chat", &second.chat_id)
+        .await;
+    app.count_until("#notifications", 0).await;
+    app.text_until("#bell .badge", "one left", |t| t == "1").await;
+    app.el("#bell").await.click().await.expect("bell again");
+    app.count_until("#notifications li.unread", 1).await;
+    app.el("#notifications-read-all")
+        .await
+        .click()
+        .await
+        .expect("mark all read");
+    app.count_until("#notifications li.unread", 0).await;
+    app.count_until("#bell .badge", 0).await;
+    app.el("#bell").await.click().await.expect("close the bell");
+
+    // Accepting puts the cursor in the composer.
+    app.el("#accept").await.click().await.expect("accept");
+    app.attr_until("#tab-mine", "aria-selected", "true").await;
+    js_until(&app, "the composer has the focus", &focused("composer-input")).await;
+    app.write("Hola Bruno, te atiendo yo.").await;
+    app.text_until(".bubble.me .content", "my reply", |t| {
+        t == "Hola Bruno, te atiendo yo."
+    })
+    .await;
+    // So does opening a chat from the inbox.
+    app.open_chat(&first.chat_id).await;
+    js_until(
+        &app,
+        "the composer has the focus after opening",
+        &focused("composer-input"),
+    )
+    .await;
+    app.open_chat(&second.chat_id).await;
+
+    // Close asks first: Esc keeps the chat open, Enter closes it, and the
+    // system line reads as a person would write it.
+    app.el("#close-chat").await.click().await.expect("close");
+    app.el("#confirm-close").await;
+    js_until(
+        &app,
+        "the confirm button has the focus",
+        &focused("confirm-close-confirm"),
+    )
+    .await;
+    app.screenshot("workday-confirm-close.png").await;
+    app.driver
+        .action_chain()
+        .send_keys(Key::Escape)
+        .perform()
+        .await
+        .expect("Esc");
+    app.count_until("#confirm-close", 0).await;
+    app.el("#close-chat").await;
+    app.el("#close-chat").await.click().await.expect("close again");
+    app.el("#confirm-close").await;
+    js_until(
+        &app,
+        "the confirm button has the focus again",
+        &focused("confirm-close-confirm"),
+    )
+    .await;
+    app.driver
+        .action_chain()
+        .send_keys(Key::Enter)
+        .perform()
+        .await
+        .expect("Enter");
+    app.text_until(".bubble.system .system-text", "the system line", |t| {
+        t == "Alex Agent closed the chat"
+    })
+    .await;
+    app.count_until("#close-chat", 0).await;
+    let closed = testkit::history(
+        &hub.url(),
+        &testkit::demo_token(&hub.url()).await,
+        &second.chat_id,
+    )
+    .await;
+    assert!(
+        closed.iter().any(|m| m.content == "Alex Agent closed the chat"),
+        "on the hub too"
+    );
+
+    // A narrow window: the conversation keeps the width, the visitor
+    // panel is a drawer over it, closed with its ✕.
+    app.driver
+        .set_window_rect(0, 0, 900, 600)
+        .await
+        .expect("a 900×600 window");
+    js_until(&app, "the window is narrow", "return window.innerWidth <= 900;").await;
+    app.open_chat(&first.chat_id).await;
+    let width = js(
+        &app,
+        "return document.querySelector('.conversation').getBoundingClientRect().width;",
+    )
+    .await;
+    let width = width.as_f64().expect("a width");
+    assert!(
+        width >= 0.6 * 900.0,
+        "the conversation keeps most of the width: {width}"
+    );
+    let drawer = js(&app, "const p = document.getElementById('visitor-panel'); return p ? getComputedStyle(p).position : 'closed';").await;
+    assert!(
+        drawer == "absolute" || drawer == "closed",
+        "a drawer, not a column: {drawer}"
+    );
+    if drawer == "closed" {
+        app.el("button[title='Visitor details']")
+            .await
+            .click()
+            .await
+            .expect("open the drawer");
+    }
+    app.el("#close-drawer")
+        .await
+        .click()
+        .await
+        .expect("close the drawer");
+    app.count_until("#visitor-panel", 0).await;
+    app.screenshot("workday-narrow.png").await;
+    app.driver
+        .set_window_rect(0, 0, 1280, 800)
+        .await
+        .expect("back to wide");
+
+    // The presence control says the link is down rather than going blank.
+    app.value_until("#presence", "online").await;
+    hub.stop().await;
+    app.value_until("#presence", "offline").await;
+    app.text_until("#presence option:checked", "it says so", |t| t == "Offline")
+        .await;
+    app.quit().await;
+}
+
+/// A loopback server answering every request with a web page.
+fn web_page_server() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for mut conn in listener.incoming().flatten() {
+            let mut buf = [0u8; 8192];
+            let _ = conn.read(&mut buf);
+            let page = "<html><body><h1>Welcome to nginx!</h1></body></html>";
+            let _ = write!(
+                conn,
+                "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
+                page.len()
+            );
+        }
+    });
+    url
+}
+
+/// A loopback server that accepts and never answers.
+fn silent_server() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().flatten().collect();
+        drop(held);
+    });
+    url
+}
+
+/// Fills the sign-in form and submits it.
+async fn submit_sign_in(app: &App, server: &str, password: &str) {
+    for (id, value) in [
+        ("#server", server),
+        ("#email", "agent@example.com"),
+        ("#password", password),
+    ] {
+        let field = app.el(id).await;
+        field.clear().await.expect("clear");
+        field.send_keys(value).await.expect("type");
+    }
+    app.el("#signin").await.click().await.expect("sign in");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_are_said_plainly_and_what_failed_can_be_mended() {
+    let Some(_turn) = app::one_app_at_a_time().await else {
+        return;
+    };
+    // A hub that takes replies of 5 characters at most.
+    let dir = testkit::TempDir::new("workday-failures");
+    let mut strict = testkit::TestHub::config(dir.path());
+    strict.limits.max_content_chars = 5;
+    let mut hub = testkit::TestHub::start_with(strict).await;
+    let app = App::launch(&[]).await;
+
+    // Sign-in errors, told apart, never a page's own text.
+    submit_sign_in(&app, &web_page_server(), "password").await;
+    let said = app
+        .text_until("#signin-error", "not a Switchboard server", |t| {
+            t.contains("not a Switchboard server")
+        })
+        .await;
+    assert!(!said.contains("nginx"), "{said}");
+    app.screenshot("workday-signin-error.png").await;
+    submit_sign_in(&app, &hub.url(), "wrong").await;
+    app.text_until("#signin-error", "wrong password", |t| {
+        t == "Wrong e-mail or password."
+    })
+    .await;
+    // A server that never answers: Cancel ends the wait at once.
+    submit_sign_in(&app, &silent_server(), "password").await;
+    app.el("#signin-cancel").await.click().await.expect("cancel");
+    app.count_until("#signin-cancel", 0).await;
+    app.count_until("#signin-error", 0).await;
+    js_until(
+        &app,
+        "the form is ready again",
+        "return !document.getElementById('signin').disabled;",
+    )
+    .await;
+    app.sign_in(&hub.url()).await;
+
+    // A reply the server refuses: the chat's row says so; Edit brings the
+    // text back to the composer, Discard drops it after asking.
+    let rosa = Visitor::opens_chat(&hub.url(), "Rosa", "hola").await;
+    app.open_chat(&rosa.chat_id).await;
+    app.el("#accept").await.click().await.expect("accept");
+    app.attr_until("#composer", "data-mode", "reply").await;
+    app.write("demasiado largo").await;
+    app.attr_until(".bubble.me", "data-status", "status-failed").await;
+    app.attr_until(&row(&rosa.chat_id), "data-failed", "1").await;
+    app.text_until(
+        &format!("{} .failed-mark", row(&rosa.chat_id)),
+        "the row says it failed",
+        |t| t.contains("Not sent"),
+    )
+    .await;
+    app.screenshot("workday-failed.png").await;
+    app.el(".bubble.me .edit-failed")
+        .await
+        .click()
+        .await
+        .expect("edit");
+    app.value_until("#composer-input", "demasiado largo").await;
+    app.count_until(".bubble.me", 0).await;
+    app.attr_until(&row(&rosa.chat_id), "data-failed", "0").await;
+    let input = app.el("#composer-input").await;
+    input.clear().await.expect("clear");
+    app.write("ok").await;
+    app.attr_until(".bubble.me", "data-status", "status-sent").await;
+    app.write("otra vez largo").await;
+    app.attr_until(".bubble.me:last-of-type", "data-status", "status-failed")
+        .await;
+    app.el(".bubble.me .discard-failed")
+        .await
+        .click()
+        .await
+        .expect("discard");
+    app.el("#confirm-discard").await;
+    js_until(&app, "Discard has the focus", &focused("confirm-discard-confirm")).await;
+    app.driver
+        .action_chain()
+        .send_keys(Key::Enter)
+        .perform()
+        .await
+        .expect("Enter");
+    app.count_until(".bubble.me", 1).await;
+    app.attr_until(&row(&rosa.chat_id), "data-failed", "0").await;
+    let on_hub = rosa.sees().await;
+    assert!(on_hub.iter().any(|m| m.content == "ok"));
+    assert!(
+        !on_hub.iter().any(|m| m.content.contains("largo")),
+        "nothing refused arrived"
+    );
+
+    // Offline, an action's failure is said plainly, off the composer, and
+    // goes when the link is back.
+    hub.stop().await;
+    app.attr_until("#connection", "data-state", "reconnecting").await;
+    app.el("#close-chat").await.click().await.expect("close");
+    app.el("#confirm-close-confirm")
+        .await
+        .click()
+        .await
+        .expect("confirm");
+    app.text_until("#toast span", "the failure", |t| {
+        t == "Closing the chat failed: the server cannot be reached. It works again once the connection is back."
+    })
+    .await;
+    let apart = js(
+        &app,
+        "const t = document.getElementById('toast').getBoundingClientRect();
+         const c = document.getElementById('composer').getBoundingClientRect();
+         return t.bottom <= c.top || t.top >= c.bottom || t.right <= c.left || t.left >= c.right;",
+    )
+    .await;
+    assert_eq!(
+        apart,
+        Value::Bool(true),
+        "the toast covers no part of the composer"
+    );
+    app.screenshot("workday-toast.png").await;
+    hub.restart().await;
+    app.attr_until("#connection", "data-state", "online").await;
+    app.count_until("#toast", 0).await;
+
+    // The session ends on time: the header says so at once, and Sign in
+    // again opens the form filled in.
+    hub.restart_with(|c| c.token_ttl = std::time::Duration::from_secs(4))
+        .await;
+    app.attr_until("#connection", "data-state", "online").await;
+    app.el("#sign-out").await.click().await.expect("sign out");
+    app.sign_in(&hub.url()).await;
+    let expired = common::poll_until(std::time::Duration::from_secs(30), POLL, || async {
+        match app.last("#connection").await {
+            Some(e) => match e.attr("data-state").await.ok().flatten() {
+                Some(s) if s == "needs-login" => Ok(()),
+                other => Err(format!("{other:?}")),
+            },
+            None => Err("no header".to_owned()),
+        }
+    })
+    .await;
+    assert_eq!(expired, Ok(()), "the header says the session expired");
+    app.text_until("#connection", "its words", |t| t == "Session expired")
+        .await;
+    app.screenshot("workday-expired.png").await;
+    app.el("#sign-in-again")
+        .await
+        .click()
+        .await
+        .expect("sign in again");
+    js_until(
+        &app,
+        "the server filled in",
+        &format!(
+            "return document.getElementById('server').value.startsWith('{}');",
+            hub.url()
+        ),
+    )
+    .await;
+    app.value_until("#email", "agent@example.com").await;
+    app.count_until("#toast", 0).await;
+    app.quit().await;
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_finds_every_held_message_offline_and_opens_the_chat_at_it() {
+    let Some(_turn) = app::one_app_at_a_time().await else {
+        return;
+    };
+    let mut hub = testkit::TestHub::start_with_limits(switchboard_hub::Limits {
+        rate_limit_per_sec: 0,
+        ..Default::default()
+    })
+    .await;
+    // The words to find come first, then 150 more: far out of the newest page.
+    let lucia = Visitor::opens_chat(&hub.url(), "Lucía Fernández", "Mi pedido 4521 no ha llegado").await;
+    for i in 0..150 {
+        lucia.say(&format!("mensaje {i}")).await;
+    }
+    let other = Visitor::opens_chat(&hub.url(), "Marco", "Nada que ver").await;
+    let app = App::launch(&[]).await;
+    app.sign_in(&hub.url()).await;
+    app.open_chat(&lucia.chat_id).await;
+    app.el("#accept").await.click().await.expect("accept");
+    app.attr_until("#composer", "data-mode", "reply").await;
+    app.el("#mode-note").await.click().await.expect("note mode");
+    app.write("VIP: revisar el envío del pedido 4521").await;
+    app.attr_until(".bubble.me", "data-status", "status-sent").await;
+    app.open_chat(&other.chat_id).await;
+
+    // Offline: the index is local.
+    hub.stop().await;
+    app.attr_until("#connection", "data-state", "reconnecting").await;
+    app.el("#composer-input")
+        .await
+        .send_keys(Key::Control + "f")
+        .await
+        .expect("Ctrl+F");
+    let input = app.el("#search-input").await;
+    input.send_keys("4521").await.expect("type");
+    app.count_until("#search-results .search-hit", 2).await;
+    let hits = js(
+        &app,
+        "return [...document.querySelectorAll('#search-results .search-hit')].map(h => ({
+            text: h.querySelector('.hit-text').textContent,
+            marked: [...h.querySelectorAll('mark')].map(m => m.textContent),
+            head: h.querySelector('.hit-head').textContent }));",
+    )
+    .await;
+    let hits = hits.as_array().expect("hits");
+    // Newest first: my note, marked as one; then Lucía's message.
+    assert!(
+        hits[0]["head"]
+            .as_str()
+            .is_some_and(|h| h.contains("Internal note") && h.contains("You")),
+        "{hits:?}"
+    );
+    assert_eq!(hits[0]["marked"], serde_json::json!(["4521"]));
+    assert!(
+        hits[1]["head"]
+            .as_str()
+            .is_some_and(|h| h.starts_with("Lucía Fernández")),
+        "{hits:?}"
+    );
+    assert_eq!(hits[1]["text"], "Mi pedido 4521 no ha llegado");
+    app.screenshot("workday-search.png").await;
+    // Words match from their start; nothing found says so.
+    input
+        .send_keys(Key::Backspace + Key::Backspace + Key::Backspace + Key::Backspace)
+        .await
+        .expect("clear");
+    input.send_keys("zzzz").await.expect("type");
+    app.text_until("#search-none", "nothing found", |t| {
+        t.contains("Nothing found for “zzzz”")
+    })
+    .await;
+    input
+        .send_keys(Key::Backspace + Key::Backspace + Key::Backspace + Key::Backspace)
+        .await
+        .expect("clear");
+    input.send_keys("pedi").await.expect("type");
+    app.count_until("#search-results .search-hit", 2).await;
+
+    // Opening Lucía's message: her chat, at that message, highlighted, in view.
+    app.driver
+        .action_chain()
+        .send_keys(Key::Down + Key::Enter)
+        .perform()
+        .await
+        .expect("down, enter");
+    app.count_until("#search", 0).await;
+    app.attr_until("#conversation-title", "data-chat", &lucia.chat_id)
+        .await;
+    app.text_until(".bubble.found .content", "the message found", |t| {
+        t == "Mi pedido 4521 no ha llegado"
+    })
+    .await;
+    js_until(
+        &app,
+        "the message found is in view",
+        "const e = document.querySelector('.bubble.found'); const t = document.getElementById('timeline');
+         if (!e || !t) return false;
+         const r = e.getBoundingClientRect(), v = t.getBoundingClientRect();
+         return r.bottom > v.top + 1 && r.top < v.bottom - 1;",
+    )
+    .await;
+    app.el("#jump-latest").await;
+    app.screenshot("workday-search-opened.png").await;
+
+    // Ctrl+K finds messages too, under the chats.
+    app.el("#composer-input")
+        .await
+        .send_keys(Key::Control + "k")
+        .await
+        .expect("Ctrl+K");
+    app.el("#switcher-input")
+        .await
+        .send_keys("envío")
+        .await
+        .expect("type");
+    app.count_until("#switcher-messages .search-hit", 1).await;
+    app.text_until("#switcher-messages mark", "the word marked", |t| t == "envío")
+        .await;
+    app.quit().await;
+}
