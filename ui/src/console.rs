@@ -112,6 +112,20 @@ pub fn Console() -> Element {
         }
     };
 
+    // Crossing the drawer's width: a drawer closes, a column opens again.
+    use_future(move || async move {
+        use futures_util::StreamExt;
+        let mut resized = ipc::window_event("resize");
+        let mut wide = ipc::window_width() >= DRAWER_BELOW;
+        while resized.next().await.is_some() {
+            let now = ipc::window_width() >= DRAWER_BELOW;
+            if now != wide {
+                wide = now;
+                panel.set(now);
+            }
+        }
+    });
+
     // Keys reach the console wherever the agent clicked: it takes the focus
     // when it appears, and clicks on plain text inside it keep it there.
     use_effect(|| ipc::scroll::focus("console"));
@@ -217,7 +231,7 @@ fn Header(bell: Signal<bool>, panel: Signal<bool>, settings: Signal<bool>) -> El
                 button { id: "sign-in-again", class: "primary small-button", onclick: sign_out, {lang.pick("Sign in again", "Volver a entrar")} }
             }
             if let Some(s) = stats {
-                span { class: "muted small", title: lang.pick("Waiting in the queue / agents online", "En cola / agentes conectados"),
+                span { class: "muted small stats", title: lang.pick("Waiting in the queue / agents online", "En cola / agentes conectados"),
                     {lang.pick("Waiting", "En cola")} " {s.pending} · " {lang.pick("Agents", "Agentes")} " {s.agents_online}"
                 }
             }

@@ -232,19 +232,35 @@ impl Drop for PasteGuard {
 
 /// Each time the window gains the focus, a `()` comes out (never on the host).
 pub fn window_focus() -> futures_channel::mpsc::UnboundedReceiver<()> {
+    window_event("focus")
+}
+
+/// Each time the window's event `kind` fires (`focus`, `resize`), a `()`
+/// comes out (never on the host). Listening ends when the receiver is
+/// dropped.
+pub fn window_event(kind: &'static str) -> futures_channel::mpsc::UnboundedReceiver<()> {
     let (tx, rx) = futures_channel::mpsc::unbounded();
     #[cfg(target_arch = "wasm32")]
     if let Some(w) = web_sys::window() {
         use wasm_bindgen::{JsCast, closure::Closure};
-        let listener = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
-            let _ = tx.unbounded_send(());
+        let target = w.clone();
+        type Listener = Closure<dyn FnMut(web_sys::Event)>;
+        let holder: std::rc::Rc<std::cell::RefCell<Option<Listener>>> = std::rc::Rc::default();
+        let inner = holder.clone();
+        let listener = Listener::new(move |_| {
+            if tx.unbounded_send(()).is_err()
+                && let Some(l) = inner.borrow_mut().take()
+            {
+                // Nobody listens any more: stop (and free the closure).
+                let _ = target.remove_event_listener_with_callback(kind, l.as_ref().unchecked_ref());
+                wasm_bindgen_futures::spawn_local(async move { drop(l) });
+            }
         });
-        let _ = w.add_event_listener_with_callback("focus", listener.as_ref().unchecked_ref());
-        // For the life of the page.
-        listener.forget();
+        let _ = w.add_event_listener_with_callback(kind, listener.as_ref().unchecked_ref());
+        *holder.borrow_mut() = Some(listener);
     }
     #[cfg(not(target_arch = "wasm32"))]
-    let _ = tx;
+    let _ = (tx, kind);
     rx
 }
 

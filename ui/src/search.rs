@@ -159,7 +159,12 @@ pub fn HitRow(hit: HitView, active: bool, on_open: EventHandler<()>) -> Element 
             onclick: move |_| on_open.call(()),
             div { class: "hit-head",
                 strong { "{hit.chat_name}" }
-                span { class: "muted small", " · {hit.author} · {hit.when}" }
+                // The visitor wrote it: the chat's name says who.
+                if hit.author == hit.chat_name {
+                    span { class: "muted small", " · {hit.when}" }
+                } else {
+                    span { class: "muted small", " · {hit.author} · {hit.when}" }
+                }
                 if hit.note {
                     span { class: "note-label small", {lang.pick("Internal note", "Nota interna")} }
                 }
