@@ -1428,22 +1428,6 @@ async fn an_image_opens_full_size_walks_the_chats_images_and_downloads() {
     hub.stop().await;
 }
 
-/// Whether the element matching `css` is inside the timeline's view.
-async fn on_screen(app: &App, css: &str) -> bool {
-    app.driver
-        .execute(
-            "const e = document.querySelector(arguments[0]); const t = document.getElementById('timeline');
-             if (!e || !t) return false;
-             const r = e.getBoundingClientRect(), v = t.getBoundingClientRect();
-             return r.bottom > v.top + 1 && r.top < v.bottom - 1;",
-            vec![json!(css)],
-        )
-        .await
-        .ok()
-        .and_then(|v| v.json().as_bool())
-        .unwrap_or(false)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chat_opens_at_its_first_unread_and_only_what_was_seen_is_read() {
     let Some((_serial, mut hub, app)) = signed_in_app().await else {
@@ -1466,7 +1450,7 @@ async fn a_chat_opens_at_its_first_unread_and_only_what_was_seen_is_read() {
     app.el(&row(&olga.chat_id)).await.click().await.expect("back");
     app.count_until("#new-marker", 1).await;
     let marker = common::poll_until(TIMEOUT, POLL, || async {
-        if on_screen(&app, "#new-marker").await {
+        if app.on_screen("#new-marker").await {
             Ok(())
         } else {
             Err("off screen".to_owned())
@@ -1504,7 +1488,7 @@ async fn a_chat_opens_at_its_first_unread_and_only_what_was_seen_is_read() {
     app.write("Sí, aquí estoy").await;
     app.count_until("#jump-latest", 0).await;
     let mine = common::poll_until(TIMEOUT, POLL, || async {
-        if on_screen(&app, ".bubble.me:last-of-type").await {
+        if app.on_screen(".bubble.me:last-of-type").await {
             Ok(())
         } else {
             Err("off screen".to_owned())

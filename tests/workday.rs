@@ -38,6 +38,28 @@ async fn js_until(app: &App, what: &str, script: &str) {
     }
 }
 
+/// Presses a key where the focus is.
+async fn press(app: &App, key: Key) {
+    app.driver
+        .action_chain()
+        .send_keys(key)
+        .perform()
+        .await
+        .expect("a key press");
+}
+
+/// Clicks Close chat and waits for its question, the focus on its answer.
+async fn ask_to_close(app: &App) {
+    app.el("#close-chat").await.click().await.expect("close");
+    app.el("#confirm-close").await;
+    js_until(
+        app,
+        "the confirm button has the focus",
+        &focused("confirm-close-confirm"),
+    )
+    .await;
+}
+
 /// A script: whether the element with this id has the focus.
 fn focused(id: &str) -> String {
     format!("return !!document.activeElement && document.activeElement.id === '{id}';")
@@ -132,37 +154,12 @@ async fn the_queue_the_bell_accepting_and_closing_work_as_an_agent_expects() {
 
     // Close asks first: Esc keeps the chat open, Enter closes it, and the
     // system line reads as a person would write it.
-    app.el("#close-chat").await.click().await.expect("close");
-    app.el("#confirm-close").await;
-    js_until(
-        &app,
-        "the confirm button has the focus",
-        &focused("confirm-close-confirm"),
-    )
-    .await;
+    ask_to_close(&app).await;
     app.screenshot("workday-confirm-close.png").await;
-    app.driver
-        .action_chain()
-        .send_keys(Key::Escape)
-        .perform()
-        .await
-        .expect("Esc");
+    press(&app, Key::Escape).await;
     app.count_until("#confirm-close", 0).await;
-    app.el("#close-chat").await;
-    app.el("#close-chat").await.click().await.expect("close again");
-    app.el("#confirm-close").await;
-    js_until(
-        &app,
-        "the confirm button has the focus again",
-        &focused("confirm-close-confirm"),
-    )
-    .await;
-    app.driver
-        .action_chain()
-        .send_keys(Key::Enter)
-        .perform()
-        .await
-        .expect("Enter");
+    ask_to_close(&app).await;
+    press(&app, Key::Enter).await;
     app.text_until(".bubble.system .system-text", "the system line", |t| {
         t == "Alex Agent closed the chat"
     })
@@ -532,15 +529,15 @@ async fn search_finds_every_held_message_offline_and_opens_the_chat_at_it() {
         t == "Mi pedido 4521 no ha llegado"
     })
     .await;
-    js_until(
-        &app,
-        "the message found is in view",
-        "const e = document.querySelector('.bubble.found'); const t = document.getElementById('timeline');
-         if (!e || !t) return false;
-         const r = e.getBoundingClientRect(), v = t.getBoundingClientRect();
-         return r.bottom > v.top + 1 && r.top < v.bottom - 1;",
-    )
+    let in_view = common::poll_until(common::TIMEOUT, POLL, || async {
+        if app.on_screen(".bubble.found").await {
+            Ok(())
+        } else {
+            Err("not in view".to_owned())
+        }
+    })
     .await;
+    assert_eq!(in_view, Ok(()), "the message found is in view");
     app.el("#jump-latest").await;
     app.screenshot("workday-search-opened.png").await;
 

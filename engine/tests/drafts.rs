@@ -8,6 +8,41 @@ use common::{engine, wait_change};
 use switchboard_engine::{Change, Draft, EngineError};
 use switchboard_hub::testkit::{TempDir, TestHub, Visitor};
 
+/// A hub that takes messages of 5 characters at most, a visitor's chat
+/// on it, and an engine caught up with it (its data kept in `_dirs`).
+struct Strict {
+    hub: TestHub,
+    visitor: Visitor,
+    engine: switchboard_engine::Engine,
+    changes: tokio::sync::broadcast::Receiver<Change>,
+    _dirs: (TempDir, TempDir),
+}
+
+impl Strict {
+    async fn start(tag: &str, visitor: &str) -> Self {
+        let dir = TempDir::new(tag);
+        let mut config = TestHub::config(dir.path());
+        config.limits.max_content_chars = 5;
+        let hub = TestHub::start_with(config).await;
+        let visitor = Visitor::opens_chat(&hub.url(), visitor, "hola").await;
+        let data = TempDir::new(&format!("{tag}-engine"));
+        let engine = engine(&hub.url(), data.path()).await;
+        let mut changes = engine.subscribe();
+        engine.start();
+        wait_change(&mut changes, 10, "catch-up", |c| {
+            matches!(c, Change::CaughtUp { .. })
+        })
+        .await;
+        Self {
+            hub,
+            visitor,
+            engine,
+            changes,
+            _dirs: (dir, data),
+        }
+    }
+}
+
 fn draft(content: &str, internal: bool) -> Draft {
     Draft {
         content: content.to_owned(),
@@ -183,19 +218,8 @@ async fn staged_files_survive_a_restart_and_are_sent_once() {
 async fn an_upload_the_server_dropped_before_its_message_went_is_uploaded_again() {
     use switchboard_engine::Delivery;
     // A hub that refuses the caption: the upload passes, the message fails.
-    let dir = TempDir::new("dropped-upload");
-    let mut strict = TestHub::config(dir.path());
-    strict.limits.max_content_chars = 5;
-    let mut hub = TestHub::start_with(strict).await;
-    let vito = Visitor::opens_chat(&hub.url(), "Vito", "hola").await;
-    let data = TempDir::new("dropped-upload-engine");
-    let e = engine(&hub.url(), data.path()).await;
-    let mut changes = e.subscribe();
-    e.start();
-    wait_change(&mut changes, 10, "catch-up", |c| {
-        matches!(c, Change::CaughtUp { .. })
-    })
-    .await;
+    let strict = Strict::start("dropped-upload", "Vito").await;
+    let (mut hub, vito, e) = (strict.hub, strict.visitor, strict.engine);
     let pdf = b"%PDF-1.4\n% contrato\n".to_vec();
     let staged = e.stage_file(&vito.chat_id, "contrato.pdf", &pdf).unwrap();
     let local = e.send_staged(&staged.id, "el contrato firmado", false).unwrap();
@@ -254,19 +278,8 @@ async fn an_upload_the_server_dropped_before_its_message_went_is_uploaded_again(
 async fn a_refused_message_is_marked_on_its_chat_and_can_be_discarded() {
     use switchboard_engine::Delivery;
     // A hub that takes 5 characters at most: a longer reply is refused.
-    let dir = TempDir::new("refused");
-    let mut strict = TestHub::config(dir.path());
-    strict.limits.max_content_chars = 5;
-    let mut hub = TestHub::start_with(strict).await;
-    let rosa = Visitor::opens_chat(&hub.url(), "Rosa", "hola").await;
-    let data = TempDir::new("refused-engine");
-    let e = engine(&hub.url(), data.path()).await;
-    let mut changes = e.subscribe();
-    e.start();
-    wait_change(&mut changes, 10, "catch-up", |c| {
-        matches!(c, Change::CaughtUp { .. })
-    })
-    .await;
+    let strict = Strict::start("refused", "Rosa").await;
+    let (mut hub, rosa, e, mut changes) = (strict.hub, strict.visitor, strict.engine, strict.changes);
 
     let cmid = e
         .send(&rosa.chat_id, "demasiado largo", false)

@@ -294,6 +294,23 @@ impl App {
         self.attr_until("#conversation-title", "data-chat", chat_id).await;
     }
 
+    /// Whether the element matching `css` is (partly) inside the
+    /// timeline's view.
+    pub async fn on_screen(&self, css: &str) -> bool {
+        self.driver
+            .execute(
+                "const e = document.querySelector(arguments[0]); const t = document.getElementById('timeline');
+                 if (!e || !t) return false;
+                 const r = e.getBoundingClientRect(), v = t.getBoundingClientRect();
+                 return r.bottom > v.top + 1 && r.top < v.bottom - 1;",
+                vec![json!(css)],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.json().as_bool())
+            .unwrap_or(false)
+    }
+
     /// Saves a screenshot and fails the test with `what`.
     pub async fn fail(&self, what: &str) -> ! {
         self.screenshot("e2e-failure.png").await;

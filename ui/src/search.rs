@@ -141,6 +141,18 @@ pub fn search_soon(
     });
 }
 
+/// Where ↑ and ↓ move a list's cursor at `at` among `count` entries
+/// (`None`: another key). The page does not scroll for them.
+pub fn stepped(e: &KeyboardEvent, at: usize, count: usize) -> Option<usize> {
+    let next = match e.key() {
+        Key::ArrowDown => (at + 1).min(count.saturating_sub(1)),
+        Key::ArrowUp => at.saturating_sub(1),
+        _ => return None,
+    };
+    e.prevent_default();
+    Some(next)
+}
+
 /// Opens a hit: its chat, at that message.
 pub fn open_hit(ctx: Ctx, hit: &HitView) {
     spawn_forever(open_found(ctx, hit.chat_id.clone(), hit.message_id.clone()));
@@ -211,22 +223,15 @@ pub fn SearchPanel(open: Signal<bool>) -> Element {
                         cursor.set(0);
                         search_soon(ctx, e.value(), HITS, generation, results);
                     },
-                    onkeydown: move |e: KeyboardEvent| match e.key() {
-                        Key::ArrowDown => {
-                            e.prevent_default();
-                            cursor.set((at + 1).min(count.saturating_sub(1)));
+                    onkeydown: move |e: KeyboardEvent| {
+                        if let Some(next) = stepped(&e, at, count) {
+                            cursor.set(next);
+                        } else if e.key() == Key::Enter
+                            && let Some(h) = for_keys.get(at)
+                        {
+                            open_hit(ctx, h);
+                            open.set(false);
                         }
-                        Key::ArrowUp => {
-                            e.prevent_default();
-                            cursor.set(at.saturating_sub(1));
-                        }
-                        Key::Enter => {
-                            if let Some(h) = for_keys.get(at) {
-                                open_hit(ctx, h);
-                                open.set(false);
-                            }
-                        }
-                        _ => {}
                     },
                 }
                 match views {

@@ -7,7 +7,7 @@ use switchboard_model::SearchHit;
 use crate::{
     controller::{Ctx, open_chat},
     ipc,
-    search::{HitRow, hit_views, open_hit, search_soon},
+    search::{HitRow, hit_views, open_hit, search_soon, stepped},
 };
 
 /// Message hits shown under the chats.
@@ -93,21 +93,12 @@ pub fn QuickSwitcher(open: Signal<bool>) -> Element {
                         search_soon(ctx, e.value(), MESSAGE_HITS, generation, results);
                     },
                     onkeydown: move |e: KeyboardEvent| {
-                        match e.key() {
-                            Key::ArrowDown => {
-                                e.prevent_default();
-                                cursor.set((at + 1).min(for_keys.len().saturating_sub(1)));
-                            }
-                            Key::ArrowUp => {
-                                e.prevent_default();
-                                cursor.set(at.saturating_sub(1));
-                            }
-                            Key::Enter => {
-                                if let Some(p) = for_keys.get(at) {
-                                    take(p, open);
-                                }
-                            }
-                            _ => {}
+                        if let Some(next) = stepped(&e, at, for_keys.len()) {
+                            cursor.set(next);
+                        } else if e.key() == Key::Enter
+                            && let Some(p) = for_keys.get(at)
+                        {
+                            take(p, open);
                         }
                     },
                 }
