@@ -396,7 +396,9 @@ fn InboxList() -> Element {
                         active: selected.as_deref() == Some(chat.chat_id.as_str()),
                         typing: if typing { typer } else { None },
                         assignee,
-                        now,
+                        // A queued row counts seconds; the rest show minutes
+                        // and re-render once a minute, not at every tick.
+                        now: if chat.status == ChatStatus::Pending { now } else { now - now % 60_000 },
                         highlight_ms,
                     }
                 }

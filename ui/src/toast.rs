@@ -140,8 +140,11 @@ pub fn failure_text(lang: Lang, doing: Doing, e: &CommandError) -> String {
     }
 }
 
+/// Toast ids, never reused: an old toast's timer cannot end a new one.
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 fn show(mut ctx: Ctx, text: String, until_online: bool) {
-    let id = ctx.toast.peek().as_ref().map_or(1, |t| t.id + 1);
+    let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     ctx.toast.set(Some(Toast {
         id,
         text,
