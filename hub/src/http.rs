@@ -153,6 +153,8 @@ async fn list_chats(
     Caller(who): Caller,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<impl IntoResponse> {
+    // An agent route: a visitor's cookie is 403 (PROTOCOL.md).
+    agent_only(&who)?;
     let q = validate::Query::new(q);
     let chats = core.list_chats(&who, q.status()?, q.time("updatedSince")?, q.limit(1000, 5000)?)?;
     Ok(Json(ChatList { chats }))
@@ -163,6 +165,7 @@ async fn accept(
     Caller(who): Caller,
     Path(chat_id): Path<String>,
 ) -> Result<impl IntoResponse> {
+    agent_only(&who)?;
     Ok(Json(core.accept(&who, &chat_id)?))
 }
 
@@ -171,6 +174,7 @@ async fn close(
     Caller(who): Caller,
     Path(chat_id): Path<String>,
 ) -> Result<impl IntoResponse> {
+    agent_only(&who)?;
     Ok(Json(core.close(&who, &chat_id)?))
 }
 

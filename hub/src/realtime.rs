@@ -3,14 +3,18 @@
 //! malformed payload gets a failed ack (when one was asked for) and never
 //! closes the socket.
 
-use std::sync::Arc;
+use std::sync::{
+    Arc,
+    atomic::{AtomicU64, Ordering},
+};
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use socketioxide::{
     SocketIo,
+    adapter::Adapter,
     extract::{AckSender, SocketRef, TryData},
-    handler::ConnectHandler,
+    handler::{ConnectHandler, FromMessageParts},
 };
 use switchboard_protocol::{
     AGENTS_ROOM, Ack, ChatRef, HealthAck, NotificationCount, NotificationRead, PresenceUpdate, ReadRequest,
@@ -58,6 +62,63 @@ fn authenticate(core: &Core, s: &SocketRef, auth: Option<Value>) -> Option<Princ
 
 fn principal(s: &SocketRef) -> Option<Principal> {
     s.extensions.get::<Principal>()
+}
+
+/// One socket's events, in the order they arrived. socketioxide runs each
+/// event's handler as a task of its own, so a later `presence:update` (or a
+/// `chat:read` after a `chat:join`) could overtake an earlier one. But it
+/// extracts a handler's arguments synchronously, in the socket's packet
+/// loop: there each event takes a ticket ([`Turn`]), and its task waits
+/// until the events before it are done.
+#[derive(Debug, Default)]
+struct Turns {
+    next: AtomicU64,
+    done: tokio::sync::watch::Sender<u64>,
+}
+
+/// An event's place in its socket's order; dropping it (the handler
+/// finished, or panicked) lets the next one go.
+#[derive(Debug)]
+struct Turn {
+    ticket: u64,
+    turns: Arc<Turns>,
+}
+
+impl Turn {
+    /// Waits until every earlier event of the socket is done.
+    async fn wait(&self) {
+        let mut done = self.turns.done.subscribe();
+        let _ = done.wait_for(|d| *d >= self.ticket).await;
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        let next = self.ticket + 1;
+        self.turns.done.send_if_modified(|d| {
+            let moved = *d < next;
+            *d = (*d).max(next);
+            moved
+        });
+    }
+}
+
+impl<A: Adapter> FromMessageParts<A> for Turn {
+    type Error = std::convert::Infallible;
+
+    fn from_message_parts(
+        s: &Arc<socketioxide::socket::Socket<A>>,
+        _: &mut socketioxide::handler::Value,
+        _: &Option<i64>,
+    ) -> Result<Self, Self::Error> {
+        let turns = s.extensions.get::<Arc<Turns>>().unwrap_or_else(|| {
+            let t = Arc::new(Turns::default());
+            s.extensions.insert(t.clone());
+            t
+        });
+        let ticket = turns.next.fetch_add(1, Ordering::SeqCst);
+        Ok(Self { ticket, turns })
+    }
 }
 
 fn parse<T: DeserializeOwned>(data: TryData<Value>) -> Result<T, Ack> {
@@ -142,19 +203,22 @@ fn on_connect(core: Arc<Core>, s: SocketRef) {
 }
 
 /// Registers one event whose handler gets the core, the socket, the caller,
-/// the raw payload and the ack sender.
+/// the raw payload and the ack sender, in its [`Turn`]: one socket's events
+/// are handled in the order they arrived.
 macro_rules! on {
     ($s:expr, $core:expr, $event:expr, $f:expr) => {{
         let core = $core.clone();
         $s.on(
             $event,
-            move |s: SocketRef, data: TryData<Value>, ack: AckSender| {
+            move |s: SocketRef, turn: Turn, data: TryData<Value>, ack: AckSender| {
                 let core = core.clone();
                 async move {
+                    turn.wait().await;
                     if let Some(who) = principal(&s) {
                         #[allow(clippy::redundant_closure_call)]
                         ($f)(&core, &s, &who, data, ack);
                     }
+                    drop(turn);
                 }
             },
         );
