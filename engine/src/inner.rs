@@ -123,15 +123,19 @@ impl Inner {
     }
 
     /// Stores server summaries and publishes the chat changes.
-    pub(crate) fn apply_summaries(&self, chats: &[switchboard_protocol::ChatSummary]) -> Result<Vec<String>> {
+    pub(crate) fn apply_summaries(&self, chats: &[switchboard_protocol::ChatSummary]) -> Result<Applied> {
         let me = self.me_id();
-        let (changes, new_open) = self.store().write(|tx| {
+        let (changes, applied) = self.store().write(|tx| {
             let mut touched = BTreeSet::new();
             let mut new_open = Vec::new();
+            let mut news = std::collections::BTreeMap::new();
             let mut changes = Vec::new();
             for c in chats {
                 let known = store::has_chat(tx, &c.chat_id)?;
                 for m in store::upsert_chat(tx, c, &mut lock(&self.seen))?.new {
+                    if switchboard_model::counts_as_unread(m.sender_type, &m.sender_id, &me) {
+                        *news.entry(c.chat_id.clone()).or_insert(0) += 1;
+                    }
                     changes.push(Change::Message {
                         message: Box::new(LocalMessage::sent(m)),
                     });
@@ -142,13 +146,23 @@ impl Inner {
                 touched.insert(c.chat_id.clone());
             }
             changes.extend(inbound::chat_changes(tx, &me, &touched)?);
-            Ok((changes, new_open))
+            Ok((changes, Applied { new_open, news }))
         })?;
         for c in changes {
             self.publish(c);
         }
-        Ok(new_open)
+        Ok(applied)
     }
+}
+
+/// What storing some server summaries found.
+#[derive(Debug, Default)]
+pub(crate) struct Applied {
+    /// Open chats seen for the first time.
+    pub(crate) new_open: Vec<String>,
+    /// Per chat, messages from others a summary brought that were not held
+    /// (its last message): news for a catch-up's count.
+    pub(crate) news: std::collections::BTreeMap<String, u64>,
 }
 
 pub(crate) use switchboard_protocol::time::now_ms;

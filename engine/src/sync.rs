@@ -80,8 +80,11 @@ async fn sync(inner: &Inner, generation: u64) -> Result<(u64, u64)> {
     for id in &open {
         join(inner, generation, id).await?;
     }
-    // 2. The inbox.
-    let (chats, _) = refresh_inbox(inner, &token).await?;
+    // 2. The inbox. Before the account's first sync nothing was seen: what
+    // it brings is history, not news from while the agent was away.
+    let synced_before = store::cursor(inner.store().conn(), "chats")?.is_some();
+    let (chats, applied) = refresh_inbox(inner, &token).await?;
+    let news = applied.news;
     let newest = chats.iter().filter_map(|c| parse_millis(&c.updated_at)).max();
     let mut targets: BTreeSet<String> = open.into_iter().collect();
     for c in &chats {
@@ -90,20 +93,20 @@ async fn sync(inner: &Inner, generation: u64) -> Result<(u64, u64)> {
         }
         targets.insert(c.chat_id.clone());
     }
-    // 3. Each chat's messages.
+    // 3. Each chat's messages, counted with what the summaries brought (a
+    // chat's last message comes with its summary).
     let (mut messages, mut in_chats) = (0, 0);
     for id in &targets {
-        let n = catch_up_chat(inner, generation, &token, id).await?;
+        let n = catch_up_chat(inner, generation, &token, id).await? + news.get(id).copied().unwrap_or(0);
         if n > 0 {
             messages += n;
             in_chats += 1;
         }
     }
-    if let Some(newest) = newest {
-        inner
-            .store()
-            .write(|tx| store::advance_cursor(tx, "chats", newest))?;
-    }
+    // Even an empty inbox counts as synced (0: every chat, next time).
+    inner
+        .store()
+        .write(|tx| store::advance_cursor(tx, "chats", newest.unwrap_or(0)))?;
     // 4. Read markers set while offline reach the server (it keeps the furthest).
     let joined = lock(&inner.session).joined.clone();
     if let Some(link) = inner.link() {
@@ -119,23 +122,26 @@ async fn sync(inner: &Inner, generation: u64) -> Result<(u64, u64)> {
             }
         }
     }
+    if !synced_before {
+        return Ok((0, 0));
+    }
     Ok((messages, in_chats))
 }
 
 /// Fetches the chats updated since the inbox cursor and stores them;
-/// returns them and the ids of open chats seen for the first time.
+/// returns them and what storing them found.
 async fn refresh_inbox(
     inner: &Inner,
     token: &str,
-) -> Result<(Vec<switchboard_protocol::ChatSummary>, Vec<String>)> {
+) -> Result<(Vec<switchboard_protocol::ChatSummary>, crate::inner::Applied)> {
     let since = store::cursor(inner.store().conn(), "chats")?;
     let chats = inner
         .api
         .chats(token, since)
         .await
         .map_err(|e| inner.api_error(e))?;
-    let new_open = inner.apply_summaries(&chats)?;
-    Ok((chats, new_open))
+    let applied = inner.apply_summaries(&chats)?;
+    Ok((chats, applied))
 }
 
 /// Catches one chat up; returns how many new messages from others arrived.
@@ -225,7 +231,7 @@ pub(crate) async fn follow_new_chats(
 ) -> Result<()> {
     let token = inner.token().ok_or(EngineError::NeedsLogin)?;
     if refresh {
-        chat_ids.extend(refresh_inbox(inner, &token).await?.1);
+        chat_ids.extend(refresh_inbox(inner, &token).await?.1.new_open);
     }
     for id in chat_ids {
         join(inner, generation, &id).await?;

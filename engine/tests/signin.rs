@@ -121,3 +121,52 @@ async fn a_session_that_expires_says_so_at_once_and_a_new_sign_in_resumes() {
     e.shutdown().await;
     hub.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_sync_is_history_and_the_next_catch_up_counts_what_came_meanwhile() {
+    use switchboard_engine::{Change, ConnectionState};
+    use switchboard_hub::testkit::Visitor;
+    let mut hub = TestHub::start().await;
+    let v = Visitor::opens_chat(&hub.url(), "Hana", "hola").await;
+    v.say("¿alguien?").await;
+    let data = TempDir::new("first-sync");
+    let e = common::engine(&hub.url(), data.path()).await;
+    let mut changes = e.subscribe();
+    e.start();
+    let first = common::wait_change(&mut changes, 10, "the first catch-up", |c| {
+        matches!(c, Change::CaughtUp { .. })
+    })
+    .await;
+    assert!(
+        matches!(first, Change::CaughtUp { messages: 0, .. }),
+        "history, not news: {first:?}"
+    );
+    // Away (the engine stopped, as a laptop closed): two messages come.
+    e.shutdown().await;
+    v.say("sigo aquí").await;
+    v.say("¿hola?").await;
+    e.start();
+    common::wait_state(&e, 10, "online again", |s| *s == ConnectionState::Online).await;
+    let next = common::wait_change(&mut changes, 20, "the catch-up after the outage", |c| {
+        matches!(c, Change::CaughtUp { .. })
+    })
+    .await;
+    let held: Vec<String> = e
+        .history(&v.chat_id)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.content)
+        .collect();
+    assert!(
+        matches!(
+            next,
+            Change::CaughtUp {
+                messages: 2,
+                chats: 1
+            }
+        ),
+        "what came meanwhile: {next:?}; held {held:?}"
+    );
+    e.shutdown().await;
+    hub.stop().await;
+}

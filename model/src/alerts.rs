@@ -254,11 +254,13 @@ impl Alerter {
                 }
                 Vec::new()
             }
-            Change::CaughtUp { .. } => {
+            Change::CaughtUp { messages: news, .. } => {
                 self.catching_up = false;
                 let messages = std::mem::take(&mut self.summary_messages);
                 let chats = std::mem::take(&mut self.summary_chats);
-                if messages == 0 || settings.paused {
+                // The engine says none are news (an account's first sync
+                // brings history, not what came while the agent was away).
+                if messages == 0 || *news == 0 || settings.paused {
                     return Vec::new();
                 }
                 if settings.quiet_when_busy && attention.presence == Some(Presence::Busy) {
@@ -485,6 +487,23 @@ mod tests {
             s,
             &attention(),
         );
+    }
+
+    #[test]
+    fn an_accounts_first_sync_is_history_not_a_summary() {
+        let s = AlertSettings::default();
+        let mut a = Alerter::new(&[chat("c", ChatStatus::InProgress, Some("me"))]);
+        // Catching up at start: messages arrive, the engine says none are news.
+        a.on_change(&msg("h1", "c", "v-c", SenderType::Visitor), &s, &attention());
+        let first = a.on_change(
+            &Change::CaughtUp {
+                messages: 0,
+                chats: 0,
+            },
+            &s,
+            &attention(),
+        );
+        assert!(first.is_empty(), "{first:?}");
     }
 
     #[test]
