@@ -64,9 +64,7 @@ pub fn App() -> Element {
                 if let Ok(mut opens) = ipc::subscribe::<switchboard_model::ipc::events::OpenChat>().await {
                     spawn(async move {
                         while let Some(chat_id) = opens.next().await {
-                            let mut ctx = ctx;
-                            ctx.tab.set(InboxTab::All);
-                            ctx.tab_chosen.set(true);
+                            crate::controller::show_tab_of(ctx, &chat_id);
                             dioxus::core::spawn_forever(crate::controller::open_chat(ctx, chat_id));
                         }
                     });

@@ -2,10 +2,10 @@
 //! about a chat opens it; opening one reads it; "mark all read" reads all.
 
 use dioxus::{core::spawn_forever, prelude::*};
-use switchboard_model::{InboxTab, ipc::commands as cmd};
+use switchboard_model::ipc::commands as cmd;
 
 use crate::{
-    controller::{Ctx, open_chat},
+    controller::{Ctx, open_chat, show_tab_of},
     i18n::Lang,
     ipc,
 };
@@ -81,8 +81,7 @@ pub fn NotificationList(open: Signal<bool>) -> Element {
                                 }
                                 if let Some(chat_id) = chat.clone() {
                                     open.set(false);
-                                    ctx.tab.set(InboxTab::All);
-                                    ctx.tab_chosen.set(true);
+                                    show_tab_of(ctx, &chat_id);
                                     spawn_forever(open_chat(ctx, chat_id));
                                 }
                             }

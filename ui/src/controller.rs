@@ -229,18 +229,7 @@ pub async fn open_found(mut ctx: Ctx, chat_id: String, message_id: String) {
     hold(ctx);
     ctx.selected.set(Some(chat_id.clone()));
     ctx.viewer.set(None);
-    let tab = match ctx
-        .inbox
-        .peek()
-        .as_ref()
-        .and_then(|i| i.chat(&chat_id))
-        .map(|c| c.status)
-    {
-        Some(switchboard_protocol::ChatStatus::Closed) => InboxTab::Closed,
-        _ => InboxTab::All,
-    };
-    ctx.tab.set(tab);
-    ctx.tab_chosen.set(true);
+    show_tab_of(ctx, &chat_id);
     let _ = ipc::invoke(&cmd::Viewing {
         chat_id: Some(chat_id.clone()),
     })
@@ -263,6 +252,20 @@ pub async fn open_found(mut ctx: Ctx, chat_id: String, message_id: String) {
         Err(e) => toast::fail(ctx, Doing::Search, &e),
     }
     release(ctx);
+}
+
+/// Shows the tab that lists a chat opened from elsewhere (a notification,
+/// the bell, a search): Closed for a closed chat, else All. The agent's
+/// choice now: the queue is no longer shown by itself.
+pub fn show_tab_of(mut ctx: Ctx, chat_id: &str) {
+    let closed = ctx
+        .inbox
+        .peek()
+        .as_ref()
+        .and_then(|i| i.chat(chat_id))
+        .is_some_and(|c| c.status == switchboard_protocol::ChatStatus::Closed);
+    ctx.tab.set(if closed { InboxTab::Closed } else { InboxTab::All });
+    ctx.tab_chosen.set(true);
 }
 
 /// Whether the open timeline stops short of the newest messages.

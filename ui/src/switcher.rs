@@ -70,12 +70,11 @@ pub fn QuickSwitcher(open: Signal<bool>) -> Element {
     let at = (*cursor.read()).min(picks.len().saturating_sub(1));
     let take = move |p: &Pick, mut open: Signal<bool>| {
         match p {
-            Pick::Chat(id) => spawn_forever(open_chat(ctx, id.clone())),
-            Pick::Hit(h) => {
-                open_hit(ctx, h);
-                return open.set(false);
+            Pick::Chat(id) => {
+                spawn_forever(open_chat(ctx, id.clone()));
             }
-        };
+            Pick::Hit(h) => open_hit(ctx, h),
+        }
         open.set(false);
     };
     let for_keys = picks.clone();
