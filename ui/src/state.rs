@@ -503,6 +503,30 @@ mod tests {
     }
 
     #[test]
+    fn opened_far_back_a_timeline_takes_no_live_message_past_its_gap() {
+        let page = vec![
+            msg("1", "2026-01-01T10:00:00.000Z", "v"),
+            msg("2", "2026-01-01T10:01:00.000Z", "v"),
+        ];
+        let mut t = Timeline::new("c", page, None, 100);
+        t.has_newer = true;
+        let change = |m: LocalMessage| Change::Message { message: Box::new(m) };
+        // Newer than what is held: it waits in the cache for the newest page.
+        assert!(!t.apply(&change(msg("9", "2026-01-01T11:00:00.000Z", "v"))));
+        assert_eq!(t.messages.len(), 2);
+        // Within what is held (a late arrival, an edit of a held one): kept.
+        assert!(t.apply(&change(msg("1b", "2026-01-01T10:00:30.000Z", "v"))));
+        assert_eq!(t.messages.len(), 3);
+        let mut edited = msg("2", "2026-01-01T10:01:00.000Z", "v");
+        edited.content = "changed".into();
+        assert!(t.apply(&change(edited)));
+        // Without the gap, the newest message is simply added.
+        t.has_newer = false;
+        assert!(t.apply(&change(msg("9", "2026-01-01T11:00:00.000Z", "v"))));
+        assert_eq!(t.messages.last().and_then(|m| m.message_id.as_deref()), Some("9"));
+    }
+
+    #[test]
     fn a_discarded_message_leaves_the_timeline() {
         let mut t = Timeline::new("c", vec![msg("1", "2026-01-01T10:00:00.000Z", "v")], None, 100);
         let mut refused = msg("x", "", "me");
