@@ -60,6 +60,8 @@ pub fn Conversation() -> Element {
     let mut to_marker = use_signal(|| false);
     // The newest message's key: my own new message always comes into view.
     let mut newest = use_signal(|| None::<String>);
+    // Where the last scroll event left the timeline (scrollTop).
+    let mut known_top = use_signal(|| 0f64);
     // "Close the chat with …?" is open.
     let mut confirm_close = use_signal(|| false);
     // The search hit placed in view last, and the one to bring into view.
@@ -67,6 +69,7 @@ pub fn Conversation() -> Element {
     let mut to_found = use_signal(|| None::<String>);
     if *last_selected.peek() != selected {
         last_selected.set(selected.clone());
+        known_top.set(0.0);
         window_end.set(None);
         stick.set(true);
         opened.set(None);
@@ -134,9 +137,16 @@ pub fn Conversation() -> Element {
                 if !*stick.peek() || window_end.peek().is_some() {
                     return;
                 }
-                if let Some((_, height, _)) = ipc::scroll::metrics("timeline") {
-                    ipc::scroll::set_top("timeline", height);
+                let Some((top, height, _)) = ipc::scroll::metrics("timeline") else {
+                    return;
+                };
+                // The view is above where the last scroll event left it:
+                // the agent scrolled up and the event that unpins the view
+                // has not come yet. Theirs is the last word.
+                if top < *known_top.peek() - 1.0 {
+                    return;
                 }
+                ipc::scroll::set_top("timeline", height);
                 // What just came into view counts as read.
                 spawn_forever(mark_read(ctx));
             }
@@ -344,6 +354,7 @@ pub fn Conversation() -> Element {
     let mut go_down_scroll = go_down;
     let onscroll = move |e: ScrollEvent| {
         let top = e.scroll_top();
+        known_top.set(top);
         let bottom_gap = f64::from(e.scroll_height()) - top - f64::from(e.client_height());
         let at_bottom = bottom_gap < 60.0;
         if *stick.peek() != at_bottom {
