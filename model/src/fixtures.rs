@@ -7,6 +7,28 @@ use switchboard_protocol::{ChatStatus, MessageType, SenderType, VisitorInfo};
 
 use crate::{ChatEntry, DeliveryStatus, LocalMessage};
 
+/// A signed-in snapshot: online, these chats, nothing unread. `me` is the
+/// agent's id (named "Me"), or `None` when it is not known yet.
+pub fn snapshot(me: Option<&str>, chats: Vec<ChatEntry>) -> crate::ipc::Snapshot {
+    crate::ipc::Snapshot {
+        account: crate::ipc::Account {
+            server: "http://127.0.0.1:4800/".into(),
+            email: "me@example.com".into(),
+            me: me.map(|id| switchboard_protocol::Agent {
+                id: id.into(),
+                name: "Me".into(),
+                email: "me@example.com".into(),
+                role: "agent".into(),
+            }),
+            demo: false,
+            keychain: true,
+        },
+        connection: crate::ConnectionState::Online,
+        chats,
+        total_unread: 0,
+    }
+}
+
 /// A message the server has: `id` in chat `c`, from visitor `v`, text
 /// `text {id}`, sent at 2026-11-24T10:00:00.000Z.
 pub fn message(id: &str) -> MessageBuilder {

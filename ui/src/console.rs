@@ -657,18 +657,7 @@ mod tests {
 
     #[test]
     fn alt_arrows_move_through_the_tab() {
-        let mut i = Inbox::from_snapshot(crate::state::Snapshot {
-            account: crate::state::Account {
-                server: "s".into(),
-                email: "e".into(),
-                me: None,
-                demo: false,
-                keychain: true,
-            },
-            connection: ConnectionState::Online,
-            chats: vec![],
-            total_unread: 0,
-        });
+        let mut i = Inbox::from_snapshot(fixtures::snapshot(None, vec![]));
         for (n, t) in [("a", "3"), ("b", "2"), ("c", "1")] {
             let mut c = chat_with("x", false);
             c.chat_id = n.into();

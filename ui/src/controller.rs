@@ -517,18 +517,7 @@ mod tests {
 
     #[test]
     fn the_queue_is_shown_by_itself_until_the_agent_picks_a_tab() {
-        let snapshot = |chats| crate::state::Snapshot {
-            account: crate::state::Account {
-                server: "s".into(),
-                email: "e".into(),
-                me: None,
-                demo: false,
-                keychain: true,
-            },
-            connection: ConnectionState::Online,
-            chats,
-            total_unread: 0,
-        };
+        let snapshot = |chats| fixtures::snapshot(None, chats);
         let empty = Inbox::from_snapshot(snapshot(vec![]));
         assert_eq!(work_tab(&empty, InboxTab::Mine, false), None, "nobody waits");
         let waiting = Inbox::from_snapshot(snapshot(vec![fixtures::chat("c").build()]));
@@ -543,20 +532,12 @@ mod tests {
 
     #[test]
     fn the_agents_list_is_asked_for_again_when_a_colleague_cannot_be_named() {
-        let mut inbox = Inbox::from_snapshot(crate::state::Snapshot {
-            account: crate::state::Account {
-                server: "s".into(),
-                email: "e".into(),
-                me: None,
-                demo: false,
-                keychain: true,
-            },
+        let mut inbox = Inbox::from_snapshot(switchboard_model::ipc::Snapshot {
             connection: ConnectionState::Reconnecting {
                 attempt: 1,
                 next_in_ms: 10,
             },
-            chats: vec![],
-            total_unread: 0,
+            ..fixtures::snapshot(None, vec![])
         });
         let from = |id: &str| Change::Message {
             message: Box::new(fixtures::message("m").from(id, SenderType::Agent).build()),

@@ -297,23 +297,10 @@ mod tests {
 
     #[test]
     fn a_hit_names_its_chat_and_author_and_renders_as_text() {
-        let inbox = Inbox::from_snapshot(crate::state::Snapshot {
-            account: crate::state::Account {
-                server: "s".into(),
-                email: "e".into(),
-                me: Some(switchboard_protocol::Agent {
-                    id: "me".into(),
-                    name: "Me".into(),
-                    email: "e".into(),
-                    role: "agent".into(),
-                }),
-                demo: false,
-                keychain: true,
-            },
-            connection: switchboard_model::ConnectionState::Online,
-            chats: vec![fixtures::chat("c1").visitor("v1", "Lucía").build()],
-            total_unread: 0,
-        });
+        let inbox = Inbox::from_snapshot(fixtures::snapshot(
+            Some("me"),
+            vec![fixtures::chat("c1").visitor("v1", "Lucía").build()],
+        ));
         let note: LocalMessage = fixtures::message("m1")
             .chat("c1")
             .from("me", SenderType::Agent)

@@ -433,23 +433,7 @@ mod tests {
     }
 
     fn inbox(chats: Vec<ChatEntry>) -> Inbox {
-        Inbox::from_snapshot(Snapshot {
-            account: Account {
-                server: "http://h/".into(),
-                email: "me@x".into(),
-                me: Some(switchboard_protocol::Agent {
-                    id: "me".into(),
-                    name: "Me".into(),
-                    email: "me@x".into(),
-                    role: "agent".into(),
-                }),
-                demo: false,
-                keychain: true,
-            },
-            connection: ConnectionState::Online,
-            chats,
-            total_unread: 0,
-        })
+        Inbox::from_snapshot(fixtures::snapshot(Some("me"), chats))
     }
 
     #[test]
