@@ -67,7 +67,7 @@ fn orchestrate() {
     let (mut hub, chat_id, token) = rt.block_on(async {
         let hub = TestHub::start().await;
         let core = hub.core().clone();
-        let (visitor, _) = core.create_visitor("Bench Visitor".into(), None).unwrap();
+        let (visitor, _) = core.create_visitor("Bench Visitor".into(), None, None).unwrap();
         let chat = core.open_chat(&Principal::Visitor(visitor), None).unwrap();
         let token = testkit::demo_token(&hub.url()).await;
         (hub, chat.chat_id, token)

@@ -21,7 +21,7 @@ pub enum Inbound {
     /// `message:new`.
     Message(Message),
     /// `chat:new`.
-    ChatNew(ChatSummary),
+    ChatNew(Box<ChatSummary>),
     /// `chat:status`.
     ChatStatus(ChatStatusEvent),
     /// `chat:read`.
@@ -60,7 +60,7 @@ pub fn decode(name: &str, data: Value) -> Result<Inbound, String> {
             if parse_millis(&c.updated_at).is_none() || parse_millis(&c.created_at).is_none() {
                 return Err(format!("malformed {name}: bad timestamps"));
             }
-            Inbound::ChatNew(c)
+            Inbound::ChatNew(Box::new(c))
         }
         server::CHAT_STATUS => Inbound::ChatStatus(typed(name, data)?),
         server::CHAT_READ => Inbound::ChatRead(typed(name, data)?),

@@ -55,7 +55,10 @@ describe("presence", () => {
     const ids = res.body.agents.map((a) => a.id).sort();
     assert.deepEqual(ids, [a1.id, a2.id].sort(), "both demo agents");
     for (const a of res.body.agents) {
-      assert.deepEqual(Object.keys(a).sort(), ["id", "name", "status"]);
+      // v2's fields, and v2.1's `assignment` numbers (v2mode.test.mjs checks a v2 hub has none).
+      assert.deepEqual(Object.keys(a).sort(), ["id", "maxChats", "name", "openChats", "status"]);
+      assert.equal(a.maxChats, 0, "automatic assignment starts off");
+      assert.equal(a.openChats, 0);
       assert.equal(typeof a.name, "string");
       assert.equal(a.status, "offline", "nobody is connected yet");
     }

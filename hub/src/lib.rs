@@ -28,7 +28,7 @@ use socketioxide::SocketIo;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
 pub use crate::{
-    core::{Core, Limits},
+    core::{Core, Limits, Protocol},
     demo::DemoConfig,
     error::{ApiError, HubError},
 };
@@ -62,6 +62,8 @@ pub struct HubConfig {
     /// Packets buffered per socket before it counts as lagging (and is
     /// disconnected to resync, never silently skipped).
     pub socket_buffer: usize,
+    /// v2.1 (the default), or a plain v2 backend for testing consoles.
+    pub protocol: Protocol,
 }
 
 impl Default for HubConfig {
@@ -75,6 +77,7 @@ impl Default for HubConfig {
             demo: None,
             limits: Limits::default(),
             socket_buffer: 65_536,
+            protocol: Protocol::default(),
         }
     }
 }
@@ -137,7 +140,13 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, HubError> {
         .max_buffer_size(config.socket_buffer.max(128))
         .max_payload(1024 * 1024)
         .build_layer();
-    let core = Arc::new(Core::new(store, io.clone(), tokens, config.limits));
+    let core = Arc::new(Core::new(
+        store,
+        io.clone(),
+        tokens,
+        config.limits,
+        config.protocol,
+    ));
     realtime::register(&io, core.clone());
 
     if config.demo_agents && core.db().agent_count()? == 0 {
@@ -163,6 +172,9 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, HubError> {
         })?;
     let addr = listener.local_addr().map_err(HubError::Serve)?;
 
+    if config.demo.is_some() {
+        demo::seed(&core).map_err(|e| HubError::Serve(std::io::Error::other(e.message)))?;
+    }
     let demo = config.demo.map(|d| demo::spawn(core.clone(), d));
     let ticker = {
         let core = core.clone();

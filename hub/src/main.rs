@@ -6,7 +6,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use clap::Parser;
 use switchboard_hub::{DemoConfig, HubConfig, Limits};
 
-/// Switchboard's reference chat backend (PROTOCOL.md v2).
+/// Switchboard's reference chat backend (PROTOCOL.md v2.1).
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
@@ -52,6 +52,11 @@ struct Args {
     /// Packets buffered per socket before it is disconnected to resync.
     #[arg(long, default_value_t = 65_536)]
     socket_buffer: usize,
+    /// The protocol to speak: v2.1, or v2 to stand in for a plain v2 backend
+    /// (no capabilities, transfer, tags, canned responses, history, read
+    /// sync, internal typing or assignment).
+    #[arg(long, default_value = "v2.1", env = "SWITCHBOARD_HUB_PROTOCOL")]
+    protocol: switchboard_hub::Protocol,
 }
 
 #[tokio::main]
@@ -83,6 +88,7 @@ async fn main() -> std::process::ExitCode {
             rate_limit_per_sec: args.rate_limit,
         },
         socket_buffer: args.socket_buffer,
+        protocol: args.protocol,
     };
     let hub = match switchboard_hub::start(config).await {
         Ok(hub) => hub,

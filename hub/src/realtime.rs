@@ -18,7 +18,8 @@ use socketioxide::{
 };
 use switchboard_protocol::{
     AGENTS_ROOM, Ack, ChatRef, HealthAck, NotificationCount, NotificationRead, PresenceUpdate, ReadRequest,
-    RoomEvent, TypingEvent, Welcome, chat_room, client, commercial_room, server, time::format_millis,
+    RoomEvent, TypingEvent, TypingRequest, Welcome, chat_room, client, commercial_room, server,
+    time::format_millis,
 };
 
 use crate::{
@@ -311,16 +312,32 @@ fn leave(core: &Core, s: &SocketRef, _who: &Principal, data: TryData<Value>, ack
     }
 }
 
+/// Typing, plain or (v2.1, agents only) in an internal note: a note's goes
+/// to the commercial room alone. A v2 hub ignores `internal`, as a v2
+/// server would, and forwards plain typing; a visitor's `internal` typing
+/// reaches nobody.
 fn typing(core: &Core, s: &SocketRef, who: &Principal, data: TryData<Value>, event: &str) {
-    let Ok(r) = parse::<ChatRef>(data) else { return };
-    let room = chat_room(&r.chat_id);
-    // Only someone in the chat's room may say they are typing there.
-    if !s.rooms().iter().any(|joined| *joined == room) {
+    let Ok(r) = parse::<TypingRequest>(data) else {
+        return;
+    };
+    let internal = r.internal && core.v21();
+    if internal && !who.sees_internal() {
         return;
     }
+    let joined = chat_room(&r.chat_id);
+    // Only someone in the chat's room may say they are typing there.
+    if !s.rooms().iter().any(|room| *room == joined) {
+        return;
+    }
+    let room = if internal {
+        commercial_room(&r.chat_id)
+    } else {
+        joined
+    };
     let ev = TypingEvent {
         user_id: who.id().to_owned(),
         chat_id: r.chat_id,
+        internal,
     };
     core.emit(vec![room], Some(s.id), event, &ev);
 }

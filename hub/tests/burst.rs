@@ -132,7 +132,7 @@ async fn a_tight_loop_burst_is_not_dropped_by_the_socket_buffer() {
     use switchboard_hub::auth::Principal;
     let mut hub = TestHub::start().await;
     let core = hub.core().clone();
-    let (visitor, _) = core.create_visitor("Loop Visitor".into(), None).unwrap();
+    let (visitor, _) = core.create_visitor("Loop Visitor".into(), None, None).unwrap();
     let visitor = Principal::Visitor(visitor);
     let chat = core.open_chat(&visitor, None).unwrap();
     let token = testkit::demo_token(&hub.url()).await;

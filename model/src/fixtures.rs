@@ -110,6 +110,7 @@ pub fn chat(id: &str) -> ChatBuilder {
             id: format!("v-{id}"),
             name: format!("Visitor {id}"),
             email: None,
+            context: None,
         },
         status: ChatStatus::Pending,
         assignee_id: None,
@@ -156,6 +157,7 @@ impl ChatBuilder {
             id: id.to_owned(),
             name: name.to_owned(),
             email: None,
+            context: None,
         };
         self
     }

@@ -54,6 +54,9 @@ pub mod server {
     pub const NOTIFICATION_COUNT: &str = "notification:count";
     /// Queue and team numbers changed.
     pub const STATS_UPDATE: &str = "stats:update";
+    /// A chat's tags, assignee, status or visitor context changed (v2.1
+    /// `chatUpdated`): a ChatSummary, to `agents`.
+    pub const CHAT_UPDATED: &str = "chat:updated";
 }
 
 /// `{}`: the payload of `notification:read:all` and `health-check`.
@@ -198,6 +201,18 @@ pub struct ReadEvent {
     pub read_at: String,
 }
 
+/// `typing:start` / `typing:stop` from a client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TypingRequest {
+    /// The chat.
+    pub chat_id: String,
+    /// An agent writing an internal note (v2.1 `internalTyping`): told to
+    /// the chat's commercial room only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub internal: bool,
+}
+
 /// `user:typing` / `user:stop-typing`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -206,6 +221,9 @@ pub struct TypingEvent {
     pub user_id: String,
     /// Where.
     pub chat_id: String,
+    /// Writing an internal note (v2.1 `internalTyping`; agents only).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub internal: bool,
 }
 
 /// `user:presence`.

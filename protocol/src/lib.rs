@@ -13,8 +13,10 @@ pub mod events;
 pub mod sql;
 pub mod sync;
 pub mod time;
+pub mod v21;
 
 pub use events::*;
+pub use v21::*;
 
 /// The protocol version this crate describes.
 pub const PROTOCOL_VERSION: &str = "v2";
@@ -186,6 +188,9 @@ pub struct VisitorInfo {
     /// E-mail, when the visitor gave one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Where the visitor came from (v2.1 `visitorContext`; agents only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<VisitorContext>,
 }
 
 /// A chat as listed in an inbox (`chat:new`, `GET /v2/chats`, accept/close).
@@ -209,8 +214,16 @@ pub struct ChatSummary {
     pub subject: Option<String>,
     /// When the visitor opened it.
     pub created_at: String,
-    /// Last message or status change.
+    /// Last message or status change (for one agent's answer, also that
+    /// agent's read marker moving: v2.1 `readSync`).
     pub updated_at: String,
+    /// The chat's tags (v2.1 `tags`; agents only, absent from a v2 server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    /// The calling agent's own read marker (v2.1 `readSync`), only in
+    /// answers to that agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub my_read_marker: Option<ReadMarker>,
 }
 
 /// An agent's presence.
@@ -325,6 +338,7 @@ pub struct Agent {
 
 /// An entry of `GET /v2/agents`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AgentPresence {
     /// The agent's id.
     pub id: String,
@@ -332,6 +346,12 @@ pub struct AgentPresence {
     pub name: String,
     /// Presence now.
     pub status: Presence,
+    /// Most chats assigned automatically (v2.1 `assignment`; 0: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_chats: Option<u32>,
+    /// Chats the agent holds now (v2.1 `assignment`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_chats: Option<u32>,
 }
 
 /// Queue and team numbers (`stats:update`, `GET /v2/stats`).
@@ -434,6 +454,9 @@ pub struct CreateVisitorRequest {
     /// Optional e-mail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Where the visitor is (v2.1 `visitorContext`; a v2 server ignores it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<VisitorContext>,
 }
 
 /// `POST /v2/visitors` answer (the session travels in a cookie).

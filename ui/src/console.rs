@@ -268,7 +268,7 @@ fn Header(bell: Signal<bool>, panel: Signal<bool>, settings: Signal<bool>) -> El
                         if let Some(i) = ctx.inbox.write().as_mut() {
                             let me = i.me().to_owned();
                             let name = i.account.me.as_ref().map(|a| a.name.clone()).unwrap_or_default();
-                            i.agents.insert(me.clone(), switchboard_protocol::AgentPresence { id: me, name, status: p });
+                            i.agents.insert(me.clone(), switchboard_protocol::AgentPresence { id: me, name, status: p, max_chats: None, open_chats: None });
                         }
                         spawn(async move {
                             if let Err(e) = ipc::invoke(&cmd::SetPresence { status: p }).await {

@@ -559,6 +559,8 @@ mod tests {
             id: "sam".into(),
             name: "Sam Second".into(),
             status: Presence::Online,
+            max_chats: None,
+            open_chats: None,
         }]);
         assert!(!needs_agents(&inbox, &[from("sam"), presence("sam")]));
         assert_eq!(inbox.agent_name("sam"), Some("Sam Second"));

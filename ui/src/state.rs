@@ -233,6 +233,8 @@ impl Inbox {
                                 id: user_id.clone(),
                                 name: String::new(),
                                 status: *status,
+                                max_chats: None,
+                                open_chats: None,
                             },
                         );
                     }
@@ -715,6 +717,8 @@ mod tests {
             id: "ana".into(),
             name: "Ana".into(),
             status: switchboard_protocol::Presence::Online,
+            max_chats: None,
+            open_chats: None,
         }]);
         assert_eq!(i.typist("a").as_deref(), Some("Ana"));
     }

@@ -76,6 +76,7 @@ pub(crate) fn chat_entry_row(r: &Row<'_>) -> rusqlite::Result<(ChatEntry, i64)> 
                 id: r.get(1)?,
                 name: r.get(2)?,
                 email: r.get(3)?,
+                context: None,
             },
             status: ChatStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
             assignee_id: r.get(5)?,

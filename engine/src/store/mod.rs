@@ -278,6 +278,7 @@ mod tests {
                 id: "v".into(),
                 name: "Ana".into(),
                 email: None,
+                context: None,
             },
             status: ChatStatus::Pending,
             assignee_id: None,
@@ -285,6 +286,8 @@ mod tests {
             subject: None,
             created_at: format_millis(1),
             updated_at: format_millis(1),
+            tags: None,
+            my_read_marker: None,
         }
     }
 

@@ -4,6 +4,9 @@
 
 mod messages;
 mod notifications;
+mod v21;
+
+pub use v21::{AssignCandidate, CannedRow, View};
 
 use std::path::Path;
 
@@ -32,7 +35,10 @@ pub enum StoreError {
 type Result<T> = std::result::Result<T, StoreError>;
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("../../migrations/0001_init.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("../../migrations/0001_init.sql")),
+        M::up(include_str!("../../migrations/0002_v21.sql")),
+    ])
 }
 
 /// An agent account row, with its password hash.
@@ -66,8 +72,11 @@ pub struct ChatRow {
     pub assignee_id: Option<String>,
     /// Opened at (ms).
     pub created_at: i64,
-    /// Last change (ms).
+    /// Last change (ms); in a listing for one reader, the later of the
+    /// chat's and that reader's read marker.
     pub updated_at: i64,
+    /// The agent who last sent it back to the queue.
+    pub returned_by: Option<String>,
 }
 
 /// A message to insert; the store assigns `messageId` and `sentAt`.
@@ -108,6 +117,23 @@ pub struct PageQuery {
     pub include_internal: bool,
 }
 
+/// A `GET /v2/chats` query.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ChatQuery<'a> {
+    /// Only chats in this status.
+    pub status: Option<ChatStatus>,
+    /// Only chats changed at or after this (ms).
+    pub updated_since: Option<i64>,
+    /// Only this visitor's chats.
+    pub visitor_id: Option<&'a str>,
+    /// Only chats with this tag (case-insensitive).
+    pub tag: Option<&'a str>,
+    /// Whose read marker counts as a change (v2.1 `readSync`).
+    pub reader: Option<&'a str>,
+    /// At most this many.
+    pub limit: u32,
+}
+
 /// A stored upload.
 #[derive(Debug, Clone)]
 pub struct FileRow {
@@ -129,7 +155,7 @@ const MESSAGE_COLS: &str = "id, chat_id, sender_id, sender_type, content, type, 
      is_first_response, sent_at, client_message_id, attachment";
 
 const CHAT_COLS: &str = "c.id, c.subject, c.status, c.assignee_id, c.created_at, c.updated_at, \
-     v.id, v.name, v.email";
+     v.id, v.name, v.email, v.context, c.returned_by";
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and migrates it.
@@ -256,9 +282,16 @@ impl Store {
 
     /// Creates a visitor with the hash of its session token.
     pub fn insert_visitor(&self, info: &VisitorInfo, session_hash: &str, now: i64) -> Result<()> {
+        let context = info
+            .context
+            .as_ref()
+            .filter(|c| !c.is_empty())
+            .map(|c| serde_json::to_string(c).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .transpose()?;
         self.conn.execute(
-            "INSERT INTO visitors (id, name, email, session_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![info.id, info.name, info.email, session_hash, now],
+            "INSERT INTO visitors (id, name, email, session_hash, created_at, context)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![info.id, info.name, info.email, session_hash, now, context],
         )?;
         Ok(())
     }
@@ -276,6 +309,7 @@ impl Store {
                             id: r.get(0)?,
                             name: r.get(1)?,
                             email: r.get(2)?,
+                            context: None,
                         },
                     })
                 },
@@ -285,8 +319,12 @@ impl Store {
 
     // ------------------------------------------------------------ chats
 
-    fn chat_row(r: &Row<'_>) -> rusqlite::Result<ChatRow> {
+    pub(crate) fn chat_row(r: &Row<'_>) -> rusqlite::Result<ChatRow> {
         let status: String = r.get(2)?;
+        let context = match r.get::<_, Option<String>>(9)? {
+            None => None,
+            Some(json) => Some(serde_json::from_str(&json).map_err(|_| corrupt("visitor context", &json))?),
+        };
         Ok(ChatRow {
             id: r.get(0)?,
             subject: r.get(1)?,
@@ -298,7 +336,9 @@ impl Store {
                 id: r.get(6)?,
                 name: r.get(7)?,
                 email: r.get(8)?,
+                context,
             },
+            returned_by: r.get(10)?,
         })
     }
 
@@ -323,22 +363,32 @@ impl Store {
             .optional()?)
     }
 
-    /// Chats, most recently updated first, optionally filtered.
-    pub fn chats(
-        &self,
-        status: Option<ChatStatus>,
-        updated_since: Option<i64>,
-        visitor_id: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<ChatRow>> {
-        let mut st = self.conn.prepare_cached(&format!(
-            "SELECT {CHAT_COLS} FROM chats c JOIN visitors v ON v.id = c.visitor_id
-             WHERE (?1 IS NULL OR c.status = ?1) AND (?2 IS NULL OR c.updated_at >= ?2)
+    /// Chats, most recently updated first, optionally filtered. With a
+    /// `reader`, a chat's `updated_at` is the later of its own and that
+    /// reader's read marker (v2.1 `readSync`), for the filter, the order and
+    /// the row.
+    pub fn chats(&self, q: &ChatQuery<'_>) -> Result<Vec<ChatRow>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT c.id, c.subject, c.status, c.assignee_id, c.created_at,
+                    MAX(c.updated_at, COALESCE(r.read_at, 0)) AS eff,
+                    v.id, v.name, v.email, v.context, c.returned_by
+             FROM chats c JOIN visitors v ON v.id = c.visitor_id
+             LEFT JOIN read_markers r ON r.chat_id = c.id AND r.reader_id = ?5
+             WHERE (?1 IS NULL OR c.status = ?1)
+               AND (?2 IS NULL OR c.updated_at >= ?2 OR r.read_at >= ?2)
                AND (?3 IS NULL OR c.visitor_id = ?3)
-             ORDER BY c.updated_at DESC, c.id LIMIT ?4"
-        ))?;
+               AND (?6 IS NULL OR EXISTS (SELECT 1 FROM chat_tags t WHERE t.chat_id = c.id AND t.name = ?6))
+             ORDER BY eff DESC, c.id LIMIT ?4",
+        )?;
         let rows = st.query_map(
-            params![status.map(ChatStatus::as_str), updated_since, visitor_id, limit],
+            params![
+                q.status.map(ChatStatus::as_str),
+                q.updated_since,
+                q.visitor_id,
+                q.limit,
+                q.reader,
+                q.tag
+            ],
             Self::chat_row,
         )?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -361,9 +411,29 @@ impl Store {
         Ok(())
     }
 
-    /// The summary of a chat as a reader sees it.
-    pub fn summary(&self, chat: ChatRow, include_internal: bool) -> Result<ChatSummary> {
-        let last_message = self.last_message(&chat.id, include_internal)?;
+    /// The summary of a chat as `view` sees it.
+    pub fn summary(&self, mut chat: ChatRow, view: View<'_>) -> Result<ChatSummary> {
+        let last_message = self.last_message(&chat.id, view.sees_internal())?;
+        let (tags, my_read_marker) = match view {
+            View::Visitor | View::V2Agent => {
+                chat.visitor.context = None;
+                (None, None)
+            }
+            View::Agents => (Some(self.tags(&chat.id)?), None),
+            View::Agent(me) => {
+                let marker = self.read_marker(&chat.id, me)?;
+                if let Some((_, read_at)) = &marker {
+                    chat.updated_at = chat.updated_at.max(*read_at);
+                }
+                (
+                    Some(self.tags(&chat.id)?),
+                    marker.map(|(message_id, read_at)| proto::ReadMarker {
+                        message_id,
+                        read_at: format_millis(read_at),
+                    }),
+                )
+            }
+        };
         Ok(ChatSummary {
             chat_id: chat.id,
             visitor: chat.visitor,
@@ -373,6 +443,8 @@ impl Store {
             subject: chat.subject,
             created_at: format_millis(chat.created_at),
             updated_at: format_millis(chat.updated_at),
+            tags,
+            my_read_marker,
         })
     }
 }
@@ -392,6 +464,7 @@ mod tests {
             id: "v1".into(),
             name: "Ana".into(),
             email: None,
+            context: None,
         };
         s.insert_visitor(&v, "h", 0).unwrap();
         s.insert_chat("c1", "v1", None, 0).unwrap();

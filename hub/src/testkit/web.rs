@@ -107,6 +107,7 @@ impl Visitor {
         let body = CreateVisitorRequest {
             name: name.to_owned(),
             email: None,
+            context: None,
         };
         let me: switchboard_protocol::CreateVisitorResponse =
             answer(post_json(&http, format!("{url}/v2/visitors"), &body), "visitor").await;

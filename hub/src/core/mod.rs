@@ -24,8 +24,34 @@ use switchboard_protocol::{
 use crate::{
     auth::{self, Principal, Tokens},
     error::ApiError,
-    store::{ChatRow, NewMessage, PageQuery, Store},
+    store::{ChatQuery, ChatRow, NewMessage, PageQuery, Store, View},
 };
+
+mod v21;
+pub use v21::CannedPatch;
+
+/// Which protocol a hub speaks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Protocol {
+    /// A plain v2 backend (`--protocol v2`): none of v2.1's routes, fields
+    /// or events, so that consoles can be tested against one.
+    V2,
+    /// Everything of PROTOCOL.md, "Version 2.1" included.
+    #[default]
+    V21,
+}
+
+impl std::str::FromStr for Protocol {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "v2" | "2" => Ok(Self::V2),
+            "v2.1" | "2.1" => Ok(Self::V21),
+            _ => Err(format!("unknown protocol {s:?}: use v2 or v2.1")),
+        }
+    }
+}
 
 type Result<T> = std::result::Result<T, ApiError>;
 
@@ -80,6 +106,7 @@ pub struct Core {
     io: SocketIo,
     tokens: Tokens,
     limits: Limits,
+    protocol: Protocol,
     presence: Mutex<HashMap<String, PresenceState>>,
     rate: Mutex<HashMap<String, VecDeque<Instant>>>,
     last_stats: Mutex<Option<Stats>>,
@@ -98,12 +125,13 @@ use switchboard_protocol::sync::lock;
 
 impl Core {
     /// Builds the core over an open store and the Socket.IO handle.
-    pub fn new(db: Store, io: SocketIo, tokens: Tokens, limits: Limits) -> Self {
+    pub fn new(db: Store, io: SocketIo, tokens: Tokens, limits: Limits, protocol: Protocol) -> Self {
         Self {
             db: Mutex::new(db),
             io,
             tokens,
             limits,
+            protocol,
             presence: Mutex::new(HashMap::new()),
             rate: Mutex::new(HashMap::new()),
             last_stats: Mutex::new(None),
@@ -114,6 +142,25 @@ impl Core {
     /// The limits in force.
     pub fn limits(&self) -> Limits {
         self.limits
+    }
+
+    /// Whether this hub offers v2.1 (not started with `--protocol v2`).
+    pub fn v21(&self) -> bool {
+        self.protocol == Protocol::V21
+    }
+
+    /// How `who` sees a chat's summary in an answer to them.
+    pub fn view_for<'a>(&self, who: &'a Principal) -> View<'a> {
+        match who {
+            Principal::Visitor(_) => View::Visitor,
+            Principal::Agent(_) if !self.v21() => View::V2Agent,
+            Principal::Agent(a) => View::Agent(&a.id),
+        }
+    }
+
+    /// How agents see a chat's summary in a broadcast to `agents`.
+    pub fn broadcast_view(&self) -> View<'static> {
+        if self.v21() { View::Agents } else { View::V2Agent }
     }
 
     /// Exclusive access to the store (held across an insert and its fan-out
@@ -235,11 +282,18 @@ impl Core {
     }
 
     /// Creates a visitor; returns it and its session token (for the cookie).
-    pub fn create_visitor(&self, name: String, email: Option<String>) -> Result<(VisitorInfo, String)> {
+    /// The context is kept only by a v2.1 hub (a v2 one ignores it).
+    pub fn create_visitor(
+        &self,
+        name: String,
+        email: Option<String>,
+        context: Option<proto::VisitorContext>,
+    ) -> Result<(VisitorInfo, String)> {
         let info = VisitorInfo {
             id: uuid::Uuid::new_v4().to_string(),
             name,
             email,
+            context: context.filter(|c| self.v21() && !c.is_empty()),
         };
         let token = auth::new_session_token();
         self.db()
@@ -289,49 +343,103 @@ impl Core {
         let db = self.db();
         db.insert_chat(&id, &visitor.id, subject, now)?;
         let row = db.chat(&id)?.ok_or_else(ApiError::internal)?;
-        let summary = db.summary(row, true)?;
-        self.emit(vec![AGENTS_ROOM.into()], None, server::CHAT_NEW, &summary);
-        let agents = db.agents()?;
-        for agent in &agents {
-            let n = Notification {
-                id: uuid::Uuid::new_v4().to_string(),
-                kind: NotificationType::Info,
-                title: "New chat".to_owned(),
-                message: format!("{} is waiting in the queue", visitor.name),
-                data: Some(serde_json::json!({ "chatId": id })),
-                created_at: format_millis(now),
-                read: Some(false),
-            };
-            db.insert_notification(&agent.id, &n, now)?;
-            let count = NotificationCount {
-                count: db.unread_notifications(&agent.id)?,
-            };
-            let room = agent_room(&agent.id);
-            self.emit(vec![room.clone()], None, server::NOTIFICATION_NEW, &n);
-            self.emit(vec![room], None, server::NOTIFICATION_COUNT, &count);
+        // With automatic assignment, the chat may go to an agent at once: it
+        // is announced as it then is, then as accepted.
+        let assigned = self.pick_agent(&db, &row)?;
+        let accepted = match &assigned {
+            Some(agent) => Some(self.take(&db, &row, &agent.id, &agent.name, now)?),
+            None => None,
+        };
+        let row = db.chat(&id)?.ok_or_else(ApiError::internal)?;
+        self.emit(
+            vec![AGENTS_ROOM.into()],
+            None,
+            server::CHAT_NEW,
+            &db.summary(row.clone(), self.broadcast_view())?,
+        );
+        if let Some(m) = &accepted {
+            self.emit_message(m);
+            self.emit_status(&row, now);
+            self.emit_updated(&db, &row.id)?;
         }
+        for agent in &db.agents()? {
+            let mine = assigned.as_ref().is_some_and(|a| a.id == agent.id);
+            let (title, message) = if mine {
+                (
+                    "New chat assigned to you",
+                    format!("{} is waiting for your answer", visitor.name),
+                )
+            } else {
+                ("New chat", format!("{} is waiting in the queue", visitor.name))
+            };
+            self.notify(&db, &agent.id, title, message, &id, now)?;
+        }
+        let summary = db.summary(row, View::Visitor)?;
         drop(db);
         tracing::info!(chat = %id, visitor = %visitor.name, "chat opened");
         self.refresh_stats();
         Ok(summary)
     }
 
-    /// The chats a caller may see, most recently updated first.
+    /// Tells one agent something about a chat (`notification:new` and
+    /// `notification:count`).
+    fn notify(
+        &self,
+        db: &Store,
+        agent_id: &str,
+        title: &str,
+        message: String,
+        chat_id: &str,
+        now: i64,
+    ) -> Result<()> {
+        let n = Notification {
+            id: uuid::Uuid::new_v4().to_string(),
+            kind: NotificationType::Info,
+            title: title.to_owned(),
+            message,
+            data: Some(serde_json::json!({ "chatId": chat_id })),
+            created_at: format_millis(now),
+            read: Some(false),
+        };
+        db.insert_notification(agent_id, &n, now)?;
+        let count = NotificationCount {
+            count: db.unread_notifications(agent_id)?,
+        };
+        let room = agent_room(agent_id);
+        self.emit(vec![room.clone()], None, server::NOTIFICATION_NEW, &n);
+        self.emit(vec![room], None, server::NOTIFICATION_COUNT, &count);
+        Ok(())
+    }
+
+    /// The chats a caller may see, most recently updated first (by the
+    /// caller's own `updatedAt`, with read sync). `tag` filters (v2.1).
     pub fn list_chats(
         &self,
         who: &Principal,
         status: Option<ChatStatus>,
         updated_since: Option<i64>,
+        tag: Option<&str>,
         limit: u32,
     ) -> Result<Vec<ChatSummary>> {
         let db = self.db();
-        let visitor = match who {
-            Principal::Visitor(v) => Some(v.id.as_str()),
-            Principal::Agent(_) => None,
+        let view = self.view_for(who);
+        let q = ChatQuery {
+            status,
+            updated_since,
+            visitor_id: match who {
+                Principal::Visitor(v) => Some(v.id.as_str()),
+                Principal::Agent(_) => None,
+            },
+            tag: tag.filter(|_| self.v21()),
+            reader: match view {
+                View::Agent(me) => Some(me),
+                _ => None,
+            },
+            limit,
         };
-        db.chats(status, updated_since, visitor, limit)?
+        db.chats(&q)?
             .into_iter()
-            .map(|c| db.summary(c, who.sees_internal()).map_err(ApiError::from))
+            .map(|c| db.summary(c, view).map_err(ApiError::from))
             .collect()
     }
 
@@ -341,11 +449,11 @@ impl Core {
             return Err(ApiError::forbidden("only agents accept chats"));
         };
         let db = self.db();
-        let mut chat = self.visible_chat(&db, who, chat_id)?;
+        let chat = self.visible_chat(&db, who, chat_id)?;
         match (chat.status, chat.assignee_id.as_deref()) {
             (ChatStatus::Closed, _) => return Err(ApiError::conflict("the chat is closed")),
             (ChatStatus::InProgress, Some(a)) if a == agent.id => {
-                return Ok(db.summary(chat, true)?);
+                return Ok(db.summary(chat, self.view_for(who))?);
             }
             (ChatStatus::InProgress, Some(_)) => {
                 return Err(ApiError::conflict("another agent holds this chat"));
@@ -353,15 +461,12 @@ impl Core {
             _ => {}
         }
         let now = now_ms();
-        db.set_chat_status(&chat.id, ChatStatus::InProgress, Some(&agent.id), now)?;
-        let note = format!("{} joined the chat", agent.name);
-        let m = self.insert_system(&db, &chat.id, &note, now)?;
-        chat.status = ChatStatus::InProgress;
-        chat.assignee_id = Some(agent.id.clone());
+        let m = self.take(&db, &chat, &agent.id, &agent.name, now)?;
+        let chat = db.chat(&chat.id)?.ok_or_else(ApiError::internal)?;
         self.emit_message(&m);
         self.emit_status(&chat, now);
-        let chat = db.chat(&chat.id)?.ok_or_else(ApiError::internal)?;
-        let summary = db.summary(chat, true)?;
+        self.emit_updated(&db, &chat.id)?;
+        let summary = db.summary(chat, self.view_for(who))?;
         drop(db);
         tracing::info!(chat = %chat_id, agent = %agent.email, "chat accepted");
         self.refresh_stats();
@@ -373,6 +478,9 @@ impl Core {
     pub fn close(&self, who: &Principal, chat_id: &str) -> Result<ChatSummary> {
         let db = self.db();
         let mut chat = self.visible_chat(&db, who, chat_id)?;
+        let freed = (chat.status == ChatStatus::InProgress)
+            .then(|| chat.assignee_id.clone())
+            .flatten();
         if chat.status != ChatStatus::Closed {
             let now = now_ms();
             db.set_chat_status(&chat.id, ChatStatus::Closed, chat.assignee_id.as_deref(), now)?;
@@ -384,19 +492,36 @@ impl Core {
             chat.status = ChatStatus::Closed;
             self.emit_message(&m);
             self.emit_status(&chat, now);
+            self.emit_updated(&db, &chat.id)?;
             chat = db.chat(&chat.id)?.ok_or_else(ApiError::internal)?;
             tracing::info!(chat = %chat_id, "chat closed");
         }
-        let summary = db.summary(chat, who.sees_internal())?;
+        let summary = db.summary(chat, self.view_for(who))?;
         drop(db);
+        if freed.is_some() {
+            self.drain_queue();
+        }
         self.refresh_stats();
         Ok(summary)
     }
 
+    /// A system message of v2's kind (accepted, closed): its `senderId` is
+    /// the chat's id.
     fn insert_system(&self, db: &Store, chat_id: &str, text: &str, now: i64) -> Result<Message> {
+        self.insert_system_as(db, chat_id, chat_id, text, now)
+    }
+
+    fn insert_system_as(
+        &self,
+        db: &Store,
+        chat_id: &str,
+        sender_id: &str,
+        text: &str,
+        now: i64,
+    ) -> Result<Message> {
         Ok(db.insert_message(&NewMessage {
             chat_id,
-            sender_id: chat_id,
+            sender_id,
             sender_type: SenderType::System,
             content: text,
             kind: MessageType::Text,
@@ -477,9 +602,11 @@ impl Core {
         if let (true, Some(agent)) = (status_changed, agent) {
             let assignee = chat.assignee_id.clone().unwrap_or_else(|| agent.id.clone());
             db.set_chat_status(&chat.id, ChatStatus::InProgress, Some(&assignee), now)?;
+            db.stamp_assignment(&assignee, now)?;
             chat.status = ChatStatus::InProgress;
             chat.assignee_id = Some(assignee);
             self.emit_status(&chat, now);
+            self.emit_updated(&db, &chat.id)?;
         }
         drop(db);
         if status_changed {
@@ -573,6 +700,9 @@ impl Core {
         };
         if let Some(status) = became {
             self.emit_presence(agent_id, status);
+            if status == Presence::Online {
+                self.drain_queue();
+            }
             self.refresh_stats();
         }
     }
@@ -602,6 +732,10 @@ impl Core {
         };
         if let Some(status) = changed {
             self.emit_presence(agent_id, status);
+            if status == Presence::Online {
+                self.drain_queue();
+                self.refresh_stats();
+            }
         }
     }
 
@@ -614,16 +748,34 @@ impl Core {
         self.emit(vec![AGENTS_ROOM.into()], None, server::USER_PRESENCE, &ev);
     }
 
-    /// Everyone's presence now.
+    /// An agent's presence now.
+    pub fn presence_of(&self, agent_id: &str) -> Presence {
+        lock(&self.presence)
+            .get(agent_id)
+            .copied()
+            .unwrap_or_default()
+            .status()
+    }
+
+    /// Everyone's presence now, offline agents included (by name); with
+    /// v2.1, each one's `maxChats` and open chats too.
     pub fn agents_presence(&self) -> Result<Vec<proto::AgentPresence>> {
-        let agents = self.db().agents()?;
+        let (agents, load) = {
+            let db = self.db();
+            (db.agents()?, db.assign_candidates()?)
+        };
         let p = lock(&self.presence);
         Ok(agents
             .into_iter()
-            .map(|a| proto::AgentPresence {
-                status: p.get(&a.id).copied().unwrap_or_default().status(),
-                id: a.id,
-                name: a.name,
+            .map(|a| {
+                let l = load.iter().find(|l| l.id == a.id).filter(|_| self.v21());
+                proto::AgentPresence {
+                    status: p.get(&a.id).copied().unwrap_or_default().status(),
+                    max_chats: l.map(|l| l.max_chats),
+                    open_chats: l.map(|l| l.open_chats),
+                    id: a.id,
+                    name: a.name,
+                }
             })
             .collect())
     }
@@ -674,3 +826,6 @@ impl Core {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

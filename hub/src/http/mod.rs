@@ -25,13 +25,18 @@ use crate::{
     validate,
 };
 
+mod v21;
+
 type Result<T> = std::result::Result<T, ApiError>;
 type AppState = Arc<Core>;
 
-/// The routes, with `core` as state.
+/// The routes, with `core` as state. v2.1's are mounted only when the hub
+/// speaks it, so a `--protocol v2` hub answers them `404` as a v2 one would.
 pub fn router(core: AppState) -> Router {
     let upload_cap = core.limits().max_upload_bytes as usize;
+    let v21 = if core.v21() { v21::routes() } else { Router::new() };
     Router::new()
+        .merge(v21)
         .route("/v2/auth/login", post(login))
         .route("/v2/auth/me", get(me))
         .route("/v2/visitors", post(create_visitor))
@@ -67,7 +72,7 @@ pub fn router(core: AppState) -> Router {
 /// The authenticated caller of a request: a bearer token (agent) decides
 /// when present; otherwise the `visitor_session` cookie.
 #[derive(Debug)]
-struct Caller(Principal);
+pub(crate) struct Caller(Principal);
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
@@ -100,7 +105,7 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-fn agent_only(who: &Principal) -> Result<&switchboard_protocol::Agent> {
+pub(crate) fn agent_only(who: &Principal) -> Result<&switchboard_protocol::Agent> {
     who.agent().ok_or_else(|| ApiError::forbidden("agents only"))
 }
 
@@ -122,7 +127,13 @@ async fn create_visitor(State(core): State<AppState>, body: Bytes) -> Result<Res
     let m = validate::object(&body)?;
     let name = validate::name(&m, "name")?;
     let email = validate::email(&m, "email")?;
-    let (visitor, token) = core.create_visitor(name, email)?;
+    // A v2 hub ignores the context, as a v2 server ignores unknown fields.
+    let context = if core.v21() {
+        validate::visitor_context(&m)?
+    } else {
+        None
+    };
+    let (visitor, token) = core.create_visitor(name, email, context)?;
     let cookie = format!("{VISITOR_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=2592000");
     let mut res = (
         StatusCode::CREATED,
@@ -156,7 +167,14 @@ async fn list_chats(
     // An agent route: a visitor's cookie is 403 (PROTOCOL.md).
     agent_only(&who)?;
     let q = validate::Query::new(q);
-    let chats = core.list_chats(&who, q.status()?, q.time("updatedSince")?, q.limit(1000, 5000)?)?;
+    let tag = q.get("tag").map(str::trim).filter(|t| !t.is_empty());
+    let chats = core.list_chats(
+        &who,
+        q.status()?,
+        q.time("updatedSince")?,
+        tag,
+        q.limit(1000, 5000)?,
+    )?;
     Ok(Json(ChatList { chats }))
 }
 

@@ -11,6 +11,9 @@ use switchboard_protocol::{
 
 use crate::error::ApiError;
 
+mod v21;
+pub use v21::*;
+
 type Result<T> = std::result::Result<T, ApiError>;
 
 /// Parses a request body as a JSON object.
