@@ -32,6 +32,11 @@ describe("visitor widget", () => {
     assert.match(js, /textContent/);
     assert.doesNotMatch(js, /innerHTML/);
     assert.match(js, /EIO=4&transport=websocket/);
+    // v2.1 visitorContext: the widget says where the visitor is.
+    assert.match(js, /context: visitorContext\(\)/);
+    for (const key of ["page", "referrer", "userAgent", "locale", "timezone"]) {
+      assert.match(js, new RegExp(`\\b${key}:`), `the context has ${key}`);
+    }
   });
 
   test("the root redirects to the widget", async () => {

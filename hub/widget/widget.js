@@ -132,10 +132,39 @@ async function enterChat() {
   startSocket();
 }
 
+/**
+ * Where the visitor is, for the agents (PROTOCOL.md v2.1 `visitorContext`):
+ * the page (`?page=` when the site that embeds the widget says so, else the
+ * embedding page, else this one), the referrer, the browser, its language and
+ * the time zone. Each value is cut to the protocol's 2,000 characters.
+ */
+function visitorContext() {
+  const cut = (s) => (s ? String(s).slice(0, 2000) : undefined);
+  const embedded = window.top !== window;
+  const page = new URLSearchParams(location.search).get("page") || (embedded ? document.referrer : location.href);
+  let timezone;
+  try {
+    timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  } catch {
+    timezone = undefined;
+  }
+  return {
+    page: cut(page),
+    referrer: cut(embedded ? undefined : document.referrer),
+    userAgent: cut(navigator.userAgent),
+    locale: cut(navigator.language),
+    timezone: cut(timezone),
+  };
+}
+
 $("start").addEventListener("submit", async (e) => {
   e.preventDefault();
   try {
-    await api("POST", "/v2/visitors", { name: $("name").value, email: $("email").value || undefined });
+    await api("POST", "/v2/visitors", {
+      name: $("name").value,
+      email: $("email").value || undefined,
+      context: visitorContext(),
+    });
     const chat = await api("POST", "/v2/chats", { subject: $("subject").value || undefined });
     chatId = chat.chatId;
     localStorage.setItem(CHAT_KEY, chatId);
