@@ -161,7 +161,12 @@ impl Core {
                 db.set_chat_status(&chat.id, ChatStatus::InProgress, Some(&t.id), now)?;
                 db.stamp_assignment(&t.id, now)?;
                 db.set_returned_by(&chat.id, None)?;
-                format!("{} transferred the chat to {}", agent.name, t.name)
+                if t.id == agent.id {
+                    // Taking a waiting chat "to myself" is an accept.
+                    format!("{} joined the chat", agent.name)
+                } else {
+                    format!("{} transferred the chat to {}", agent.name, t.name)
+                }
             }
             None => {
                 db.set_chat_status(&chat.id, ChatStatus::Pending, None, now)?;
