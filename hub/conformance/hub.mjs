@@ -216,9 +216,23 @@ export class Hub {
     return this.login(AGENT2);
   }
 
-  /** Creates a visitor: {visitorId, id, name, cookie, setCookie}. */
-  async visitor(name = `Visitor ${randomUUID().slice(0, 8)}`, email) {
-    const res = await this.post("/v2/visitors", email === undefined ? { name } : { name, email });
+  /** PUT with a JSON body: the raw answer. */
+  put(path, json, opts = {}) {
+    return this.request("PUT", path, { ...opts, json });
+  }
+
+  /** DELETE: the raw answer. */
+  del(path, opts) {
+    return this.request("DELETE", path, opts);
+  }
+
+  /**
+   * Creates a visitor: {visitorId, id, name, cookie, setCookie}. `extra`
+   * holds more fields for the body (e.g. `{context}`).
+   */
+  async visitor(name = `Visitor ${randomUUID().slice(0, 8)}`, email, extra = {}) {
+    const body = { name, ...(email === undefined ? {} : { email }), ...extra };
+    const res = await this.post("/v2/visitors", body);
     assert.equal(res.status, 201, `create visitor: ${res.text}`);
     const setCookie = res.headers.getSetCookie().find((c) => c.startsWith("visitor_session="));
     assert.ok(setCookie, "POST /v2/visitors sets a visitor_session cookie");
@@ -262,6 +276,13 @@ export class Hub {
   chats(who, query = {}) {
     const qs = new URLSearchParams(query).toString();
     return this.get(`/v2/chats${qs ? `?${qs}` : ""}`, { auth: who });
+  }
+
+  /** The caller's ChatSummary of one chat, from GET /v2/chats (asserts 200), or undefined. */
+  async summaryOf(who, chatId) {
+    const res = await this.chats(who);
+    assert.equal(res.status, 200, `GET /v2/chats: ${res.text}`);
+    return res.body.chats.find((c) => c.chatId === chatId);
   }
 
   /**
@@ -479,7 +500,35 @@ export async function until(check, { timeoutMs = EVENT_TIMEOUT_MS, everyMs = 50,
   }
 }
 
+/**
+ * Waits until the local clock has passed the server timestamp `iso` (hub and
+ * tests share one machine), so the hub's next change gets a later one.
+ */
+export function pastMillisecond(iso) {
+  return until(() => Date.now() > ms(iso), { everyMs: 1, what: `the clock to pass ${iso}` });
+}
+
 // -------------------------------------------------------------------- checks
+
+/** Every key of every object nested in `value` (arrays included). */
+export function keysDeep(value, into = new Set()) {
+  if (Array.isArray(value)) {
+    for (const v of value) keysDeep(v, into);
+  } else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      into.add(k);
+      keysDeep(v, into);
+    }
+  }
+  return into;
+}
+
+/** Asserts that none of `keys` appears anywhere in `value`, at any depth. */
+export function assertNoKeys(value, keys, what = "") {
+  const all = keysDeep(value);
+  const found = keys.filter((k) => all.has(k));
+  assert.deepEqual(found, [], `${what ? `${what}: ` : ""}no ${keys.join("/")} in ${JSON.stringify(value)?.slice(0, 500)}`);
+}
 
 /** Asserts a NestJS-style error answer `{statusCode, error, message}` with `status`. */
 export function assertError(res, status, what = "") {
