@@ -253,7 +253,11 @@ fn transfer_rules_and_their_system_messages() {
     let (a, b) = (h.agent("1"), h.agent("2"));
     let (mine, _) = h.new_chat();
     let s = h.core.transfer(&a, &mine, Some(a.id())).unwrap();
-    assert_eq!(s.last_message.unwrap().content, "Agent 1 joined the chat", "to myself: an accept");
+    assert_eq!(
+        s.last_message.unwrap().content,
+        "Agent 1 joined the chat",
+        "to myself: an accept"
+    );
     let (chat, _) = h.new_chat();
     // Any agent may hand on a waiting chat.
     let s = h.core.transfer(&b, &chat, Some(a.id())).unwrap();
