@@ -255,6 +255,54 @@ impl Api {
         Ok(self.send(rb, &path).await?.1)
     }
 
+    /// `GET /v2/capabilities` (no auth). A `404` is a plain v2 server: no
+    /// features (`version` empty).
+    pub async fn capabilities(&self) -> Result<switchboard_protocol::Capabilities> {
+        let rb = self.request(Method::GET, "/v2/capabilities", None)?;
+        match self.send(rb, "/v2/capabilities").await {
+            Ok((_, c)) => Ok(c),
+            Err(ApiError::Rejected { status: 404, .. }) => Ok(switchboard_protocol::Capabilities::default()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `POST /v2/chats/{id}/transfer` (v2.1): to an agent, or `None` for the queue.
+    pub async fn transfer(&self, token: &str, chat_id: &str, to: Option<&str>) -> Result<ChatSummary> {
+        let path = format!("/v2/chats/{chat_id}/transfer");
+        let rb =
+            self.request(Method::POST, &path, Some(token))?
+                .json(&switchboard_protocol::TransferRequest {
+                    to_agent_id: to.map(str::to_owned),
+                });
+        Ok(self.send(rb, &path).await?.1)
+    }
+
+    /// `POST /v2/chats/{id}/reopen` (v2.1).
+    pub async fn reopen(&self, token: &str, chat_id: &str) -> Result<ChatSummary> {
+        let path = format!("/v2/chats/{chat_id}/reopen");
+        let rb = self.request(Method::POST, &path, Some(token))?;
+        Ok(self.send(rb, &path).await?.1)
+    }
+
+    /// `PUT /v2/chats/{id}/tags` (v2.1).
+    pub async fn set_tags(&self, token: &str, chat_id: &str, tags: &[String]) -> Result<ChatSummary> {
+        let path = format!("/v2/chats/{chat_id}/tags");
+        let rb = self
+            .request(Method::PUT, &path, Some(token))?
+            .json(&switchboard_protocol::TagsRequest { tags: tags.to_vec() });
+        Ok(self.send(rb, &path).await?.1)
+    }
+
+    /// `GET /v2/canned` (v2.1): the team's canned responses and mine.
+    pub async fn canned(&self, token: &str) -> Result<Vec<switchboard_protocol::Canned>> {
+        let rb = self.request(Method::GET, "/v2/canned", Some(token))?;
+        Ok(self
+            .send::<switchboard_protocol::CannedList>(rb, "/v2/canned")
+            .await?
+            .1
+            .canned)
+    }
+
     /// `POST /v2/files/upload`.
     pub async fn upload(
         &self,

@@ -84,6 +84,10 @@ pub enum EngineError {
     /// An argument that makes no sense (a malformed timestamp, say).
     #[error("{0}")]
     Invalid(String),
+    /// The server does not offer this (a plain v2 server, or a v2.1
+    /// feature it lacks): the UI hides it rather than offering it.
+    #[error("the server does not offer {0}")]
+    Unsupported(&'static str),
     /// A background task of the engine failed (a panic): a bug, logged.
     #[error("internal error: {0}")]
     Internal(String),
@@ -119,6 +123,7 @@ impl EngineError {
             | Self::UnknownChat(_)
             | Self::UnknownMessage(_)
             | Self::Invalid(_) => ErrorCode::Invalid,
+            Self::Unsupported(_) => ErrorCode::Unsupported,
             Self::LocalIo(_) | Self::Internal(_) => ErrorCode::Store,
             Self::Store(_) => ErrorCode::Store,
             Self::Secret(_) => ErrorCode::Keychain,

@@ -20,7 +20,8 @@ use crate::store::{self, StoreError};
 pub enum Inbound {
     /// `message:new`.
     Message(Message),
-    /// `chat:new`.
+    /// `chat:new`, and v2.1's `chat:updated` (tags, assignee, status or
+    /// visitor context changed): a summary to store.
     ChatNew(Box<ChatSummary>),
     /// `chat:status`.
     ChatStatus(ChatStatusEvent),
@@ -55,7 +56,7 @@ pub fn decode(name: &str, data: Value) -> Result<Inbound, String> {
             }
             Inbound::Message(m)
         }
-        server::CHAT_NEW => {
+        server::CHAT_NEW | server::CHAT_UPDATED => {
             let c: ChatSummary = typed(name, data)?;
             if parse_millis(&c.updated_at).is_none() || parse_millis(&c.created_at).is_none() {
                 return Err(format!("malformed {name}: bad timestamps"));

@@ -146,9 +146,15 @@ pub fn keychain_account(server: &Url, email: &str) -> String {
 
 /// What [`Engine::chat_action`] asks the server for.
 #[derive(Debug, Clone, Copy)]
-enum ChatAction {
+enum ChatAction<'a> {
     Accept,
     Close,
+    /// To an agent, or back to the queue (v2.1).
+    Transfer(Option<&'a str>),
+    /// v2.1.
+    Reopen,
+    /// Replace the tags (v2.1).
+    Tags(&'a [String]),
 }
 
 /// The console's engine for one account. Cheap to clone.
@@ -475,14 +481,75 @@ impl Engine {
         self.chat_action(chat_id, ChatAction::Close).await
     }
 
+    /// What the server offers beyond v2 (asked at sign-in and after each
+    /// reconnect; empty for a plain v2 server, or before it was first asked).
+    pub fn capabilities(&self) -> Result<switchboard_protocol::Capabilities> {
+        Ok(store::capabilities(self.inner.store().conn())?
+            .unwrap_or(switchboard_protocol::Capabilities::default()))
+    }
+
+    /// Whether the server offers a v2.1 feature ([`switchboard_protocol::feature`]).
+    pub fn offers(&self, feature: &str) -> bool {
+        self.capabilities().is_ok_and(|c| c.has(feature))
+    }
+
+    /// `Unsupported` unless the server offers `feature`; asks the server
+    /// first when it never was (an action before the first sync).
+    async fn require(&self, feature: &'static str) -> Result<()> {
+        let known = store::capabilities(self.inner.store().conn())?;
+        let caps = match known {
+            Some(c) => c,
+            None => sync::refresh_capabilities(&self.inner).await?,
+        };
+        if caps.has(feature) {
+            Ok(())
+        } else {
+            Err(EngineError::Unsupported(feature))
+        }
+    }
+
+    /// Hands a chat to another agent, or (`None`) back to the queue (v2.1).
+    pub async fn transfer(&self, chat_id: &str, to_agent_id: Option<&str>) -> Result<ChatEntry> {
+        self.require(switchboard_protocol::feature::TRANSFER).await?;
+        self.chat_action(chat_id, ChatAction::Transfer(to_agent_id)).await
+    }
+
+    /// Opens a closed chat again, held by me (v2.1).
+    pub async fn reopen(&self, chat_id: &str) -> Result<ChatEntry> {
+        self.require(switchboard_protocol::feature::REOPEN).await?;
+        self.chat_action(chat_id, ChatAction::Reopen).await
+    }
+
+    /// Replaces a chat's tags (v2.1).
+    pub async fn set_tags(&self, chat_id: &str, tags: &[String]) -> Result<ChatEntry> {
+        self.require(switchboard_protocol::feature::TAGS).await?;
+        self.chat_action(chat_id, ChatAction::Tags(tags)).await
+    }
+
+    /// The canned responses held (the team's and mine), there offline.
+    pub fn canned(&self) -> Result<Vec<switchboard_protocol::Canned>> {
+        Ok(store::canned(self.inner.store().conn())?)
+    }
+
+    /// Fetches the canned responses again (the app does when it opens the
+    /// picker) and returns them; offline, the held ones.
+    pub async fn refresh_canned(&self) -> Result<Vec<switchboard_protocol::Canned>> {
+        self.require(switchboard_protocol::feature::CANNED).await?;
+        sync::refresh_canned(&self.inner).await?;
+        self.canned()
+    }
+
     /// Asks the server to change a chat with the session's token, stores the
     /// chat it answers (publishing the changes), and returns it as held now.
-    async fn chat_action(&self, chat_id: &str, action: ChatAction) -> Result<ChatEntry> {
+    async fn chat_action(&self, chat_id: &str, action: ChatAction<'_>) -> Result<ChatEntry> {
         let token = self.inner.token().ok_or(EngineError::NeedsLogin)?;
         let api = &self.inner.api;
         let answer = match action {
             ChatAction::Accept => api.accept(&token, chat_id).await,
             ChatAction::Close => api.close(&token, chat_id).await,
+            ChatAction::Transfer(to) => api.transfer(&token, chat_id, to).await,
+            ChatAction::Reopen => api.reopen(&token, chat_id).await,
+            ChatAction::Tags(tags) => api.set_tags(&token, chat_id, tags).await,
         };
         let summary = answer.map_err(|e| self.inner.api_error(e))?;
         self.inner.apply_summaries(&[summary])?;

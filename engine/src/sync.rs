@@ -75,6 +75,9 @@ async fn join(inner: &Inner, generation: u64, chat_id: &str) -> Result<()> {
 
 async fn sync(inner: &Inner, generation: u64) -> Result<(u64, u64)> {
     let token = inner.token().ok_or(EngineError::NeedsLogin)?;
+    // 0. What the server offers: it may have been upgraded (or replaced)
+    // while the link was down.
+    let capabilities = refresh_capabilities(inner).await?;
     // 1. Rooms first, so that nothing sent from now on is missed.
     let open = store::open_chat_ids(inner.store().conn())?;
     for id in &open {
@@ -103,10 +106,30 @@ async fn sync(inner: &Inner, generation: u64) -> Result<(u64, u64)> {
             in_chats += 1;
         }
     }
+    // Read markers from another device (v2.1 `myReadMarker`) whose message
+    // the catch-up has just fetched.
+    let me = inner.me_id();
+    let changes = inner.store().write(|tx| {
+        let mut moved = BTreeSet::new();
+        for c in &chats {
+            if store::apply_my_marker(tx, c)? {
+                moved.insert(c.chat_id.clone());
+            }
+        }
+        inbound::chat_changes(tx, &me, &moved)
+    })?;
+    for c in changes {
+        inner.publish(c);
+    }
     // Even an empty inbox counts as synced (0: every chat, next time).
     inner
         .store()
         .write(|tx| store::advance_cursor(tx, "chats", newest.unwrap_or(0)))?;
+    if capabilities.has(switchboard_protocol::feature::CANNED)
+        && let Err(e) = refresh_canned(inner).await
+    {
+        tracing::info!(error = %e, "canned responses not refreshed; the held ones stay");
+    }
     // 4. Read markers set while offline reach the server (it keeps the furthest).
     let joined = lock(&inner.session).joined.clone();
     if let Some(link) = inner.link() {
@@ -126,6 +149,30 @@ async fn sync(inner: &Inner, generation: u64) -> Result<(u64, u64)> {
         return Ok((0, 0));
     }
     Ok((messages, in_chats))
+}
+
+/// Asks the server what it offers and keeps it. A server that cannot say
+/// (it failed, or answered something else) keeps what was known.
+pub(crate) async fn refresh_capabilities(inner: &Inner) -> Result<switchboard_protocol::Capabilities> {
+    match inner.api.capabilities().await {
+        Ok(c) => {
+            inner.store().write(|tx| store::set_capabilities(tx, &c))?;
+            Ok(c)
+        }
+        Err(e) => {
+            tracing::info!(error = %e, "the server did not say what it offers; keeping what was known");
+            Ok(store::capabilities(inner.store().conn())?
+                .unwrap_or(switchboard_protocol::Capabilities::default()))
+        }
+    }
+}
+
+/// Fetches the canned responses and keeps them for offline use.
+pub(crate) async fn refresh_canned(inner: &Inner) -> Result<()> {
+    let token = inner.token().ok_or(EngineError::NeedsLogin)?;
+    let list = inner.api.canned(&token).await.map_err(|e| inner.api_error(e))?;
+    inner.store().write(|tx| store::replace_canned(tx, &list))?;
+    Ok(())
 }
 
 /// Fetches the chats updated since the inbox cursor and stores them;

@@ -319,3 +319,81 @@ async fn files_are_sent_through_the_outbox_and_a_huge_one_is_refused_clearly() {
     .await;
     assert_eq!(held.len(), 1, "nothing queued for the refused file");
 }
+
+/// Runs `switchboard-cli ARGS…` on `data` against `server`.
+async fn cli_run(data: &Path, server: &str, args: &[&str]) -> (i32, Vec<Value>, String) {
+    let mut c = cli(data, server);
+    c.args(args);
+    run(c).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_chat_action_and_the_canned_list_from_the_command_line() {
+    let hub = TestHub::start().await;
+    let visitor = Visitor::opens_chat(&hub.url(), "Paco Acciones", "hola").await;
+    let token = testkit::demo_token(&hub.url()).await;
+    let res = reqwest::Client::new()
+        .post(format!("{}/v2/canned", hub.url()))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"shortcut": "hola", "title": "Saludo",
+            "content": "¡Hola, {{visitor.name|buenas}}!", "scope": "team"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let data = TempDir::new("cli-actions");
+    let (url, chat) = (hub.url(), visitor.chat_id.clone());
+    let ok = |(code, lines, err): (i32, Vec<Value>, String)| {
+        assert_eq!(code, 0, "{err}");
+        lines
+    };
+
+    let caps = ok(cli_run(data.path(), &url, &["capabilities"]).await);
+    assert_eq!(caps[0]["version"], "2.1");
+    let accepted = ok(cli_run(data.path(), &url, &["accept", "--chat", &chat]).await);
+    assert_eq!(accepted[0]["status"], "IN_PROGRESS");
+    let tagged = ok(cli_run(data.path(), &url, &["tags", "--chat", &chat, "vip", "pedidos"]).await);
+    assert_eq!(tagged[0]["tags"], serde_json::json!(["vip", "pedidos"]));
+    let (code, _, err) = cli_run(
+        data.path(),
+        &url,
+        &["transfer", "--chat", &chat, "--to", "Nobody"],
+    )
+    .await;
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("no agent \"Nobody\"") && err.contains("Sam Second"),
+        "{err}"
+    );
+    let moved = ok(cli_run(
+        data.path(),
+        &url,
+        &["transfer", "--chat", &chat, "--to", "sam second"],
+    )
+    .await);
+    assert_ne!(
+        moved[0]["assigneeId"], accepted[0]["assigneeId"],
+        "Sam holds it now"
+    );
+    let queued = ok(cli_run(data.path(), &url, &["close", "--chat", &chat]).await);
+    assert_eq!(queued[0]["status"], "CLOSED");
+    let reopened = ok(cli_run(data.path(), &url, &["reopen", "--chat", &chat]).await);
+    assert_eq!(reopened[0]["status"], "IN_PROGRESS");
+    assert_eq!(reopened[0]["assigneeId"], accepted[0]["assigneeId"], "mine again");
+    let back = ok(cli_run(data.path(), &url, &["transfer", "--chat", &chat, "--to", "queue"]).await);
+    assert_eq!(back[0]["status"], "PENDING");
+
+    let canned = ok(cli_run(data.path(), &url, &["canned", "--json"]).await);
+    assert_eq!(canned.len(), 1);
+    assert_eq!(canned[0]["content"], "¡Hola, {{visitor.name|buenas}}!");
+    let out = tokio::time::timeout(Duration::from_secs(60), {
+        let mut c = cli(data.path(), &url);
+        c.args(["canned", "--offline"]);
+        c.output()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.contains("/hola") && table.contains("Saludo"), "{table}");
+}

@@ -122,6 +122,7 @@ pub fn chat(id: &str) -> ChatBuilder {
         draft: None,
         staged: Vec::new(),
         failed: 0,
+        tags: Vec::new(),
     })
 }
 

@@ -171,6 +171,9 @@ pub struct ChatEntry {
     /// My messages here that the server refused (retry, edit or discard).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub failed: u32,
+    /// The chat's tags (protocol v2.1; none from a v2 server).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -233,6 +236,7 @@ impl ChatEntry {
             draft: None,
             staged: Vec::new(),
             failed: 0,
+            tags: s.tags.unwrap_or_default(),
         }
     }
 }

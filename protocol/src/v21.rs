@@ -57,8 +57,8 @@ pub const MAX_CONTEXT_CHARS: usize = 2_000;
 /// Largest `maxChats`.
 pub const MAX_MAX_CHATS: u32 = 100;
 
-/// `GET /v2/capabilities` answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `GET /v2/capabilities` answer (the default: a plain v2 server, none).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Capabilities {
     /// `"2.1"`.
     pub version: String,

@@ -78,6 +78,52 @@ enum Command {
         #[arg(long)]
         chat: String,
     },
+    /// Take a chat from the queue; prints the chat as it is now.
+    Accept {
+        /// The chat.
+        #[arg(long)]
+        chat: String,
+    },
+    /// Close a chat.
+    Close {
+        /// The chat.
+        #[arg(long)]
+        chat: String,
+    },
+    /// Hand a chat to a colleague, or back to the queue (protocol v2.1).
+    Transfer {
+        /// The chat.
+        #[arg(long)]
+        chat: String,
+        /// The agent: its id or its name (any case), or `queue`.
+        #[arg(long)]
+        to: String,
+    },
+    /// Open a closed chat again, held by me (protocol v2.1).
+    Reopen {
+        /// The chat.
+        #[arg(long)]
+        chat: String,
+    },
+    /// Replace a chat's tags (protocol v2.1); none clears them.
+    Tags {
+        /// The chat.
+        #[arg(long)]
+        chat: String,
+        /// The tags, e.g. `vip billing`.
+        tags: Vec<String>,
+    },
+    /// List the canned responses, the team's and mine (protocol v2.1).
+    Canned {
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Do not contact the server: print the cache.
+        #[arg(long)]
+        offline: bool,
+    },
+    /// What the server offers beyond protocol v2, as JSON.
+    Capabilities,
     /// Search cached messages (offline), newest first, one JSON per line.
     Search {
         /// Words to find.
@@ -351,6 +397,89 @@ async fn run(cli: Cli) -> Result<(), Fail> {
                 }
                 Delivery::Unknown => return Err(Fail(1, "the message vanished from the outbox".to_owned())),
             }
+        }
+        Command::Accept { chat } => {
+            ensure_session(engine.clone()).await?;
+            json_line(&engine.accept(&chat).await?);
+        }
+        Command::Close { chat } => {
+            ensure_session(engine.clone()).await?;
+            json_line(&engine.close(&chat).await?);
+        }
+        Command::Transfer { chat, to } => {
+            ensure_session(engine.clone()).await?;
+            let target = if to.eq_ignore_ascii_case("queue") {
+                None
+            } else {
+                let agents = engine.agents().await?;
+                let found = agents
+                    .iter()
+                    .find(|a| a.id == to)
+                    .or_else(|| agents.iter().find(|a| a.name.to_lowercase() == to.to_lowercase()))
+                    .ok_or_else(|| {
+                        let names: Vec<_> = agents.iter().map(|a| a.name.as_str()).collect();
+                        Fail(1, format!("no agent {to:?}; the team: {}", names.join(", ")))
+                    })?;
+                Some(found.id.clone())
+            };
+            json_line(&engine.transfer(&chat, target.as_deref()).await?);
+        }
+        Command::Reopen { chat } => {
+            ensure_session(engine.clone()).await?;
+            json_line(&engine.reopen(&chat).await?);
+        }
+        Command::Tags { chat, tags } => {
+            ensure_session(engine.clone()).await?;
+            json_line(&engine.set_tags(&chat, &tags).await?);
+        }
+        Command::Canned { json, offline } => {
+            let list = if offline {
+                engine.canned()?
+            } else {
+                match ensure_session(engine.clone()).await {
+                    Ok(()) => match engine.refresh_canned().await {
+                        Ok(list) => list,
+                        Err(EngineError::Unsupported(_)) => {
+                            return Err(Fail(
+                                1,
+                                "this server has no canned responses (protocol v2)".to_owned(),
+                            ));
+                        }
+                        Err(e) => {
+                            eprintln!("switchboard-cli: {e}; showing the local cache");
+                            engine.canned()?
+                        }
+                    },
+                    Err(Fail(_, msg)) => {
+                        eprintln!("switchboard-cli: {msg}; showing the local cache");
+                        engine.canned()?
+                    }
+                }
+            };
+            if json {
+                list.iter().for_each(json_line);
+            } else {
+                out(&format!(
+                    "{:<16}  {:<8}  {:<24}  CONTENT",
+                    "SHORTCUT", "SCOPE", "TITLE"
+                ));
+                for c in &list {
+                    out(&format!(
+                        "/{:<15}  {:<8}  {:<24}  {}",
+                        c.shortcut,
+                        c.scope.as_str(),
+                        truncate(&c.title, 24),
+                        truncate(&c.content.replace(['\n', '\r'], " "), 60)
+                    ));
+                }
+            }
+        }
+        Command::Capabilities => {
+            ensure_session(engine.clone()).await?;
+            if !catch_up(&engine, Duration::from_secs(15)).await {
+                eprintln!("switchboard-cli: could not sync; showing what was known");
+            }
+            json_line(&engine.capabilities()?);
         }
         Command::History { chat } => {
             engine.history(&chat)?.iter().for_each(json_line);

@@ -7,16 +7,41 @@ pub(crate) fn ms(s: &str) -> i64 {
     parse_millis(s).unwrap_or(0)
 }
 
+/// When a summary's chat last had activity, for the inbox's order. A v2.1
+/// answer to this agent stamps `updatedAt` with the agent's own read marker
+/// when that is later (so `updatedSince` finds a read from another device);
+/// reading is not activity, so then the chat's last message counts instead.
+pub fn activity_at(s: &ChatSummary) -> i64 {
+    let updated = ms(&s.updated_at);
+    match &s.my_read_marker {
+        Some(m) if ms(&m.read_at) >= updated => s
+            .last_message
+            .as_ref()
+            .map(|m| ms(&m.sent_at))
+            .unwrap_or(0)
+            .max(ms(&s.created_at)),
+        _ => updated,
+    }
+}
+
+fn json_or_null<T: serde::Serialize>(v: Option<&T>) -> Option<String> {
+    v.and_then(|v| serde_json::to_string(v).ok())
+}
+
 /// Inserts or updates a chat from a server summary (never moving
-/// `updated_at` back), and its last message (returned if it was new).
+/// `updated_at` back), and its last message (returned if it was new). A
+/// summary's status, assignee and tags replace the held ones unless the
+/// held ones are newer; tags and context a v2 server does not send are kept.
 pub fn upsert_chat(tx: &Connection, s: &ChatSummary, seen: &mut Seen) -> Result<Inserted> {
     tx.prepare_cached(
         "INSERT INTO chats (chat_id, visitor_id, visitor_name, visitor_email, status, assignee_id, subject,
-                            created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                            created_at, updated_at, tags, visitor_context)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?11, ?12)
          ON CONFLICT (chat_id) DO UPDATE SET visitor_name = ?3, visitor_email = ?4,
-             status = CASE WHEN ?9 >= updated_at THEN ?5 ELSE status END,
-             assignee_id = CASE WHEN ?9 >= updated_at THEN ?6 ELSE assignee_id END,
+             status = CASE WHEN ?10 >= updated_at THEN ?5 ELSE status END,
+             assignee_id = CASE WHEN ?10 >= updated_at THEN ?6 ELSE assignee_id END,
+             tags = CASE WHEN ?11 IS NOT NULL AND ?10 >= updated_at THEN ?11 ELSE tags END,
+             visitor_context = COALESCE(?12, visitor_context),
              subject = ?7, updated_at = MAX(updated_at, ?9)",
     )?
     .execute(params![
@@ -28,11 +53,29 @@ pub fn upsert_chat(tx: &Connection, s: &ChatSummary, seen: &mut Seen) -> Result<
         s.assignee_id,
         s.subject,
         ms(&s.created_at),
+        activity_at(s),
         ms(&s.updated_at),
+        json_or_null(s.tags.as_ref()),
+        json_or_null(s.visitor.context.as_ref()),
     ])?;
-    match &s.last_message {
-        Some(m) => insert_messages(tx, std::slice::from_ref(m), seen),
-        None => Ok(Inserted::default()),
+    let inserted = match &s.last_message {
+        Some(m) => insert_messages(tx, std::slice::from_ref(m), seen)?,
+        None => Inserted::default(),
+    };
+    apply_my_marker(tx, s)?;
+    Ok(inserted)
+}
+
+/// Moves the local read marker to a summary's `myReadMarker` (v2.1 read
+/// sync) when that message is held and further on. Returns whether it moved;
+/// a marker on a message not held yet waits for the catch-up that fetches it.
+pub fn apply_my_marker(tx: &Connection, s: &ChatSummary) -> Result<bool> {
+    let Some(marker) = &s.my_read_marker else {
+        return Ok(false);
+    };
+    match message_position(tx, &marker.message_id)? {
+        Some((chat, at)) if chat == s.chat_id => set_read_marker(tx, &chat, &marker.message_id, at),
+        _ => Ok(false),
     }
 }
 
@@ -76,7 +119,7 @@ pub(crate) fn chat_entry_row(r: &Row<'_>) -> rusqlite::Result<(ChatEntry, i64)> 
                 id: r.get(1)?,
                 name: r.get(2)?,
                 email: r.get(3)?,
-                context: None,
+                context: json_column("visitor context", r.get(10)?)?,
             },
             status: ChatStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
             assignee_id: r.get(5)?,
@@ -85,6 +128,7 @@ pub(crate) fn chat_entry_row(r: &Row<'_>) -> rusqlite::Result<(ChatEntry, i64)> 
             draft: None,
             staged: Vec::new(),
             failed: 0,
+            tags: json_column("tags", r.get(9)?)?.unwrap_or_default(),
             created_at: format_millis(r.get(7)?),
             updated_at: format_millis(r.get(8)?),
             unread: 0,
@@ -98,7 +142,7 @@ pub fn chat_entry(conn: &Connection, chat_id: &str, me: &str) -> Result<Option<C
     let row = conn
         .prepare_cached(
             "SELECT chat_id, visitor_id, visitor_name, visitor_email, status, assignee_id, subject,
-                    created_at, updated_at FROM chats WHERE chat_id = ?1",
+                    created_at, updated_at, tags, visitor_context FROM chats WHERE chat_id = ?1",
         )?
         .query_row([chat_id], chat_entry_row)
         .optional()?;

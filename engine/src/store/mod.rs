@@ -42,6 +42,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../../migrations/0002_outbox_uploads.sql")),
         M::up(include_str!("../../../migrations/0003_drafts.sql")),
         M::up(include_str!("../../../migrations/0004_staged_files.sql")),
+        M::up(include_str!("../../../migrations/0005_v21.sql")),
     ])
 }
 
@@ -239,8 +240,9 @@ mod drafts;
 mod messages;
 mod notifications;
 mod outbox;
+mod v21;
 
-pub use self::{chats::*, drafts::*, messages::*, notifications::*, outbox::*};
+pub use self::{chats::*, drafts::*, messages::*, notifications::*, outbox::*, v21::*};
 
 #[cfg(test)]
 mod tests {

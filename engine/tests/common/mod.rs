@@ -32,8 +32,13 @@ pub fn init_tracing() {
 
 /// An engine for the demo agent, token in memory only, signed in.
 pub async fn engine(server: &str, data_dir: &Path) -> Engine {
+    engine_as(server, data_dir, "agent@example.com").await
+}
+
+/// [`engine`] for another demo agent.
+pub async fn engine_as(server: &str, data_dir: &Path, email: &str) -> Engine {
     init_tracing();
-    let mut config = EngineConfig::new(server.parse().unwrap(), "agent@example.com", data_dir);
+    let mut config = EngineConfig::new(server.parse().unwrap(), email, data_dir);
     config.keychain = false;
     config.timings = fast_timings();
     let engine = Engine::open(config).await.unwrap();

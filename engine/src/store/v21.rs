@@ -1,0 +1,112 @@
+//! Protocol v2.1 in the cache: what the server offers, and its canned
+//! responses (there offline; refreshed at sign-in and after each reconnect).
+
+use switchboard_protocol::{Canned, CannedScope, Capabilities};
+
+use super::*;
+
+/// What the server offered when last asked; `None`: never asked yet.
+pub fn capabilities(conn: &Connection) -> Result<Option<Capabilities>> {
+    let row: Option<(String, String)> = conn
+        .prepare_cached("SELECT version, features FROM capabilities WHERE id = 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((version, features)) = row else {
+        return Ok(None);
+    };
+    let features = json_column("features", Some(features))?.unwrap_or_default();
+    Ok(Some(Capabilities { version, features }))
+}
+
+/// Keeps what the server offers now.
+pub fn set_capabilities(tx: &Connection, c: &Capabilities) -> Result<()> {
+    // A list of strings always serializes.
+    let features = serde_json::to_string(&c.features).unwrap_or_else(|_| "[]".to_owned());
+    tx.prepare_cached(
+        "INSERT INTO capabilities (id, version, features) VALUES (1, ?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET version = ?1, features = ?2",
+    )?
+    .execute(params![c.version, features])?;
+    Ok(())
+}
+
+/// The canned responses held, by shortcut (the team's before mine).
+pub fn canned(conn: &Connection) -> Result<Vec<Canned>> {
+    let mut st = conn.prepare_cached(
+        "SELECT id, shortcut, title, content, scope, updated_at FROM canned
+         ORDER BY shortcut, scope = 'personal', id",
+    )?;
+    let rows = st.query_map([], |r| {
+        let scope: String = r.get(4)?;
+        Ok(Canned {
+            id: r.get(0)?,
+            shortcut: r.get(1)?,
+            title: r.get(2)?,
+            content: r.get(3)?,
+            scope: match scope.as_str() {
+                "team" => CannedScope::Team,
+                "personal" => CannedScope::Personal,
+                _ => return Err(corrupt("scope", &scope)),
+            },
+            updated_at: format_millis(r.get(5)?),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Replaces the canned responses held with the server's list.
+pub fn replace_canned(tx: &Connection, list: &[Canned]) -> Result<()> {
+    tx.execute("DELETE FROM canned", [])?;
+    let mut st = tx.prepare_cached(
+        "INSERT INTO canned (id, shortcut, title, content, scope, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for c in list {
+        st.execute(params![
+            c.id,
+            c.shortcut,
+            c.title,
+            c.content,
+            c.scope.as_str(),
+            chats::ms(&c.updated_at)
+        ])?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capabilities_and_canned_responses_round_trip() {
+        let dir = std::env::temp_dir().join(format!("sb-store-{}", uuid::Uuid::new_v4()));
+        let (mut s, _) = Store::open(&dir.join("cache.db")).unwrap();
+        assert_eq!(capabilities(s.conn()).unwrap(), None, "never asked");
+        let c = Capabilities {
+            version: "2.1".into(),
+            features: vec!["tags".into(), "canned".into()],
+        };
+        s.write(|tx| set_capabilities(tx, &c)).unwrap();
+        assert_eq!(capabilities(s.conn()).unwrap(), Some(c));
+        let entry = |id: &str, shortcut: &str, scope| Canned {
+            id: id.into(),
+            shortcut: shortcut.into(),
+            title: "T".into(),
+            content: "Hola {{visitor.name|}}".into(),
+            scope,
+            updated_at: format_millis(5),
+        };
+        let list = vec![
+            entry("2", "hi", CannedScope::Personal),
+            entry("1", "hi", CannedScope::Team),
+            entry("3", "bye", CannedScope::Team),
+        ];
+        s.write(|tx| replace_canned(tx, &list)).unwrap();
+        let held: Vec<_> = canned(s.conn()).unwrap().into_iter().map(|c| c.id).collect();
+        assert_eq!(held, ["3", "1", "2"]);
+        s.write(|tx| replace_canned(tx, &list[..1])).unwrap();
+        assert_eq!(canned(s.conn()).unwrap().len(), 1, "replaced, not merged");
+        drop(s);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
