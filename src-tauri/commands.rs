@@ -181,6 +181,13 @@ pub async fn discard(shell: State<'_, Shell>, args: Discard) -> Answer<Discard> 
     Ok(shell.engine().await?.discard(&args.client_message_id)?)
 }
 
+/// Sends a chat's held messages (the refused action before them is let go).
+#[tauri::command]
+pub async fn send_held(shell: State<'_, Shell>, args: SendHeld) -> Answer<SendHeld> {
+    shell.engine().await?.release_held(&args.chat_id)?;
+    Ok(())
+}
+
 /// Accepts a queued chat.
 #[tauri::command]
 pub async fn accept(shell: State<'_, Shell>, args: Accept) -> Answer<Accept> {

@@ -69,6 +69,7 @@ pub fn with_shell<R: Runtime>(builder: tauri::Builder<R>, shell: Shell) -> tauri
             commands::send_file,
             commands::retry,
             commands::discard,
+            commands::send_held,
             commands::cancel_sign_in,
             commands::log_warning,
             commands::messages_around,

@@ -364,8 +364,9 @@ async fn failures_are_said_plainly_and_what_failed_can_be_mended() {
         "nothing refused arrived"
     );
 
-    // Offline, an action's failure is said plainly, off the composer, and
-    // goes when the link is back.
+    // Offline, an action applies here at once and waits in the outbox; the
+    // toast says so, off the composer, and goes when the link is back and
+    // the server has it.
     hub.stop().await;
     app.attr_until("#connection", "data-state", "reconnecting").await;
     app.el("#close-chat").await.click().await.expect("close");
@@ -374,8 +375,8 @@ async fn failures_are_said_plainly_and_what_failed_can_be_mended() {
         .click()
         .await
         .expect("confirm");
-    app.text_until("#toast span", "the failure", |t| {
-        t == "Closing the chat failed: the server cannot be reached. It works again once the connection is back."
+    app.text_until("#toast span", "the queued close", |t| {
+        t == "Closed here. The server gets it once the connection is back."
     })
     .await;
     let apart = js(
@@ -394,6 +395,17 @@ async fn failures_are_said_plainly_and_what_failed_can_be_mended() {
     hub.restart().await;
     app.attr_until("#connection", "data-state", "online").await;
     app.count_until("#toast", 0).await;
+    let token = testkit::demo_token(&hub.url()).await;
+    let mut closed = false;
+    for _ in 0..100 {
+        let lines = testkit::history(&hub.url(), &token, &rosa.chat_id).await;
+        if lines.iter().any(|m| m.content.ends_with("closed the chat")) {
+            closed = true;
+            break;
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    assert!(closed, "the close done offline reached the hub");
 
     // The session ends on time: the header says so at once, and Sign in
     // again opens the form filled in.

@@ -103,6 +103,27 @@ pub struct Api {
     base: Url,
 }
 
+/// The error of an answer that is not a success: the protocol's message
+/// when the body is its JSON error, else the start of the text.
+async fn failure(res: reqwest::Response) -> ApiError {
+    let status = res.status();
+    let retry_after = res
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let text = res.text().await.unwrap_or_default();
+    let message = serde_json::from_str::<ErrorBody>(&text)
+        .map(|b| b.message)
+        .unwrap_or_else(|_| text.chars().take(200).collect());
+    match status.as_u16() {
+        401 => ApiError::Unauthorized(message),
+        429 => ApiError::RateLimited(retry_after.unwrap_or(1)),
+        s @ 500..=599 => ApiError::Server { status: s, message },
+        s => ApiError::Rejected { status: s, message },
+    }
+}
+
 impl Api {
     /// A client for the server at `base` (e.g. `http://127.0.0.1:4800`).
     pub fn new(base: Url) -> Self {
@@ -143,21 +164,7 @@ impl Api {
                 .map_err(|e| ApiError::Incompatible(format!("unexpected answer to {path}: {e}")))?;
             return Ok((status, value));
         }
-        let retry_after = res
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
-        let text = res.text().await.unwrap_or_default();
-        let message = serde_json::from_str::<ErrorBody>(&text)
-            .map(|b| b.message)
-            .unwrap_or_else(|_| text.chars().take(200).collect());
-        Err(match status.as_u16() {
-            401 => ApiError::Unauthorized(message),
-            429 => ApiError::RateLimited(retry_after.unwrap_or(1)),
-            s @ 500..=599 => ApiError::Server { status: s, message },
-            s => ApiError::Rejected { status: s, message },
-        })
+        Err(failure(res).await)
     }
 
     /// `POST /v2/auth/login`. A wrong password is `Unauthorized`; a server
@@ -301,6 +308,43 @@ impl Api {
             .await?
             .1
             .canned)
+    }
+
+    /// `POST /v2/canned` (v2.1).
+    pub async fn create_canned(
+        &self,
+        token: &str,
+        new: &switchboard_protocol::NewCanned,
+    ) -> Result<switchboard_protocol::Canned> {
+        let rb = self.request(Method::POST, "/v2/canned", Some(token))?.json(new);
+        Ok(self.send(rb, "/v2/canned").await?.1)
+    }
+
+    /// `PUT /v2/canned/{id}` (v2.1): shortcut, title and content.
+    pub async fn update_canned(
+        &self,
+        token: &str,
+        id: &str,
+        shortcut: &str,
+        title: &str,
+        content: &str,
+    ) -> Result<switchboard_protocol::Canned> {
+        let path = format!("/v2/canned/{id}");
+        let rb = self
+            .request(Method::PUT, &path, Some(token))?
+            .json(&serde_json::json!({"shortcut": shortcut, "title": title, "content": content}));
+        Ok(self.send(rb, &path).await?.1)
+    }
+
+    /// `DELETE /v2/canned/{id}` (v2.1): `204`, no body.
+    pub async fn delete_canned(&self, token: &str, id: &str) -> Result<()> {
+        let path = format!("/v2/canned/{id}");
+        let rb = self.request(Method::DELETE, &path, Some(token))?;
+        let res = rb.send().await.map_err(|e| ApiError::from_transport(&e))?;
+        if res.status().is_success() {
+            return Ok(());
+        }
+        Err(failure(res).await)
     }
 
     /// `POST /v2/files/upload`.

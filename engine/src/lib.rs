@@ -8,6 +8,7 @@
 //! [`Engine::messages`], [`Engine::search`]) and follow a typed stream of
 //! [`Change`]s ([`Engine::subscribe`]).
 
+mod actions;
 mod api;
 mod error;
 mod inbound;
@@ -32,6 +33,7 @@ use std::{
 
 pub use switchboard_model::{
     Change, ChatEntry, ConnectionState, DeliveryStatus, Draft, LocalMessage, SearchHit, StagedFile,
+    actions::{ActionKind, ActionState, QueuedAction},
 };
 use switchboard_protocol::{
     Agent, ChatRef, Empty, NotificationRead, Presence, PresenceUpdate, ReadRequest, events::client,
@@ -142,19 +144,6 @@ pub fn keychain_account(server: &Url, email: &str) -> String {
         server.as_str().trim_end_matches('/'),
         email.to_lowercase()
     )
-}
-
-/// What [`Engine::chat_action`] asks the server for.
-#[derive(Debug, Clone, Copy)]
-enum ChatAction<'a> {
-    Accept,
-    Close,
-    /// To an agent, or back to the queue (v2.1).
-    Transfer(Option<&'a str>),
-    /// v2.1.
-    Reopen,
-    /// Replace the tags (v2.1).
-    Tags(&'a [String]),
 }
 
 /// The console's engine for one account. Cheap to clone.
@@ -471,16 +460,6 @@ impl Engine {
 
     // ------------------------------------------------------------ actions
 
-    /// Accepts a queued chat.
-    pub async fn accept(&self, chat_id: &str) -> Result<ChatEntry> {
-        self.chat_action(chat_id, ChatAction::Accept).await
-    }
-
-    /// Closes a chat.
-    pub async fn close(&self, chat_id: &str) -> Result<ChatEntry> {
-        self.chat_action(chat_id, ChatAction::Close).await
-    }
-
     /// What the server offers beyond v2 (asked at sign-in and after each
     /// reconnect; empty for a plain v2 server, or before it was first asked).
     pub fn capabilities(&self) -> Result<switchboard_protocol::Capabilities> {
@@ -495,7 +474,7 @@ impl Engine {
 
     /// `Unsupported` unless the server offers `feature`; asks the server
     /// first when it never was (an action before the first sync).
-    async fn require(&self, feature: &'static str) -> Result<()> {
+    pub(crate) async fn require(&self, feature: &'static str) -> Result<()> {
         let known = store::capabilities(self.inner.store().conn())?;
         let caps = match known {
             Some(c) => c,
@@ -506,24 +485,6 @@ impl Engine {
         } else {
             Err(EngineError::Unsupported(feature))
         }
-    }
-
-    /// Hands a chat to another agent, or (`None`) back to the queue (v2.1).
-    pub async fn transfer(&self, chat_id: &str, to_agent_id: Option<&str>) -> Result<ChatEntry> {
-        self.require(switchboard_protocol::feature::TRANSFER).await?;
-        self.chat_action(chat_id, ChatAction::Transfer(to_agent_id)).await
-    }
-
-    /// Opens a closed chat again, held by me (v2.1).
-    pub async fn reopen(&self, chat_id: &str) -> Result<ChatEntry> {
-        self.require(switchboard_protocol::feature::REOPEN).await?;
-        self.chat_action(chat_id, ChatAction::Reopen).await
-    }
-
-    /// Replaces a chat's tags (v2.1).
-    pub async fn set_tags(&self, chat_id: &str, tags: &[String]) -> Result<ChatEntry> {
-        self.require(switchboard_protocol::feature::TAGS).await?;
-        self.chat_action(chat_id, ChatAction::Tags(tags)).await
     }
 
     /// The canned responses held (the team's and mine), there offline.
@@ -537,24 +498,6 @@ impl Engine {
         self.require(switchboard_protocol::feature::CANNED).await?;
         sync::refresh_canned(&self.inner).await?;
         self.canned()
-    }
-
-    /// Asks the server to change a chat with the session's token, stores the
-    /// chat it answers (publishing the changes), and returns it as held now.
-    async fn chat_action(&self, chat_id: &str, action: ChatAction<'_>) -> Result<ChatEntry> {
-        let token = self.inner.token().ok_or(EngineError::NeedsLogin)?;
-        let api = &self.inner.api;
-        let answer = match action {
-            ChatAction::Accept => api.accept(&token, chat_id).await,
-            ChatAction::Close => api.close(&token, chat_id).await,
-            ChatAction::Transfer(to) => api.transfer(&token, chat_id, to).await,
-            ChatAction::Reopen => api.reopen(&token, chat_id).await,
-            ChatAction::Tags(tags) => api.set_tags(&token, chat_id, tags).await,
-        };
-        let summary = answer.map_err(|e| self.inner.api_error(e))?;
-        self.inner.apply_summaries(&[summary])?;
-        self.chat(chat_id)?
-            .ok_or_else(|| EngineError::UnknownChat(chat_id.to_owned()))
     }
 
     /// Marks a chat read up to and including `message_id` (locally at once,
@@ -637,16 +580,26 @@ impl Engine {
             .map(|(_, m)| m))
     }
 
-    /// Every agent's presence now (`GET /v2/agents`).
+    /// Every agent's presence now (`GET /v2/agents`), kept for offline
+    /// use; offline, the team as last seen (presence as it was then).
     pub async fn agents(&self) -> Result<Vec<switchboard_protocol::AgentPresence>> {
-        let token = self.inner.token().ok_or(EngineError::NeedsLogin)?;
-        let list = self
-            .inner
-            .api
-            .agents(&token)
-            .await
-            .map_err(|e| self.inner.api_error(e))?;
-        Ok(list.agents)
+        match sync::refresh_agents(&self.inner).await {
+            Ok(list) => Ok(list),
+            Err(e)
+                if matches!(
+                    e.code(),
+                    switchboard_model::ipc::ErrorCode::Unreachable
+                        | switchboard_model::ipc::ErrorCode::UnknownHost
+                        | switchboard_model::ipc::ErrorCode::TimedOut
+                        | switchboard_model::ipc::ErrorCode::Tls
+                        | switchboard_model::ipc::ErrorCode::ServerFailed
+                ) =>
+            {
+                let held = store::agents(self.inner.store().conn())?;
+                if held.is_empty() { Err(e) } else { Ok(held) }
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// The server's notifications, newest first, and the unread count. Falls

@@ -8,7 +8,7 @@ use std::{collections::BTreeSet, path::Path, sync::Arc, time::Duration};
 use switchboard_protocol::{MessageType, SendMessageRequest};
 
 use crate::{
-    Change, Delivery, Engine, EngineError, LocalMessage, Result, StagedFile,
+    Change, Delivery, Engine, EngineError, LocalMessage, Result, StagedFile, actions,
     api::ApiError,
     inbound,
     inner::{Inner, lock, now_ms},
@@ -212,6 +212,7 @@ impl Engine {
             failed: false,
             last_error: None,
             upload,
+            held: false,
         };
         let me = self.inner.me_id();
         let changes = self.inner.store().write(|tx| {
@@ -345,21 +346,58 @@ fn check_length(content: &str) -> Result<()> {
     Ok(())
 }
 
-/// Sends the outbox, oldest first, retrying with backoff; survives restarts
-/// because the outbox is in the database.
+/// Sends the outbox, messages and actions in the one order they were
+/// written (so a chat's go in order), retrying with backoff; survives
+/// restarts because the outbox is in the database. Whatever waits behind a
+/// refused action of its chat is skipped until the agent decides.
 #[tracing::instrument(name = "outbox", skip_all)]
 pub(crate) async fn outbox_worker(inner: Arc<Inner>) {
     let mut backoff_attempt: u32 = 0;
     loop {
-        let next = store::outbox(inner.store().conn(), None)
-            .map(|all| all.into_iter().find(|e| !e.failed))
-            .unwrap_or_else(|e| {
-                tracing::error!(error = %e, "cannot read the outbox");
-                None
-            });
-        let (Some(entry), Some(token)) = (next, inner.token()) else {
+        let next = store::next_queued(inner.store().conn()).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot read the outbox");
+            None
+        });
+        let (Some(next), Some(token)) = (next, inner.token()) else {
             inner.outbox_wake.notified().await;
             continue;
+        };
+        let entry = match next {
+            store::Queued::Action(a) => {
+                match actions::send_action(&inner, &token, &a).await {
+                    actions::Sent::Done | actions::Sent::NeedsLogin => backoff_attempt = 0,
+                    actions::Sent::Retry(e) => {
+                        backoff_attempt = backoff_attempt.saturating_add(1);
+                        actions::record_failure(&inner, &a, &e.to_string(), false);
+                        retry_pause(&inner, &e, backoff_attempt).await;
+                    }
+                    actions::Sent::Refused(reason) => {
+                        backoff_attempt = 0;
+                        // The chat changed meanwhile: show it as the server has it now.
+                        match &a.chat_id {
+                            Some(chat) => actions::put_back(&inner, &token, chat).await,
+                            None => {
+                                let _ = crate::sync::refresh_canned(&inner).await;
+                            }
+                        }
+                        actions::record_failure(&inner, &a, &reason, true);
+                    }
+                }
+                continue;
+            }
+            store::Queued::Message(cmid) => {
+                // The store's guard is gone before anything is awaited.
+                let read = store::outbox_entry(inner.store().conn(), &cmid);
+                match read {
+                    Ok(Some(e)) => e,
+                    Ok(None) => continue,
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot read the outbox");
+                        inner.outbox_wake.notified().await;
+                        continue;
+                    }
+                }
+            }
         };
         let mut entry = entry;
         // Uploaded on an earlier attempt: if the server has dropped that
@@ -470,17 +508,7 @@ async fn outbox_failure(inner: &Inner, entry: &OutboxEntry, e: ApiError, attempt
             let _ = inner.store().write(|tx| {
                 store::outbox_attempt_failed(tx, &entry.client_message_id, &e.to_string(), false)
             });
-            let delay = match e {
-                ApiError::RateLimited(s) => Duration::from_secs(s.max(1)),
-                _ => link::backoff_delay(
-                    attempt,
-                    Duration::from_millis(250),
-                    Duration::from_secs(30),
-                    rand::random::<f64>(),
-                ),
-            };
-            tracing::debug!(error = %e, delay_ms = delay.as_millis() as u64, "send failed; will retry");
-            let _ = tokio::time::timeout(delay, inner.outbox_wake.notified()).await;
+            retry_pause(inner, &e, attempt).await;
             true
         }
         e => {
@@ -500,6 +528,21 @@ async fn outbox_failure(inner: &Inner, entry: &OutboxEntry, e: ApiError, attempt
             false
         }
     }
+}
+
+/// Waits before the next try after a transient failure (or until woken).
+async fn retry_pause(inner: &Inner, e: &ApiError, attempt: u32) {
+    let delay = match e {
+        ApiError::RateLimited(s) => Duration::from_secs((*s).max(1)),
+        _ => link::backoff_delay(
+            attempt,
+            Duration::from_millis(250),
+            Duration::from_secs(30),
+            rand::random::<f64>(),
+        ),
+    };
+    tracing::debug!(error = %e, delay_ms = delay.as_millis() as u64, "send failed; will retry");
+    let _ = tokio::time::timeout(delay, inner.outbox_wake.notified()).await;
 }
 
 /// Publishes a chat's entry and unread count as they are now (its failed

@@ -23,6 +23,8 @@ type Result<T> = std::result::Result<T, EngineError>;
 const FIRST_PAGE: u32 = 100;
 /// Page size of a catch-up.
 const CATCH_UP_PAGE: u32 = 500;
+/// Most pages fetched back to reach a read marker from another device.
+const MARKER_PAGES: usize = 10;
 
 /// Runs one sync for connection `generation`; logs instead of failing (the
 /// next connection syncs again).
@@ -109,15 +111,19 @@ async fn sync(inner: &Inner, generation: u64) -> Result<(u64, u64)> {
     // Read markers from another device (v2.1 `myReadMarker`) whose message
     // the catch-up has just fetched.
     let me = inner.me_id();
-    let changes = inner.store().write(|tx| {
-        let mut moved = BTreeSet::new();
-        for c in &chats {
-            if store::apply_my_marker(tx, c)? {
-                moved.insert(c.chat_id.clone());
-            }
+    let mut moved = BTreeSet::new();
+    for c in &chats {
+        let reached = if store::marker_missing(inner.store().conn(), c)? {
+            // Further back than the catch-up went (a closed chat's newest page).
+            reach_marker(inner, &token, c).await?
+        } else {
+            inner.store().write(|tx| store::apply_my_marker(tx, c))?
+        };
+        if reached {
+            moved.insert(c.chat_id.clone());
         }
-        inbound::chat_changes(tx, &me, &moved)
-    })?;
+    }
+    let changes = inbound::chat_changes(inner.store().conn(), &me, &moved)?;
     for c in changes {
         inner.publish(c);
     }
@@ -129,6 +135,9 @@ async fn sync(inner: &Inner, generation: u64) -> Result<(u64, u64)> {
         && let Err(e) = refresh_canned(inner).await
     {
         tracing::info!(error = %e, "canned responses not refreshed; the held ones stay");
+    }
+    if let Err(e) = refresh_agents(inner).await {
+        tracing::info!(error = %e, "the team not refreshed; the held list stays");
     }
     // 4. Read markers set while offline reach the server (it keeps the furthest).
     let joined = lock(&inner.session).joined.clone();
@@ -167,11 +176,65 @@ pub(crate) async fn refresh_capabilities(inner: &Inner) -> Result<switchboard_pr
     }
 }
 
+/// Fetches the team and keeps it for offline use.
+pub(crate) async fn refresh_agents(inner: &Inner) -> Result<Vec<switchboard_protocol::AgentPresence>> {
+    let token = inner.token().ok_or(EngineError::NeedsLogin)?;
+    let list = inner
+        .api
+        .agents(&token)
+        .await
+        .map_err(|e| inner.api_error(e))?
+        .agents;
+    inner.store().write(|tx| store::replace_agents(tx, &list))?;
+    Ok(list)
+}
+
+/// Pages a chat back (at most `MARKER_PAGES` pages) until the message of
+/// its `myReadMarker` is held, then moves the local marker there. Past
+/// that, the count stays what the held messages give (the UI shows a large
+/// count as "500+").
+async fn reach_marker(
+    inner: &Inner,
+    token: &str,
+    summary: &switchboard_protocol::ChatSummary,
+) -> Result<bool> {
+    for _ in 0..MARKER_PAGES {
+        if !store::marker_missing(inner.store().conn(), summary)? {
+            break;
+        }
+        let oldest: Option<i64> = inner
+            .store()
+            .conn()
+            .query_row(
+                "SELECT MIN(sent_at) FROM messages WHERE chat_id = ?1",
+                [&summary.chat_id],
+                |r| r.get(0),
+            )
+            .map_err(store::StoreError::from)?;
+        let page = inner
+            .api
+            .history(token, &summary.chat_id, None, oldest, CATCH_UP_PAGE)
+            .await
+            .map_err(|e| inner.api_error(e))?;
+        inner
+            .store()
+            .write(|tx| store::insert_messages(tx, &page.messages, &mut lock(&inner.seen)))?;
+        if !page.has_more {
+            break;
+        }
+    }
+    Ok(inner.store().write(|tx| store::apply_my_marker(tx, summary))?)
+}
+
 /// Fetches the canned responses and keeps them for offline use.
 pub(crate) async fn refresh_canned(inner: &Inner) -> Result<()> {
     let token = inner.token().ok_or(EngineError::NeedsLogin)?;
     let list = inner.api.canned(&token).await.map_err(|e| inner.api_error(e))?;
-    inner.store().write(|tx| store::replace_canned(tx, &list))?;
+    inner.store().write(|tx| {
+        store::replace_canned(tx, &list)?;
+        // Edits not sent yet still show.
+        store::reapply_canned_edits(tx, crate::inner::now_ms())
+    })?;
     Ok(())
 }
 

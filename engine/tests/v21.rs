@@ -208,8 +208,13 @@ async fn tags_and_transfers_reach_the_other_agents_engine_and_canned_responses_a
         sam.chat(&visitor.chat_id).unwrap().unwrap().tags,
         ["VIP", "pedidos"]
     );
-    // Sam closes; Alex reopens: it is Alex's again.
+    // Sam closes; once Alex's engine has heard, Alex reopens: it is Alex's again.
+    let mut alex_changes = alex.subscribe();
     sam.close(&visitor.chat_id).await.unwrap();
+    wait_change(&mut alex_changes, 10, "the close, at Alex's", |c| {
+        matches!(c, Change::Chat { chat } if chat.chat_id == visitor.chat_id && chat.status == ChatStatus::Closed)
+    })
+    .await;
     let entry = alex.reopen(&visitor.chat_id).await.unwrap();
     assert_eq!(entry.status, ChatStatus::InProgress);
     assert_eq!(entry.assignee_id, alex.me().map(|a| a.id));
@@ -217,4 +222,57 @@ async fn tags_and_transfers_reach_the_other_agents_engine_and_canned_responses_a
     alex.shutdown().await;
     assert_eq!(alex.canned().unwrap().len(), 1);
     sam.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_marker_far_back_in_a_closed_chat_is_reached_by_paging_and_the_team_is_held_offline() {
+    let mut hub = TestHub::start().await;
+    let visitor = Visitor::opens_chat(&hub.url(), "Pilar Páginas", "mensaje 0").await;
+    let mut marker = None;
+    for i in 1..150 {
+        let m = visitor.say(&format!("mensaje {i}")).await;
+        if i == 19 {
+            marker = Some(m);
+        }
+    }
+    let marker = marker.unwrap();
+    let laptop_dir = TempDir::new("laptop-far");
+    let laptop = engine(&hub.url(), laptop_dir.path()).await;
+    started(&laptop).await;
+    laptop.mark_read(&visitor.chat_id, &marker.message_id).unwrap();
+    assert_eq!(laptop.chat(&visitor.chat_id).unwrap().unwrap().unread, 130);
+    let mut closed = laptop.subscribe();
+    laptop.close(&visitor.chat_id).await.unwrap();
+    wait_change(
+        &mut closed,
+        10,
+        "the close applied",
+        |c| matches!(c, Change::ActionDone { chat_id: Some(id), .. } if *id == visitor.chat_id),
+    )
+    .await;
+    laptop.shutdown().await;
+
+    // A closed chat's first sync brings its newest page only: the marker is
+    // further back, and the engine pages back to it.
+    let desktop_dir = TempDir::new("desktop-far");
+    let desktop = engine(&hub.url(), desktop_dir.path()).await;
+    started(&desktop).await;
+    let entry = desktop.chat(&visitor.chat_id).unwrap().unwrap();
+    assert_eq!(entry.status, ChatStatus::Closed);
+    assert_eq!(entry.unread, 130, "the same count as on the laptop");
+    assert_eq!(
+        desktop.read_marker(&visitor.chat_id).unwrap().as_deref(),
+        Some(marker.message_id.as_str())
+    );
+
+    // The team, held for the transfer list when the server is away.
+    let online = desktop.agents().await.unwrap();
+    assert_eq!(online.len(), 2);
+    hub.stop().await;
+    let held = desktop.agents().await.unwrap();
+    assert_eq!(
+        held.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(),
+        online.iter().map(|a| a.name.as_str()).collect::<Vec<_>>()
+    );
+    desktop.shutdown().await;
 }

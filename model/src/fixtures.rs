@@ -123,6 +123,7 @@ pub fn chat(id: &str) -> ChatBuilder {
         staged: Vec::new(),
         failed: 0,
         tags: Vec::new(),
+        held: 0,
     })
 }
 

@@ -5,6 +5,7 @@
 
 #![cfg_attr(not(test), warn(missing_docs))]
 
+pub mod actions;
 pub mod alerts;
 pub mod files;
 #[cfg(any(test, feature = "fixtures"))]
@@ -50,6 +51,9 @@ pub enum DeliveryStatus {
     Sent,
     /// The server refused it; it can be retried.
     Failed,
+    /// Waiting in the outbox behind an action of its chat that the server
+    /// refused: sent once the agent lets it go, or discarded.
+    Held,
 }
 
 /// A message found by a search, with the words that matched marked.
@@ -174,6 +178,9 @@ pub struct ChatEntry {
     /// The chat's tags (protocol v2.1; none from a v2 server).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// My messages here waiting behind a refused action (send or discard).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub held: u32,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -237,6 +244,7 @@ impl ChatEntry {
             staged: Vec::new(),
             failed: 0,
             tags: s.tags.unwrap_or_default(),
+            held: 0,
         }
     }
 }
@@ -352,6 +360,22 @@ pub enum Change {
         messages: u64,
         /// In how many chats.
         chats: u64,
+    },
+    /// An action was queued, or the server refused it (it is undone, and
+    /// the chat's later items wait for the agent).
+    Action {
+        /// It, as it stands now.
+        action: Box<actions::QueuedAction>,
+    },
+    /// An action left the outbox: the server applied it, or the agent let a
+    /// refused one go.
+    #[serde(rename_all = "camelCase")]
+    ActionDone {
+        /// Its id.
+        id: String,
+        /// Its chat.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        chat_id: Option<String>,
     },
     /// A message that was never sent left the outbox (the agent discarded
     /// it, or took it back to edit): it leaves the timeline.

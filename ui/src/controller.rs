@@ -431,6 +431,26 @@ pub fn apply_changes(mut ctx: Ctx, changes: &[Change]) {
             }
         }
     }
+    for c in changes {
+        if let Change::Action { action } = c
+            && action.state == switchboard_model::actions::ActionState::Refused
+        {
+            let held = action
+                .chat_id
+                .as_ref()
+                .and_then(|id| {
+                    let inbox = ctx.inbox.peek();
+                    inbox
+                        .as_ref()?
+                        .chats
+                        .iter()
+                        .find(|c| c.chat_id == *id)
+                        .map(|c| c.held)
+                })
+                .unwrap_or(0);
+            toast::refused(ctx, action, held);
+        }
+    }
     let caught_up = ctx.inbox.write().as_mut().and_then(|i| i.caught_up.take());
     if let Some((messages, chats)) = caught_up {
         let text = ctx.lang.peek().caught_up(messages, chats);
@@ -476,6 +496,14 @@ pub fn sign_out(mut ctx: Ctx) {
     });
 }
 
+/// Whether the link to the server is up now.
+pub fn online(ctx: Ctx) -> bool {
+    ctx.inbox
+        .peek()
+        .as_ref()
+        .is_some_and(|i| matches!(i.connection, switchboard_model::ConnectionState::Online))
+}
+
 /// Accepts a queued chat and opens it.
 pub fn accept(mut ctx: Ctx, chat_id: String) {
     // Not tied to the row that asked: the row leaves the queue as soon as
@@ -487,6 +515,9 @@ pub fn accept(mut ctx: Ctx, chat_id: String) {
         .await
         {
             Ok(_) => {
+                if !online(ctx) {
+                    toast::queued(ctx, Doing::Accept);
+                }
                 ctx.tab.set(InboxTab::Mine);
                 ctx.tab_chosen.set(true);
                 open_chat(ctx, chat_id).await;

@@ -271,6 +271,8 @@ impl Inbox {
             }
             // The chat's entry (its failed count) follows as a `Chat` change.
             Change::Discarded { .. } => false,
+            // Undone or done: the chat's entry follows as a `Chat` change.
+            Change::Action { .. } | Change::ActionDone { .. } => false,
             Change::CaughtUp { messages, chats } => {
                 if *messages > 0 {
                     self.caught_up = Some((*messages, *chats));

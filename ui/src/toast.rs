@@ -170,6 +170,84 @@ pub fn fail(ctx: Ctx, doing: Doing, e: &CommandError) {
     show(ctx, text, is_network(e.code));
 }
 
+/// What an action done while the link is down tells: it applies here at
+/// once, and reaches the server once the connection is back.
+pub fn queued_text(lang: Lang, doing: Doing) -> String {
+    match doing {
+        Doing::Accept => lang.pick(
+            "Accepted here. The server gets it once the connection is back.",
+            "Aceptado aquí. El servidor lo recibirá cuando vuelva la conexión.",
+        ),
+        Doing::Close => lang.pick(
+            "Closed here. The server gets it once the connection is back.",
+            "Cerrado aquí. El servidor lo recibirá cuando vuelva la conexión.",
+        ),
+        _ => lang.pick(
+            "Done here. The server gets it once the connection is back.",
+            "Hecho aquí. El servidor lo recibirá cuando vuelva la conexión.",
+        ),
+    }
+    .to_owned()
+}
+
+/// Says that an action waits for the link (it goes when the link is back).
+pub fn queued(ctx: Ctx, doing: Doing) {
+    let text = queued_text(*ctx.lang.peek(), doing);
+    show(ctx, text, true);
+}
+
+/// What the server's refusal of a queued action tells, and what waits
+/// behind it (`held` messages of the chat).
+pub fn refused_text(lang: Lang, action: &switchboard_model::actions::ActionKind, held: u32) -> String {
+    use switchboard_model::actions::ActionKind as K;
+    let what = match action {
+        K::Accept => lang.pick(
+            "Your accept did not apply: another agent took the chat, or it closed, meanwhile.",
+            "Tu aceptación no se aplicó: otro agente tomó el chat, o se cerró, entretanto.",
+        ),
+        K::Close => lang.pick(
+            "Closing the chat did not apply: it changed on the server meanwhile.",
+            "El cierre del chat no se aplicó: cambió en el servidor entretanto.",
+        ),
+        K::Transfer { .. } => lang.pick(
+            "The transfer did not apply: the chat changed on the server meanwhile.",
+            "La transferencia no se aplicó: el chat cambió en el servidor entretanto.",
+        ),
+        K::Reopen => lang.pick(
+            "Reopening did not apply: the chat changed on the server meanwhile.",
+            "La reapertura no se aplicó: el chat cambió en el servidor entretanto.",
+        ),
+        K::Tags { .. } => lang.pick(
+            "The tags did not apply: the server refused them.",
+            "Las etiquetas no se aplicaron: el servidor las rechazó.",
+        ),
+        K::CannedPut { .. } | K::CannedDelete { .. } => lang.pick(
+            "A canned-response change did not apply: the server refused it.",
+            "Un cambio en las respuestas rápidas no se aplicó: el servidor lo rechazó.",
+        ),
+    };
+    if held == 0 {
+        return what.to_owned();
+    }
+    let rest = lang.pick(
+        " What you wrote after it waits in the chat: send it or discard it.",
+        " Lo que escribiste después espera en el chat: envíalo o descártalo.",
+    );
+    format!("{what}{rest}")
+}
+
+/// Tells that the server refused a queued action (the raw reason goes to
+/// the log).
+pub fn refused(ctx: Ctx, action: &switchboard_model::actions::QueuedAction, held: u32) {
+    ipc::warn(&format!(
+        "{} refused: {}",
+        action.action.name(),
+        action.error.as_deref().unwrap_or("")
+    ));
+    let text = refused_text(*ctx.lang.peek(), &action.action, held);
+    show(ctx, text, false);
+}
+
 /// The link is back: a toast about its loss goes.
 pub fn link_back(mut ctx: Ctx) {
     if ctx.toast.peek().as_ref().is_some_and(|t| t.until_online) {
@@ -236,5 +314,30 @@ mod tests {
             }
         }
         assert!(failure_text(Lang::En, Doing::Close, &e(ErrorCode::NeedsLogin)).contains("sign in again"));
+    }
+
+    #[test]
+    fn a_queued_action_says_it_waits_and_a_refusal_what_waits_behind_it() {
+        use switchboard_model::actions::ActionKind;
+        assert_eq!(
+            queued_text(Lang::En, Doing::Accept),
+            "Accepted here. The server gets it once the connection is back."
+        );
+        assert!(queued_text(Lang::Es, Doing::Close).starts_with("Cerrado aquí."));
+        let alone = refused_text(Lang::En, &ActionKind::Accept, 0);
+        let held = refused_text(Lang::En, &ActionKind::Accept, 2);
+        assert!(alone.starts_with("Your accept did not apply") && !alone.contains("waits"));
+        assert!(held.starts_with(&alone) && held.contains("send it or discard it"));
+        assert!(refused_text(Lang::Es, &ActionKind::Accept, 1).contains("envíalo o descártalo"));
+        let kinds = [
+            ActionKind::Accept,
+            ActionKind::Close,
+            ActionKind::Transfer { to_agent_id: None },
+            ActionKind::Reopen,
+            ActionKind::Tags { tags: vec![] },
+        ];
+        let texts: std::collections::BTreeSet<_> =
+            kinds.iter().map(|k| refused_text(Lang::En, k, 0)).collect();
+        assert_eq!(texts.len(), kinds.len(), "each says which action did not apply");
     }
 }

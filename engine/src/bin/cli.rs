@@ -124,6 +124,14 @@ enum Command {
     },
     /// What the server offers beyond protocol v2, as JSON.
     Capabilities,
+    /// What is queued and not yet applied by the server, one JSON per line
+    /// (offline): messages, and actions (refused ones say why).
+    Queue,
+    /// Let a refused action go, so its chat's held messages are sent.
+    Dismiss {
+        /// The action's id (from `queue`).
+        id: String,
+    },
     /// Search cached messages (offline), newest first, one JSON per line.
     Search {
         /// Words to find.
@@ -399,15 +407,17 @@ async fn run(cli: Cli) -> Result<(), Fail> {
             }
         }
         Command::Accept { chat } => {
-            ensure_session(engine.clone()).await?;
-            json_line(&engine.accept(&chat).await?);
+            act(&engine, &chat, ensure_session(engine.clone()).await).await?;
+            let entry = engine.accept(&chat).await?;
+            settle(&engine, &chat, entry).await?;
         }
         Command::Close { chat } => {
-            ensure_session(engine.clone()).await?;
-            json_line(&engine.close(&chat).await?);
+            act(&engine, &chat, ensure_session(engine.clone()).await).await?;
+            let entry = engine.close(&chat).await?;
+            settle(&engine, &chat, entry).await?;
         }
         Command::Transfer { chat, to } => {
-            ensure_session(engine.clone()).await?;
+            act(&engine, &chat, ensure_session(engine.clone()).await).await?;
             let target = if to.eq_ignore_ascii_case("queue") {
                 None
             } else {
@@ -422,15 +432,36 @@ async fn run(cli: Cli) -> Result<(), Fail> {
                     })?;
                 Some(found.id.clone())
             };
-            json_line(&engine.transfer(&chat, target.as_deref()).await?);
+            let entry = engine.transfer(&chat, target.as_deref()).await?;
+            settle(&engine, &chat, entry).await?;
         }
         Command::Reopen { chat } => {
-            ensure_session(engine.clone()).await?;
-            json_line(&engine.reopen(&chat).await?);
+            act(&engine, &chat, ensure_session(engine.clone()).await).await?;
+            let entry = engine.reopen(&chat).await?;
+            settle(&engine, &chat, entry).await?;
         }
         Command::Tags { chat, tags } => {
-            ensure_session(engine.clone()).await?;
-            json_line(&engine.set_tags(&chat, &tags).await?);
+            act(&engine, &chat, ensure_session(engine.clone()).await).await?;
+            let entry = engine.set_tags(&chat, &tags).await?;
+            settle(&engine, &chat, entry).await?;
+        }
+        Command::Queue => {
+            for c in engine.chats()? {
+                for m in engine
+                    .history(&c.chat_id)?
+                    .into_iter()
+                    .filter(|m| m.message_id.is_none())
+                {
+                    json_line(&serde_json::json!({"queued": "message", "message": m}));
+                }
+            }
+            for a in engine.queued_actions()? {
+                json_line(&serde_json::json!({"queued": "action", "action": a}));
+            }
+        }
+        Command::Dismiss { id } => {
+            engine.dismiss_action(&id)?;
+            eprintln!("let go; that chat's held messages will be sent on the next run (or `watch`)");
         }
         Command::Canned { json, offline } => {
             let list = if offline {
@@ -493,6 +524,57 @@ async fn run(cli: Cli) -> Result<(), Fail> {
                 .for_each(json_line);
         }
     }
+    Ok(())
+}
+
+/// Before an action on `chat`: the session (a failure is for later, since
+/// the action is queued anyway, unless sign-in is needed), and the chat
+/// known locally (learnt from the server when it is not). Returns the chat.
+async fn act(engine: &Engine, chat: &str, session: Result<(), Fail>) -> Result<(), Fail> {
+    match session {
+        Err(Fail(3, msg)) => return Err(Fail(3, msg)),
+        Err(Fail(_, msg)) => eprintln!("switchboard-cli: {msg}"),
+        Ok(()) => {
+            if engine.chat(chat)?.is_none() && !catch_up(engine, Duration::from_secs(15)).await {
+                eprintln!("switchboard-cli: could not sync");
+            }
+        }
+    }
+    if engine.chat(chat)?.is_none() {
+        return Err(Fail(1, format!("unknown chat {chat}")));
+    }
+    Ok(())
+}
+
+/// After an action is queued: sends it, and prints the chat once the server
+/// has applied it (exit 0); refused, why (exit 1); not sent yet, that it
+/// stays queued (exit 2).
+async fn settle(engine: &Engine, chat: &str, queued: switchboard_engine::ChatEntry) -> Result<(), Fail> {
+    engine.start();
+    let left = engine.wait_actions(Some(chat), Duration::from_secs(30)).await?;
+    engine.shutdown().await;
+    if let Some(refused) = left
+        .iter()
+        .find(|a| a.state == switchboard_engine::ActionState::Refused)
+    {
+        return Err(Fail(
+            1,
+            format!(
+                "the server refused the {}: {} (`switchboard-cli dismiss {}` lets it go)",
+                refused.action.name(),
+                refused.error.clone().unwrap_or_default(),
+                refused.id
+            ),
+        ));
+    }
+    if !left.is_empty() {
+        json_line(&queued);
+        return Err(Fail(
+            2,
+            "not applied yet: it is queued and will be sent on the next run".to_owned(),
+        ));
+    }
+    json_line(&engine.chat(chat)?.unwrap_or(queued));
     Ok(())
 }
 

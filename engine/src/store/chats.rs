@@ -129,6 +129,7 @@ pub(crate) fn chat_entry_row(r: &Row<'_>) -> rusqlite::Result<(ChatEntry, i64)> 
             staged: Vec::new(),
             failed: 0,
             tags: json_column("tags", r.get(9)?)?.unwrap_or_default(),
+            held: 0,
             created_at: format_millis(r.get(7)?),
             updated_at: format_millis(r.get(8)?),
             unread: 0,
@@ -142,7 +143,7 @@ pub fn chat_entry(conn: &Connection, chat_id: &str, me: &str) -> Result<Option<C
     let row = conn
         .prepare_cached(
             "SELECT chat_id, visitor_id, visitor_name, visitor_email, status, assignee_id, subject,
-                    created_at, updated_at, tags, visitor_context FROM chats WHERE chat_id = ?1",
+                    created_at, updated_at, tags, visitor_context FROM chats_now WHERE chat_id = ?1",
         )?
         .query_row([chat_id], chat_entry_row)
         .optional()?;
@@ -154,6 +155,7 @@ pub fn chat_entry(conn: &Connection, chat_id: &str, me: &str) -> Result<Option<C
     entry.draft = draft(conn, chat_id)?;
     entry.staged = staged_files(conn, chat_id)?;
     entry.failed = failed_count(conn, chat_id)?;
+    entry.held = held_count(conn, chat_id)?;
     Ok(Some(entry))
 }
 

@@ -59,10 +59,10 @@ pub fn newest_sent_at(conn: &Connection, chat_id: &str) -> Result<Option<i64>> {
 
 pub(crate) fn last_message(conn: &Connection, chat_id: &str, me: &str) -> Result<Option<LocalMessage>> {
     let pending = conn
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT client_message_id, chat_id, content, type, is_internal, attachment, created_at, attempts,
-                    state, last_error, upload FROM outbox WHERE chat_id = ?1 ORDER BY created_at DESC LIMIT 1",
-        )?
+                    state, last_error, upload, {HELD} FROM outbox WHERE chat_id = ?1 ORDER BY seq DESC LIMIT 1"
+        ))?
         .query_row([chat_id], outbox_row)
         .optional()?;
     if let Some(p) = pending {
@@ -196,7 +196,7 @@ pub fn unread(conn: &Connection, chat_id: &str, me: &str) -> Result<u64> {
 pub fn total_unread(conn: &Connection, me: &str) -> Result<u64> {
     Ok(conn
         .prepare_cached(
-            "SELECT COUNT(*) FROM chats c
+            "SELECT COUNT(*) FROM chats_now c
              JOIN messages m ON m.chat_id = c.chat_id
              LEFT JOIN read_markers r ON r.chat_id = c.chat_id
              WHERE c.status = 'IN_PROGRESS' AND c.assignee_id = ?1

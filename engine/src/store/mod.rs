@@ -43,6 +43,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../../migrations/0003_drafts.sql")),
         M::up(include_str!("../../../migrations/0004_staged_files.sql")),
         M::up(include_str!("../../../migrations/0005_v21.sql")),
+        M::up(include_str!("../../../migrations/0006_actions.sql")),
     ])
 }
 
@@ -71,6 +72,9 @@ pub struct OutboxEntry {
     pub failed: bool,
     /// The last error.
     pub last_error: Option<String>,
+    /// Waiting behind an action of its chat the server refused (read only:
+    /// it follows from the actions).
+    pub held: bool,
 }
 
 /// Which held messages this process has announced (published as changes):
@@ -235,6 +239,7 @@ impl Store {
     }
 }
 
+mod actions;
 mod chats;
 mod drafts;
 mod messages;
@@ -242,7 +247,7 @@ mod notifications;
 mod outbox;
 mod v21;
 
-pub use self::{chats::*, drafts::*, messages::*, notifications::*, outbox::*, v21::*};
+pub use self::{actions::*, chats::*, drafts::*, messages::*, notifications::*, outbox::*, v21::*};
 
 #[cfg(test)]
 mod tests {
@@ -336,6 +341,7 @@ mod tests {
                     attempts: 0,
                     failed: false,
                     last_error: None,
+                    held: false,
                     upload: None,
                 },
             )
@@ -484,5 +490,96 @@ mod tests {
         let err = chat_entries(s.conn(), "me").unwrap_err();
         assert!(err.to_string().contains("bad status"), "{err}");
         close(s, &dir);
+    }
+
+    #[test]
+    fn pending_actions_show_over_the_servers_state_and_a_refused_one_holds_what_follows() {
+        use switchboard_model::actions::{ActionKind, ActionState, QueuedAction};
+        let (mut s, dir) = store_with(&[msg("m1", 10, "v", None)]);
+        let action = |id: &str, kind| QueuedAction {
+            id: id.into(),
+            chat_id: Some("c1".into()),
+            action: kind,
+            state: ActionState::Pending,
+            error: None,
+            attempts: 0,
+            created_at: 0,
+        };
+        let accept = Overlay {
+            status: Some((ChatStatus::InProgress, Some("me".into()))),
+            tags: None,
+        };
+        s.write(|tx| enqueue_action(tx, &action("a1", ActionKind::Accept), &accept))
+            .unwrap();
+        let reply = OutboxEntry {
+            client_message_id: "k1".into(),
+            chat_id: "c1".into(),
+            content: "hola".into(),
+            kind: MessageType::Text,
+            is_internal: false,
+            attachment: None,
+            upload: None,
+            created_at: 0,
+            attempts: 0,
+            failed: false,
+            last_error: None,
+            held: false,
+        };
+        s.write(|tx| enqueue(tx, &reply)).unwrap();
+        let tags = Overlay {
+            status: None,
+            tags: Some(vec!["vip".into()]),
+        };
+        s.write(|tx| {
+            enqueue_action(
+                tx,
+                &action(
+                    "a2",
+                    ActionKind::Tags {
+                        tags: vec!["vip".into()],
+                    },
+                ),
+                &tags,
+            )
+        })
+        .unwrap();
+        let shown = chat_entry(s.conn(), "c1", "me").unwrap().unwrap();
+        assert_eq!(
+            (shown.status, shown.assignee_id.as_deref()),
+            (ChatStatus::InProgress, Some("me"))
+        );
+        assert_eq!(shown.tags, ["vip"]);
+        assert_eq!(total_unread(s.conn(), "me").unwrap(), 1, "mine at once");
+        // A server event meanwhile writes the server's row; the overlay stays.
+        s.write(|tx| set_chat_status(tx, "c1", ChatStatus::Pending, None, 20))
+            .unwrap();
+        assert_eq!(
+            chat_entry(s.conn(), "c1", "me").unwrap().unwrap().status,
+            ChatStatus::InProgress
+        );
+        // One order: the accept, the reply written after it, the tags.
+        assert!(matches!(next_queued(s.conn()).unwrap(), Some(Queued::Action(a)) if a.id == "a1"));
+        // Refused: undone, and both later items wait.
+        s.write(|tx| action_failed(tx, "a1", "another agent holds this chat", true))
+            .unwrap();
+        let shown = chat_entry(s.conn(), "c1", "me").unwrap().unwrap();
+        assert_eq!((shown.status, shown.assignee_id), (ChatStatus::Pending, None));
+        assert_eq!(shown.tags, ["vip"], "the tags still pending show");
+        assert_eq!(shown.held, 1);
+        assert_eq!(total_unread(s.conn(), "me").unwrap(), 0);
+        assert_eq!(
+            next_queued(s.conn()).unwrap(),
+            None,
+            "nothing behind a refusal goes"
+        );
+        assert!(outbox_entry(s.conn(), "k1").unwrap().unwrap().held);
+        // Let go: the reply goes first, then the tags.
+        assert!(s.write(|tx| dismiss_action(tx, "a1")).unwrap().is_some());
+        assert_eq!(next_queued(s.conn()).unwrap(), Some(Queued::Message("k1".into())));
+        s.write(|tx| tx.execute("DELETE FROM outbox", []).map_err(Into::into))
+            .unwrap();
+        assert!(matches!(next_queued(s.conn()).unwrap(), Some(Queued::Action(a)) if a.id == "a2"));
+        drop(s);
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

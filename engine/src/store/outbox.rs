@@ -3,6 +3,10 @@
 
 use super::*;
 
+/// Whether an outbox row waits behind a refused action of its chat.
+pub(crate) const HELD: &str = "EXISTS (SELECT 1 FROM actions r WHERE r.chat_id = outbox.chat_id
+    AND r.state = 'refused' AND r.seq < outbox.seq) AS held";
+
 pub(crate) fn outbox_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
     let kind: String = r.get(3)?;
     let attachment: Option<String> = r.get(5)?;
@@ -19,6 +23,7 @@ pub(crate) fn outbox_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
         failed: state == "failed",
         last_error: r.get(9)?,
         upload: json_column("upload", r.get(10)?)?,
+        held: r.get(11)?,
     })
 }
 
@@ -47,6 +52,8 @@ pub fn outbox_message(e: &OutboxEntry, me: &str) -> LocalMessage {
         }),
         status: if e.failed {
             DeliveryStatus::Failed
+        } else if e.held {
+            DeliveryStatus::Held
         } else {
             DeliveryStatus::Sending
         },
@@ -56,9 +63,11 @@ pub fn outbox_message(e: &OutboxEntry, me: &str) -> LocalMessage {
 
 /// Adds a message to the outbox.
 pub fn enqueue(tx: &Connection, e: &OutboxEntry) -> Result<()> {
+    let seq = next_seq(tx)?;
     tx.execute(
-        "INSERT INTO outbox (client_message_id, chat_id, content, type, is_internal, attachment, created_at, upload)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO outbox (client_message_id, chat_id, content, type, is_internal, attachment, created_at, upload,
+                             seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             e.client_message_id,
             e.chat_id,
@@ -67,7 +76,8 @@ pub fn enqueue(tx: &Connection, e: &OutboxEntry) -> Result<()> {
             e.is_internal,
             e.attachment.as_ref().and_then(|a| serde_json::to_string(a).ok()),
             e.created_at,
-            e.upload.as_ref().and_then(|u| serde_json::to_string(u).ok())
+            e.upload.as_ref().and_then(|u| serde_json::to_string(u).ok()),
+            seq
         ],
     )?;
     Ok(())
@@ -75,10 +85,10 @@ pub fn enqueue(tx: &Connection, e: &OutboxEntry) -> Result<()> {
 
 /// Outbox entries (of one chat, or all), oldest first.
 pub fn outbox(conn: &Connection, chat_id: Option<&str>) -> Result<Vec<OutboxEntry>> {
-    let mut st = conn.prepare_cached(
+    let mut st = conn.prepare_cached(&format!(
         "SELECT client_message_id, chat_id, content, type, is_internal, attachment, created_at, attempts,
-                state, last_error, upload FROM outbox WHERE (?1 IS NULL OR chat_id = ?1) ORDER BY created_at, rowid",
-    )?;
+                state, last_error, upload, {HELD} FROM outbox WHERE (?1 IS NULL OR chat_id = ?1) ORDER BY seq, rowid"
+    ))?;
     let rows = st.query_map([chat_id], outbox_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -86,10 +96,10 @@ pub fn outbox(conn: &Connection, chat_id: Option<&str>) -> Result<Vec<OutboxEntr
 /// One outbox entry.
 pub fn outbox_entry(conn: &Connection, client_message_id: &str) -> Result<Option<OutboxEntry>> {
     Ok(conn
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT client_message_id, chat_id, content, type, is_internal, attachment, created_at, attempts,
-                    state, last_error, upload FROM outbox WHERE client_message_id = ?1",
-        )?
+                    state, last_error, upload, {HELD} FROM outbox WHERE client_message_id = ?1"
+        ))?
         .query_row([client_message_id], outbox_row)
         .optional()?)
 }
@@ -117,17 +127,24 @@ pub fn outbox_attempt_failed(tx: &Connection, cmid: &str, error: &str, permanent
     Ok(())
 }
 
-/// Removes a failed entry (never one still being sent). Returns it, for
-/// its chat and its file copy, or `None` when there was no failed entry.
+/// Removes a failed or held entry (never one that may be on its way).
+/// Returns it, for its chat and its file copy, or `None` when there was no
+/// such entry.
 pub fn outbox_discard(tx: &Connection, cmid: &str) -> Result<Option<OutboxEntry>> {
-    let Some(entry) = outbox_entry(tx, cmid)?.filter(|e| e.failed) else {
+    let Some(entry) = outbox_entry(tx, cmid)?.filter(|e| e.failed || e.held) else {
         return Ok(None);
     };
-    tx.execute(
-        "DELETE FROM outbox WHERE client_message_id = ?1 AND state = 'failed'",
-        [cmid],
-    )?;
+    tx.execute("DELETE FROM outbox WHERE client_message_id = ?1", [cmid])?;
     Ok(Some(entry))
+}
+
+/// How many of a chat's messages wait behind a refused action.
+pub fn held_count(conn: &Connection, chat_id: &str) -> Result<u32> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT COUNT(*) FROM (SELECT {HELD} FROM outbox WHERE chat_id = ?1 AND state = 'pending') WHERE held"
+        ))?
+        .query_row([chat_id], |r| r.get::<_, i64>(0))? as u32)
 }
 
 /// How many of a chat's messages the server refused.

@@ -73,6 +73,51 @@ pub fn replace_canned(tx: &Connection, list: &[Canned]) -> Result<()> {
     Ok(())
 }
 
+/// The team as last fetched, in the server's order.
+pub fn agents(conn: &Connection) -> Result<Vec<switchboard_protocol::AgentPresence>> {
+    let mut st =
+        conn.prepare_cached("SELECT id, name, status, max_chats, open_chats FROM agents ORDER BY position")?;
+    let rows = st.query_map([], |r| {
+        let status: String = r.get(2)?;
+        Ok(switchboard_protocol::AgentPresence {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            status: switchboard_protocol::Presence::parse(&status)
+                .ok_or_else(|| corrupt("presence", &status))?,
+            max_chats: r.get(3)?,
+            open_chats: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Replaces the team held with the server's list.
+pub fn replace_agents(tx: &Connection, list: &[switchboard_protocol::AgentPresence]) -> Result<()> {
+    tx.execute("DELETE FROM agents", [])?;
+    let mut st = tx.prepare_cached(
+        "INSERT INTO agents (id, position, name, status, max_chats, open_chats) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for (i, a) in list.iter().enumerate() {
+        st.execute(params![
+            a.id,
+            i as i64,
+            a.name,
+            a.status.as_str(),
+            a.max_chats,
+            a.open_chats
+        ])?;
+    }
+    Ok(())
+}
+
+/// Whether a summary's `myReadMarker` points at a message not held yet.
+pub fn marker_missing(conn: &Connection, s: &switchboard_protocol::ChatSummary) -> Result<bool> {
+    Ok(match &s.my_read_marker {
+        Some(m) => message_position(conn, &m.message_id)?.is_none(),
+        None => false,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,12 +1,13 @@
 //! A TCP proxy in front of a hub that can cut every connection at once: an
 //! outage as the client sees it (both directions gone, no close handshake)
-//! while the hub itself stays up.
+//! while the hub itself stays up. It can also stay down (every new
+//! connection dropped) while others use the hub directly.
 
 use std::{
     net::SocketAddr,
     sync::{
         Arc, Mutex,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
 };
 
@@ -19,6 +20,7 @@ pub struct Proxy {
     pub addr: SocketAddr,
     /// Connections accepted so far.
     pub accepted: Arc<AtomicU64>,
+    down: Arc<AtomicBool>,
     conns: Arc<Mutex<Vec<JoinHandle<()>>>>,
     acceptor: JoinHandle<()>,
 }
@@ -30,9 +32,14 @@ impl Proxy {
         let addr = listener.local_addr().expect("its address");
         let conns: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
         let accepted = Arc::new(AtomicU64::new(0));
-        let (c, a) = (conns.clone(), accepted.clone());
+        let down = Arc::new(AtomicBool::new(false));
+        let (c, a, d) = (conns.clone(), accepted.clone(), down.clone());
         let acceptor = tokio::spawn(async move {
             while let Ok((mut inbound, _)) = listener.accept().await {
+                if d.load(Ordering::SeqCst) {
+                    drop(inbound);
+                    continue;
+                }
                 a.fetch_add(1, Ordering::SeqCst);
                 let task = tokio::spawn(async move {
                     let Ok(mut outbound) = tokio::net::TcpStream::connect(upstream).await else {
@@ -48,6 +55,7 @@ impl Proxy {
         Self {
             addr,
             accepted,
+            down,
             conns,
             acceptor,
         }
@@ -56,6 +64,18 @@ impl Proxy {
     /// Its base URL, `http://127.0.0.1:port`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Cuts every connection and drops each new one until [`Proxy::up`]:
+    /// the hub is out of reach for this proxy's clients only.
+    pub fn down(&self) {
+        self.down.store(true, Ordering::SeqCst);
+        self.cut();
+    }
+
+    /// Forwards again after [`Proxy::down`].
+    pub fn up(&self) {
+        self.down.store(false, Ordering::SeqCst);
     }
 
     /// Drops every open connection at once (both directions).

@@ -124,6 +124,12 @@ commands! {
         /// The message's `clientMessageId`.
         client_message_id: String,
     } -> ();
+    /// Sends a chat's messages held behind an action the server refused
+    /// (the refusal is let go); `Discard` takes one out instead.
+    SendHeld = "send_held" {
+        /// Which chat.
+        chat_id: String,
+    } -> ();
     /// Accepts a queued chat.
     Accept = "accept" {
         /// Which chat.

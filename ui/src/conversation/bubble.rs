@@ -41,6 +41,7 @@ pub fn Bubble(message: LocalMessage, author: Author, name: String, offset: i64) 
     let status = match m.status {
         DeliveryStatus::Sending => Some(("status-sending", lang.pick("Sending…", "Enviando…"))),
         DeliveryStatus::Failed => Some(("status-failed", lang.pick("Not sent", "No enviado"))),
+        DeliveryStatus::Held => Some(("status-held", lang.pick("Waiting", "En espera"))),
         DeliveryStatus::Sent if author == Author::Me => Some(("status-sent", lang.pick("Sent", "Enviado"))),
         DeliveryStatus::Sent => None,
     };
@@ -131,6 +132,36 @@ pub fn Bubble(message: LocalMessage, author: Author, name: String, offset: i64) 
                             },
                             {lang.pick("Edit", "Editar")}
                         }
+                    }
+                    button {
+                        class: "link discard-failed",
+                        onclick: move |_| confirm_discard.set(true),
+                        {lang.pick("Discard", "Descartar")}
+                    }
+                }
+                // Behind an action the server refused: never sent unless the
+                // agent says so.
+                if m.status == DeliveryStatus::Held {
+                    button {
+                        class: "link send-held",
+                        title: lang.pick(
+                            "Send what waits in this chat after the action that did not apply",
+                            "Enviar lo que espera en este chat tras la acción que no se aplicó",
+                        ),
+                        onclick: {
+                            let chat_id = m.chat_id.clone();
+                            move |_| {
+                                let chat_id = chat_id.clone();
+                                spawn_forever(async move {
+                                    if let Err(e) = ipc::invoke(&cmd::SendHeld { chat_id }).await
+                                        && let Some(ctx) = ctx
+                                    {
+                                        toast::fail(ctx, Doing::Retry, &e);
+                                    }
+                                });
+                            }
+                        },
+                        {lang.pick("Send anyway", "Enviar igualmente")}
                     }
                     button {
                         class: "link discard-failed",

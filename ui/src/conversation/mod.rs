@@ -439,8 +439,12 @@ pub fn Conversation() -> Element {
                         confirm_close.set(false);
                         let id = close_id.clone();
                         spawn_forever(async move {
-                            if let Err(e) = ipc::invoke(&cmd::Close { chat_id: id }).await {
-                                crate::toast::fail(ctx, crate::toast::Doing::Close, &e);
+                            match ipc::invoke(&cmd::Close { chat_id: id }).await {
+                                Ok(_) if !crate::controller::online(ctx) => {
+                                    crate::toast::queued(ctx, crate::toast::Doing::Close);
+                                }
+                                Ok(_) => {}
+                                Err(e) => crate::toast::fail(ctx, crate::toast::Doing::Close, &e),
                             }
                         });
                     },
