@@ -22,7 +22,8 @@ ALTER TABLE outbox ADD COLUMN seq INTEGER;
 UPDATE outbox SET seq = rowid;
 
 -- The chats as the console shows them: the server's state, with the newest
--- pending action's status, holder and tags laid over it.
+-- pending action's status, holder and tags laid over it (not one held behind
+-- a refused action: a held close must not hide the server's state).
 CREATE VIEW chats_now AS
 SELECT c.chat_id, c.visitor_id, c.visitor_name, c.visitor_email,
        COALESCE(s.new_status, c.status) AS status,
@@ -33,10 +34,14 @@ SELECT c.chat_id, c.visitor_id, c.visitor_name, c.visitor_email,
 FROM chats c
 LEFT JOIN actions s ON s.id = (
     SELECT a.id FROM actions a WHERE a.chat_id = c.chat_id AND a.state = 'pending'
-      AND a.new_status IS NOT NULL ORDER BY a.seq DESC LIMIT 1)
+      AND a.new_status IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM actions r WHERE r.chat_id = a.chat_id AND r.state = 'refused' AND r.seq < a.seq)
+    ORDER BY a.seq DESC LIMIT 1)
 LEFT JOIN actions t ON t.id = (
     SELECT a.id FROM actions a WHERE a.chat_id = c.chat_id AND a.state = 'pending'
-      AND a.new_tags IS NOT NULL ORDER BY a.seq DESC LIMIT 1);
+      AND a.new_tags IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM actions r WHERE r.chat_id = a.chat_id AND r.state = 'refused' AND r.seq < a.seq)
+    ORDER BY a.seq DESC LIMIT 1);
 
 -- The team as last seen, for the transfer list and names offline.
 CREATE TABLE agents (

@@ -13,7 +13,7 @@
 //! agent lets the refused action go (`dismiss_action`) or discards them.
 //! Nothing queued after a refusal is ever sent silently.
 
-use std::collections::BTreeSet;
+use std::{collections::BTreeSet, sync::Arc};
 
 use switchboard_model::{
     ChatEntry,
@@ -227,6 +227,63 @@ impl Engine {
         Ok(())
     }
 
+    /// Takes an action out of the outbox that the server refused or that
+    /// waits behind a refused one ("discard"); `UnknownMessage` otherwise
+    /// (one on its way may be arriving).
+    pub fn discard_action(&self, id: &str) -> Result<()> {
+        let me = self.inner.me_id();
+        let (action, changes) = self.inner.store().write(|tx| {
+            let Some(a) = store::discard_action(tx, id)? else {
+                return Ok((None, Vec::new()));
+            };
+            let changes = match &a.chat_id {
+                Some(c) => held_changes(tx, &me, c)?,
+                None => Vec::new(),
+            };
+            Ok((Some(a), changes))
+        })?;
+        let Some(action) = action else {
+            return Err(EngineError::UnknownMessage(id.to_owned()));
+        };
+        tracing::info!(
+            action = action.action.name(),
+            "a refused or held action was discarded"
+        );
+        self.inner.publish(Change::ActionDone {
+            id: action.id,
+            chat_id: action.chat_id,
+        });
+        for c in changes {
+            self.inner.publish(c);
+        }
+        Ok(())
+    }
+
+    /// Waits until one queued action is applied (`None`), refused, held
+    /// behind a refused one, or `timeout`; returns it as it then is.
+    pub async fn wait_action(&self, id: &str, timeout: std::time::Duration) -> Result<Option<QueuedAction>> {
+        let mut changes = self.subscribe();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let all = self.queued_actions()?;
+            let Some(a) = all.iter().find(|a| a.id == id).cloned() else {
+                return Ok(None);
+            };
+            let held = all
+                .iter()
+                .take_while(|b| b.id != id)
+                .any(|b| b.chat_id == a.chat_id && a.chat_id.is_some() && b.state == ActionState::Refused);
+            if a.state == ActionState::Refused || held || tokio::time::Instant::now() >= deadline {
+                return Ok(Some(a));
+            }
+            let _ = tokio::time::timeout_at(
+                deadline.min(tokio::time::Instant::now() + std::time::Duration::from_secs(1)),
+                changes.recv(),
+            )
+            .await;
+        }
+    }
+
     /// Lets every refused action of a chat go, so its held messages are
     /// sent ("send anyway"). Returns how many were let go.
     pub fn release_held(&self, chat_id: &str) -> Result<usize> {
@@ -415,7 +472,7 @@ pub(crate) enum Sent {
 }
 
 /// Sends one queued action and records the outcome.
-pub(crate) async fn send_action(inner: &Inner, token: &str, a: &QueuedAction) -> Sent {
+pub(crate) async fn send_action(inner: &Arc<Inner>, token: &str, a: &QueuedAction) -> Sent {
     let api = &inner.api;
     let chat = a.chat_id.as_deref().unwrap_or_default();
     let answer: std::result::Result<Option<ChatSummary>, ApiError> = match &a.action {
@@ -490,12 +547,20 @@ pub(crate) async fn send_action(inner: &Inner, token: &str, a: &QueuedAction) ->
         }
         Err(e) if e.is_transient() => Sent::Retry(e),
         Err(e) => {
-            // A reopen whose first answer was lost finds the chat open,
-            // mine: it did apply.
-            if matches!(a.action, ActionKind::Reopen)
+            // A reopen or a transfer whose first answer was lost, sent
+            // again, is refused (the chat is no longer closed, or no longer
+            // mine): when the chat is as it would have made it, it applied.
+            let wanted = match &a.action {
+                ActionKind::Reopen => Some((ChatStatus::InProgress, Some(inner.me_id()))),
+                ActionKind::Transfer {
+                    to_agent_id: Some(to),
+                } => Some((ChatStatus::InProgress, Some(to.clone()))),
+                ActionKind::Transfer { to_agent_id: None } => Some((ChatStatus::Pending, None)),
+                _ => None,
+            };
+            if let Some(wanted) = wanted
                 && let Ok(Some(s)) = current_summary(inner, token, chat).await
-                && s.status == ChatStatus::InProgress
-                && s.assignee_id.as_deref() == Some(inner.me_id().as_str())
+                && (s.status, s.assignee_id.clone()) == wanted
             {
                 settle(inner, a, Some(&s));
                 return Sent::Done;
@@ -541,7 +606,7 @@ async fn current_summary(
 
 /// The action applied: its answer is stored and it leaves the outbox, in one
 /// step, so the chat never shows it twice or not at all.
-fn settle(inner: &Inner, a: &QueuedAction, summary: Option<&ChatSummary>) {
+fn settle(inner: &Arc<Inner>, a: &QueuedAction, summary: Option<&ChatSummary>) {
     let me = inner.me_id();
     let res = inner.store().write(|tx| {
         let mut new = Vec::new();
@@ -570,6 +635,8 @@ fn settle(inner: &Inner, a: &QueuedAction, summary: Option<&ChatSummary>) {
                 id: a.id.clone(),
                 chat_id: a.chat_id.clone(),
             });
+            // A reopened chat: its room, joined now, brings what is said in it.
+            crate::sync::join_opened(inner, &changes, Vec::new(), false);
             for c in changes {
                 inner.publish(c);
             }
@@ -584,6 +651,9 @@ pub(crate) fn record_failure(inner: &Inner, a: &QueuedAction, error: &str, refus
     let me = inner.me_id();
     let res = inner.store().write(|tx| {
         store::action_failed(tx, &a.id, error, refused)?;
+        if refused && a.chat_id.is_none() {
+            store::refuse_later_canned_edits(tx, a)?;
+        }
         let changes = match (&a.chat_id, refused) {
             (Some(c), true) => held_changes(tx, &me, c)?,
             _ => Vec::new(),

@@ -69,28 +69,15 @@ fn apply_batch(inner: &Arc<Inner>, batch: Vec<inbound::Inbound>) {
         return;
     }
     let me = inner.me_id();
-    let (generation, live) = {
-        let session = lock(&inner.session);
-        (session.generation, session.live.clone())
-    };
+    let live = lock(&inner.session).live.clone();
     let result = inner
         .store()
         .write(|tx| inbound::apply(tx, &me, &live, &mut lock(&inner.seen), batch));
     match result {
         Ok(applied) => {
+            sync::join_opened(inner, &applied.changes, applied.to_join, applied.unknown_chats);
             for c in applied.changes {
                 inner.publish(c);
-            }
-            if !applied.to_join.is_empty() || applied.unknown_chats {
-                let inner = inner.clone();
-                tokio::spawn(async move {
-                    if let Err(e) =
-                        sync::follow_new_chats(&inner, generation, applied.to_join, applied.unknown_chats)
-                            .await
-                    {
-                        tracing::debug!(error = %e, "following new chats failed; the next sync will");
-                    }
-                });
             }
         }
         Err(e) => tracing::error!(error = %e, "could not store server events"),

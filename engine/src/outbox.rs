@@ -373,14 +373,19 @@ pub(crate) async fn outbox_worker(inner: Arc<Inner>) {
                     }
                     actions::Sent::Refused(reason) => {
                         backoff_attempt = 0;
-                        // The chat changed meanwhile: show it as the server has it now.
                         match &a.chat_id {
-                            Some(chat) => actions::put_back(&inner, &token, chat).await,
+                            // The chat changed meanwhile: show it as the server has it now.
+                            Some(chat) => {
+                                actions::put_back(&inner, &token, chat).await;
+                                actions::record_failure(&inner, &a, &reason, true);
+                            }
+                            // Refused first, so the list shown is the server's
+                            // without this edit (and those built on it).
                             None => {
+                                actions::record_failure(&inner, &a, &reason, true);
                                 let _ = crate::sync::refresh_canned(&inner).await;
                             }
                         }
-                        actions::record_failure(&inner, &a, &reason, true);
                     }
                 }
                 continue;

@@ -115,7 +115,13 @@ async fn sync(inner: &Inner, generation: u64) -> Result<(u64, u64)> {
     for c in &chats {
         let reached = if store::marker_missing(inner.store().conn(), c)? {
             // Further back than the catch-up went (a closed chat's newest page).
-            reach_marker(inner, &token, c).await?
+            match reach_marker(inner, &token, c).await {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::info!(chat = %c.chat_id, error = %e, "a read marker far back not reached; the next sync tries again");
+                    false
+                }
+            }
         } else {
             inner.store().write(|tx| store::apply_my_marker(tx, c))?
         };
@@ -139,19 +145,17 @@ async fn sync(inner: &Inner, generation: u64) -> Result<(u64, u64)> {
     if let Err(e) = refresh_agents(inner).await {
         tracing::info!(error = %e, "the team not refreshed; the held list stays");
     }
-    // 4. Read markers set while offline reach the server (it keeps the furthest).
-    let joined = lock(&inner.session).joined.clone();
+    // 4. Read markers set while offline reach the server (it keeps the
+    // furthest), closed chats' too: reading needs no room.
     if let Some(link) = inner.link() {
         for (chat, message) in store::read_markers(inner.store().conn())? {
-            if joined.contains(&chat) {
-                link.emit(
-                    client::CHAT_READ,
-                    &ReadRequest {
-                        chat_id: chat,
-                        message_id: message,
-                    },
-                );
-            }
+            link.emit(
+                client::CHAT_READ,
+                &ReadRequest {
+                    chat_id: chat,
+                    message_id: message,
+                },
+            );
         }
     }
     if !synced_before {
@@ -260,8 +264,9 @@ async fn catch_up_chat(inner: &Inner, generation: u64, token: &str, chat_id: &st
     let me = inner.me_id();
     let (cursor, open) = {
         let store = inner.store();
-        let open =
-            store::chat_entry(store.conn(), chat_id, &me)?.is_some_and(|c| c.status != ChatStatus::Closed);
+        // The server's status, not the one shown: a reopen still queued
+        // does not make a chat whose room was never joined open here.
+        let open = store::server_status(store.conn(), chat_id)?.is_some_and(|s| s != ChatStatus::Closed);
         (store::cursor(store.conn(), &scope)?, open)
     };
     // A chat never synced: all of it when open, the newest page when closed.
@@ -329,6 +334,36 @@ async fn catch_up_chat(inner: &Inner, generation: u64, token: &str, chat_id: &st
         inner.publish(c);
     }
     Ok(from_others)
+}
+
+/// Chats these changes show open whose room this connection has not joined
+/// (one reopened, by me or by someone else): joined and caught up.
+pub(crate) fn join_opened(inner: &Arc<Inner>, changes: &[Change], mut to_join: Vec<String>, refresh: bool) {
+    let (generation, joined) = {
+        let session = lock(&inner.session);
+        (session.generation, session.joined.clone())
+    };
+    if generation == 0 {
+        return;
+    }
+    for c in changes {
+        if let Change::Chat { chat } = c
+            && chat.status != ChatStatus::Closed
+            && !joined.contains(&chat.chat_id)
+            && !to_join.contains(&chat.chat_id)
+        {
+            to_join.push(chat.chat_id.clone());
+        }
+    }
+    if to_join.is_empty() && !refresh {
+        return;
+    }
+    let inner = inner.clone();
+    tokio::spawn(async move {
+        if let Err(e) = follow_new_chats(&inner, generation, to_join, refresh).await {
+            tracing::debug!(error = %e, "following new chats failed; the next sync will");
+        }
+    });
 }
 
 /// A `chat:new` (or a message for an unknown chat) arrived: join the new

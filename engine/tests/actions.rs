@@ -321,3 +321,45 @@ async fn a_tag_set_offline_reaches_the_server_once_through_cuts_and_canned_edits
     assert!(left.is_empty());
     alex.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_reopened_after_a_reconnect_is_followed_live() {
+    let mut hub = TestHub::start().await;
+    let visitor = Visitor::opens_chat(&hub.url(), "Rosa Reabre", "hola").await;
+    let token = testkit::demo_token(&hub.url()).await;
+    testkit::accept(&hub.url(), &token, &visitor.chat_id).await;
+    let res = reqwest::Client::new()
+        .post(format!("{}/v2/chats/{}/close", hub.url(), visitor.chat_id))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    let dir = TempDir::new("actions-reopen");
+    let alex = engine(&hub.url(), dir.path()).await;
+    started(&alex).await;
+    assert_eq!(
+        alex.chat(&visitor.chat_id).unwrap().unwrap().status,
+        ChatStatus::Closed
+    );
+    // A reconnect: a closed chat's room is not joined again.
+    let mut changes = alex.subscribe();
+    hub.restart().await;
+    wait_change(&mut changes, 20, "the catch-up after the restart", |c| {
+        matches!(c, Change::CaughtUp { .. })
+    })
+    .await;
+    alex.reopen(&visitor.chat_id).await.unwrap();
+    let left = alex
+        .wait_actions(Some(&visitor.chat_id), Duration::from_secs(20))
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "{left:?}");
+    // Its room is joined now: what the visitor says arrives live.
+    let said = visitor.say("¡gracias por reabrirlo!").await;
+    wait_change(&mut changes, 10, "the visitor's message, live", |c| {
+        matches!(c, Change::Message { message } if message.message_id.as_deref() == Some(said.message_id.as_str()))
+    })
+    .await;
+    alex.shutdown().await;
+}

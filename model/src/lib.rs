@@ -178,7 +178,8 @@ pub struct ChatEntry {
     /// The chat's tags (protocol v2.1; none from a v2 server).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
-    /// My messages here waiting behind a refused action (send or discard).
+    /// My messages and actions here waiting behind a refused action (send
+    /// or discard).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub held: u32,
 }

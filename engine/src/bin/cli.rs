@@ -408,13 +408,15 @@ async fn run(cli: Cli) -> Result<(), Fail> {
         }
         Command::Accept { chat } => {
             act(&engine, &chat, ensure_session(engine.clone()).await).await?;
+            let before = queued_ids(&engine)?;
             let entry = engine.accept(&chat).await?;
-            settle(&engine, &chat, entry).await?;
+            settle(&engine, &chat, before, entry).await?;
         }
         Command::Close { chat } => {
             act(&engine, &chat, ensure_session(engine.clone()).await).await?;
+            let before = queued_ids(&engine)?;
             let entry = engine.close(&chat).await?;
-            settle(&engine, &chat, entry).await?;
+            settle(&engine, &chat, before, entry).await?;
         }
         Command::Transfer { chat, to } => {
             act(&engine, &chat, ensure_session(engine.clone()).await).await?;
@@ -432,18 +434,21 @@ async fn run(cli: Cli) -> Result<(), Fail> {
                     })?;
                 Some(found.id.clone())
             };
+            let before = queued_ids(&engine)?;
             let entry = engine.transfer(&chat, target.as_deref()).await?;
-            settle(&engine, &chat, entry).await?;
+            settle(&engine, &chat, before, entry).await?;
         }
         Command::Reopen { chat } => {
             act(&engine, &chat, ensure_session(engine.clone()).await).await?;
+            let before = queued_ids(&engine)?;
             let entry = engine.reopen(&chat).await?;
-            settle(&engine, &chat, entry).await?;
+            settle(&engine, &chat, before, entry).await?;
         }
         Command::Tags { chat, tags } => {
             act(&engine, &chat, ensure_session(engine.clone()).await).await?;
+            let before = queued_ids(&engine)?;
             let entry = engine.set_tags(&chat, &tags).await?;
-            settle(&engine, &chat, entry).await?;
+            settle(&engine, &chat, before, entry).await?;
         }
         Command::Queue => {
             for c in engine.chats()? {
@@ -546,36 +551,64 @@ async fn act(engine: &Engine, chat: &str, session: Result<(), Fail>) -> Result<(
     Ok(())
 }
 
+/// The ids of what is queued now (to tell the action a command adds).
+fn queued_ids(engine: &Engine) -> Result<std::collections::BTreeSet<String>, Fail> {
+    Ok(engine.queued_actions()?.into_iter().map(|a| a.id).collect())
+}
+
 /// After an action is queued: sends it, and prints the chat once the server
-/// has applied it (exit 0); refused, why (exit 1); not sent yet, that it
-/// stays queued (exit 2).
-async fn settle(engine: &Engine, chat: &str, queued: switchboard_engine::ChatEntry) -> Result<(), Fail> {
+/// has applied it (exit 0); refused, why (exit 1); not sent yet, or waiting
+/// behind an earlier refused action, that it stays queued (exit 2). An
+/// action that changed nothing (the chat was already so) prints the chat.
+async fn settle(
+    engine: &Engine,
+    chat: &str,
+    before: std::collections::BTreeSet<String>,
+    queued: switchboard_engine::ChatEntry,
+) -> Result<(), Fail> {
+    let new = engine
+        .queued_actions()?
+        .into_iter()
+        .find(|a| !before.contains(&a.id) && a.chat_id.as_deref() == Some(chat));
+    let Some(new) = new else {
+        json_line(&queued);
+        return Ok(());
+    };
     engine.start();
-    let left = engine.wait_actions(Some(chat), Duration::from_secs(30)).await?;
+    let now = engine.wait_action(&new.id, Duration::from_secs(30)).await?;
     engine.shutdown().await;
-    if let Some(refused) = left
-        .iter()
-        .find(|a| a.state == switchboard_engine::ActionState::Refused)
-    {
-        return Err(Fail(
+    match now {
+        None => {
+            json_line(&engine.chat(chat)?.unwrap_or(queued));
+            Ok(())
+        }
+        Some(a) if a.state == switchboard_engine::ActionState::Refused => Err(Fail(
             1,
             format!(
                 "the server refused the {}: {} (`switchboard-cli dismiss {}` lets it go)",
-                refused.action.name(),
-                refused.error.clone().unwrap_or_default(),
-                refused.id
+                a.action.name(),
+                a.error.clone().unwrap_or_default(),
+                a.id
             ),
-        ));
+        )),
+        Some(a) => {
+            json_line(&queued);
+            let held = engine
+                .queued_actions()?
+                .iter()
+                .any(|b| b.chat_id == a.chat_id && b.state == switchboard_engine::ActionState::Refused);
+            Err(Fail(
+                2,
+                if held {
+                    "queued behind an earlier action in this chat that the server refused \
+                     (`switchboard-cli queue` shows it; `dismiss` lets it go)"
+                        .to_owned()
+                } else {
+                    "not applied yet: it is queued and will be sent on the next run".to_owned()
+                },
+            ))
+        }
     }
-    if !left.is_empty() {
-        json_line(&queued);
-        return Err(Fail(
-            2,
-            "not applied yet: it is queued and will be sent on the next run".to_owned(),
-        ));
-    }
-    json_line(&engine.chat(chat)?.unwrap_or(queued));
-    Ok(())
 }
 
 /// Connects and waits for the first catch-up (or gives up after `limit`).

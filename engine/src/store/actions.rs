@@ -177,9 +177,77 @@ pub fn canned_created(tx: &Connection, local_id: &str, server_id: &str) -> Resul
                 .execute(params![id, serde_json::to_string(&k).unwrap_or(kind)])?;
         }
     }
-    tx.prepare_cached("UPDATE canned SET id = ?2 WHERE id = ?1")?
-        .execute(params![local_id, server_id])?;
+    // The server's row replaces the local one (a refresh may have brought
+    // it already).
+    tx.prepare_cached("DELETE FROM canned WHERE id = ?1")?
+        .execute([local_id])?;
     Ok(())
+}
+
+/// A canned edit was refused: the later pending edits of the same entry
+/// would build on it, so they are refused too. Returns their ids.
+pub fn refuse_later_canned_edits(tx: &Connection, refused: &QueuedAction) -> Result<Vec<String>> {
+    let key = |k: &ActionKind| match k {
+        ActionKind::CannedPut {
+            local_id, server_id, ..
+        } => Some(server_id.clone().unwrap_or_else(|| local_id.clone())),
+        ActionKind::CannedDelete { server_id } => Some(server_id.clone()),
+        _ => None,
+    };
+    let Some(entry) = key(&refused.action) else {
+        return Ok(Vec::new());
+    };
+    let local = match &refused.action {
+        ActionKind::CannedPut { local_id, .. } => Some(local_id.clone()),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    for a in actions(tx, None)? {
+        if a.id == refused.id || a.state != ActionState::Pending || a.created_at < refused.created_at {
+            continue;
+        }
+        let same = key(&a.action).is_some_and(|k| k == entry || Some(&k) == local.as_ref())
+            || matches!(&a.action, ActionKind::CannedPut { local_id, .. } if Some(local_id) == local.as_ref());
+        if same {
+            action_failed(
+                tx,
+                &a.id,
+                "an earlier change of this canned response did not apply",
+                true,
+            )?;
+            out.push(a.id);
+        }
+    }
+    Ok(out)
+}
+
+/// Takes a pending action that waits behind a refused one (or a refused
+/// one) out of the outbox. Returns it, or `None` when no such action.
+pub fn discard_action(tx: &Connection, id: &str) -> Result<Option<QueuedAction>> {
+    let Some(a) = action(tx, id)? else { return Ok(None) };
+    let held: bool = tx
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM actions r, actions a WHERE a.id = ?1 AND r.chat_id = a.chat_id
+             AND r.state = 'refused' AND r.seq < a.seq)",
+        )?
+        .query_row([id], |r| r.get(0))?;
+    if a.state != ActionState::Refused && !held {
+        return Ok(None);
+    }
+    tx.prepare_cached("DELETE FROM actions WHERE id = ?1")?
+        .execute([id])?;
+    Ok(Some(a))
+}
+
+/// How many of a chat's actions wait behind a refused one.
+pub fn held_actions(conn: &Connection, chat_id: &str) -> Result<u32> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM actions a WHERE a.chat_id = ?1 AND a.state = 'pending'
+               AND EXISTS (SELECT 1 FROM actions r WHERE r.chat_id = a.chat_id
+                           AND r.state = 'refused' AND r.seq < a.seq)",
+        )?
+        .query_row([chat_id], |r| r.get::<_, i64>(0))? as u32)
 }
 
 /// Lays the pending canned-response edits over the held list (after it was
@@ -192,15 +260,15 @@ pub fn reapply_canned_edits(tx: &Connection, now_ms: i64) -> Result<()> {
         match a.action {
             ActionKind::CannedPut {
                 local_id,
+                server_id,
                 shortcut,
                 title,
                 content,
                 scope,
-                ..
             } => put_canned(
                 tx,
                 &switchboard_protocol::Canned {
-                    id: local_id,
+                    id: server_id.unwrap_or(local_id),
                     shortcut,
                     title,
                     content,

@@ -95,6 +95,16 @@ pub fn set_chat_status(
         > 0)
 }
 
+/// A chat's status as the server last said (pending actions aside).
+pub fn server_status(conn: &Connection, chat_id: &str) -> Result<Option<ChatStatus>> {
+    let s: Option<String> = conn
+        .prepare_cached("SELECT status FROM chats WHERE chat_id = ?1")?
+        .query_row([chat_id], |r| r.get(0))
+        .optional()?;
+    s.map(|s| ChatStatus::parse(&s).ok_or_else(|| StoreError::from(corrupt("status", &s))))
+        .transpose()
+}
+
 /// Whether a chat is known locally.
 pub fn has_chat(conn: &Connection, chat_id: &str) -> Result<bool> {
     Ok(conn
@@ -155,7 +165,7 @@ pub fn chat_entry(conn: &Connection, chat_id: &str, me: &str) -> Result<Option<C
     entry.draft = draft(conn, chat_id)?;
     entry.staged = staged_files(conn, chat_id)?;
     entry.failed = failed_count(conn, chat_id)?;
-    entry.held = held_count(conn, chat_id)?;
+    entry.held = held_count(conn, chat_id)? + held_actions(conn, chat_id)?;
     Ok(Some(entry))
 }
 

@@ -151,6 +151,16 @@ mod tests {
         assert_eq!(held, ["3", "1", "2"]);
         s.write(|tx| replace_canned(tx, &list[..1])).unwrap();
         assert_eq!(canned(s.conn()).unwrap().len(), 1, "replaced, not merged");
+        // A creation's answer when a refresh already brought the server's row
+        // beside the local one: one row, the server's.
+        s.write(|tx| {
+            put_canned(tx, &entry("local", "bye", CannedScope::Team))?;
+            put_canned(tx, &entry("server", "bye", CannedScope::Team))?;
+            canned_created(tx, "local", "server")
+        })
+        .unwrap();
+        let ids: Vec<_> = canned(s.conn()).unwrap().into_iter().map(|c| c.id).collect();
+        assert_eq!(ids, ["server", "2"]);
         drop(s);
         let _ = std::fs::remove_dir_all(dir);
     }

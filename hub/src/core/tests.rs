@@ -280,6 +280,9 @@ fn transfer_rules_and_their_system_messages() {
         "nothing changed"
     );
     h.core.transfer(&a, &chat, Some(b.id())).unwrap();
+    // Sent again (its answer was lost): already so, not refused.
+    let again = h.core.transfer(&a, &chat, Some(b.id())).unwrap();
+    assert_eq!(again.assignee_id, id(&b));
     let (page, _) = h
         .core
         .history(

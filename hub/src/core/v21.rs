@@ -134,12 +134,6 @@ impl Core {
         if chat.status == ChatStatus::Closed {
             return Err(ApiError::conflict("the chat is closed"));
         }
-        let holds = chat.assignee_id.as_deref() == Some(agent.id.as_str());
-        if chat.status != ChatStatus::Pending && !holds {
-            return Err(ApiError::forbidden(
-                "only the agent who holds the chat may transfer it",
-            ));
-        }
         let target = match to {
             Some(id) => Some(
                 db.agent_by_id(id)?
@@ -152,8 +146,16 @@ impl Core {
             Some(t) => chat.status == ChatStatus::InProgress && chat.assignee_id.as_deref() == Some(&t.id),
             None => chat.status == ChatStatus::Pending,
         };
+        // Already so (a request sent again after its answer was lost):
+        // nothing to do, whoever asks.
         if unchanged {
             return Ok(db.summary(chat, self.view_for(who))?);
+        }
+        let holds = chat.assignee_id.as_deref() == Some(agent.id.as_str());
+        if chat.status != ChatStatus::Pending && !holds {
+            return Err(ApiError::forbidden(
+                "only the agent who holds the chat may transfer it",
+            ));
         }
         let now = now_ms();
         let text = match &target {
