@@ -157,8 +157,15 @@ function visitorContext() {
   };
 }
 
+let starting = false;
 $("start").addEventListener("submit", async (e) => {
   e.preventDefault();
+  // One chat per start: a second submit (a double click, Enter and a
+  // click) while the first is on its way does nothing.
+  if (starting) return;
+  starting = true;
+  const button = $("start").querySelector("button");
+  if (button) button.disabled = true;
   try {
     await api("POST", "/v2/visitors", {
       name: $("name").value,
@@ -171,6 +178,9 @@ $("start").addEventListener("submit", async (e) => {
     await enterChat();
   } catch (err) {
     alert(err.message);
+  } finally {
+    starting = false;
+    if (button) button.disabled = false;
   }
 });
 
