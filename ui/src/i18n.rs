@@ -136,11 +136,19 @@ impl Lang {
             (" closed the chat", " cerró el chat"),
             (" joined the chat", " se unió al chat"),
             (" reopened the chat", " reabrió el chat"),
+            (" returned the chat to the queue", " devolvió el chat a la cola"),
         ];
         for (en, es) in ends {
             if let Some(who) = line.strip_suffix(en).filter(|w| !w.is_empty()) {
                 return format!("{who}{es}");
             }
+        }
+        // The hub's v2.1 transfer line: "Ana transferred the chat to Luis".
+        if let Some((from, to)) = line
+            .split_once(" transferred the chat to ")
+            .filter(|(f, t)| !f.is_empty() && !t.is_empty())
+        {
+            return format!("{from} transfirió el chat a {to}");
         }
         // The seeds' older wording, from a plain v2 backend.
         if let Some(who) = line.strip_prefix("Chat closed by ").filter(|w| !w.is_empty()) {
@@ -411,6 +419,14 @@ mod tests {
         );
         assert_eq!(Lang::Es.system_line("Sam joined the chat"), "Sam se unió al chat");
         assert_eq!(Lang::Es.system_line("Chat closed by Ana"), "Ana cerró el chat");
+        assert_eq!(
+            Lang::Es.system_line("Sam Second transferred the chat to Alex Agent"),
+            "Sam Second transfirió el chat a Alex Agent"
+        );
+        assert_eq!(
+            Lang::Es.system_line("Sam returned the chat to the queue"),
+            "Sam devolvió el chat a la cola"
+        );
         assert_eq!(
             Lang::Es.system_line(" closed the chat"),
             " closed the chat",

@@ -21,6 +21,9 @@ pub struct Toast {
     pub text: String,
     /// It is about the lost link: it goes when the link is back.
     pub until_online: bool,
+    /// Something the agent must know (a refused action): a passing remark
+    /// (the catch-up's summary) does not replace it.
+    pub urgent: bool,
 }
 
 /// How long a toast stays (ms).
@@ -143,12 +146,17 @@ pub fn failure_text(lang: Lang, doing: Doing, e: &CommandError) -> String {
 /// Toast ids, never reused: an old toast's timer cannot end a new one.
 static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
-fn show(mut ctx: Ctx, text: String, until_online: bool) {
+fn show(ctx: Ctx, text: String, until_online: bool) {
+    put(ctx, text, until_online, false);
+}
+
+fn put(mut ctx: Ctx, text: String, until_online: bool, urgent: bool) {
     let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     ctx.toast.set(Some(Toast {
         id,
         text,
         until_online,
+        urgent,
     }));
     spawn_forever(async move {
         ipc::sleep(TOAST_MS).await;
@@ -158,8 +166,12 @@ fn show(mut ctx: Ctx, text: String, until_online: bool) {
     });
 }
 
-/// Says something in passing (a summary, where a file was saved).
+/// Says something in passing (a summary, where a file was saved); an
+/// urgent toast on screen stays.
 pub fn say(ctx: Ctx, text: String) {
+    if ctx.toast.peek().as_ref().is_some_and(|t| t.urgent) {
+        return;
+    }
     show(ctx, text, false);
 }
 
@@ -245,7 +257,7 @@ pub fn refused(ctx: Ctx, action: &switchboard_model::actions::QueuedAction, held
         action.error.as_deref().unwrap_or("")
     ));
     let text = refused_text(*ctx.lang.peek(), &action.action, held);
-    show(ctx, text, false);
+    put(ctx, text, false, true);
 }
 
 /// The link is back: a toast about its loss goes.
