@@ -181,6 +181,22 @@ pub async fn discard(shell: State<'_, Shell>, args: Discard) -> Answer<Discard> 
     Ok(shell.engine().await?.discard(&args.client_message_id)?)
 }
 
+/// Hands a chat to an agent, or back to the queue.
+#[tauri::command]
+pub async fn transfer(shell: State<'_, Shell>, args: Transfer) -> Answer<Transfer> {
+    Ok(shell
+        .engine()
+        .await?
+        .transfer(&args.chat_id, args.to_agent_id.as_deref())
+        .await?)
+}
+
+/// Opens a closed chat again.
+#[tauri::command]
+pub async fn reopen(shell: State<'_, Shell>, args: Reopen) -> Answer<Reopen> {
+    Ok(shell.engine().await?.reopen(&args.chat_id).await?)
+}
+
 /// Sends a chat's held messages (the refused action before them is let go).
 #[tauri::command]
 pub async fn send_held(shell: State<'_, Shell>, args: SendHeld) -> Answer<SendHeld> {

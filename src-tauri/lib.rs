@@ -70,6 +70,8 @@ pub fn with_shell<R: Runtime>(builder: tauri::Builder<R>, shell: Shell) -> tauri
             commands::retry,
             commands::discard,
             commands::send_held,
+            commands::transfer,
+            commands::reopen,
             commands::cancel_sign_in,
             commands::log_warning,
             commands::messages_around,

@@ -392,6 +392,7 @@ impl Shell {
                 ..account
             },
             connection: engine.connection_state(),
+            features: engine.capabilities()?.features,
             chats: engine.chats()?,
             total_unread: engine.total_unread()?,
         })

@@ -569,3 +569,171 @@ async fn search_finds_every_held_message_offline_and_opens_the_chat_at_it() {
         .await;
     app.quit().await;
 }
+
+/// Polls the hub, as `who`, until `chat_id`'s summary satisfies `pred`.
+async fn on_hub_until(
+    hub: &testkit::TestHub,
+    token: &str,
+    chat_id: &str,
+    what: &str,
+    pred: impl Fn(&switchboard_protocol::ChatSummary) -> bool,
+) {
+    let client = reqwest::Client::new();
+    let seen = common::poll_until(TIMEOUT, POLL, || async {
+        let list: switchboard_protocol::ChatList = client
+            .get(format!("{}/v2/chats", hub.url()))
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?
+            .json()
+            .await
+            .map_err(|e| e.to_string())?;
+        match list.chats.into_iter().find(|c| c.chat_id == chat_id) {
+            Some(c) if pred(&c) => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+    assert!(seen.is_ok(), "{what}: {seen:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_is_transferred_to_a_colleague_and_reopened_and_a_v2_server_offers_neither() {
+    let Some((_turn, hub, app)) = signed_in_app().await else {
+        return;
+    };
+    let sam = testkit::login(&hub.url(), "agent2@example.com", "password").await;
+    let teresa = Visitor::open_from(
+        &hub.url(),
+        "Teresa Transfer",
+        Some(switchboard_protocol::VisitorContext {
+            page: Some("https://shop.example.com/es/pedidos/4521".into()),
+            referrer: Some("https://www.google.com/".into()),
+            user_agent: Some("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0".into()),
+            locale: Some("es-ES".into()),
+            timezone: Some("Europe/Madrid".into()),
+        }),
+    )
+    .await;
+    teresa.say("hola, ¿me ayudáis?").await;
+    // Tags and the visitor's context show: on the row, and in the panel.
+    let put = reqwest::Client::new()
+        .put(format!("{}/v2/chats/{}/tags", hub.url(), teresa.chat_id))
+        .bearer_auth(&sam.token)
+        .json(&serde_json::json!({"tags": ["vip", "pedidos"]}))
+        .send()
+        .await
+        .expect("tags");
+    assert!(put.status().is_success());
+    app.count_until(&format!("{} .row-tags .tag", row(&teresa.chat_id)), 2)
+        .await;
+    app.open_chat(&teresa.chat_id).await;
+    app.count_until("#visitor-tags .tag", 2).await;
+    let context = app
+        .text_until("#visitor-context", "the visitor's context", |t| {
+            t.contains("Europe/Madrid")
+        })
+        .await;
+    for part in [
+        "https://shop.example.com/es/pedidos/4521",
+        "es-ES",
+        "Firefox · Linux",
+        "google.com",
+    ] {
+        assert!(context.contains(part), "{part} in {context}");
+    }
+    app.el("#accept").await.click().await.expect("accept");
+    app.attr_until("#composer", "data-mode", "reply").await;
+
+    // Transfer: Sam is listed with presence and open chats.
+    app.el("#transfer").await.click().await.expect("transfer");
+    app.count_until("#transfer-menu .transfer-to", 1).await;
+    let entry = app
+        .text_until("#transfer-menu .transfer-to", "Sam in the list", |t| {
+            t.contains("Sam Second")
+        })
+        .await;
+    assert!(
+        entry.contains("Offline") && entry.contains("0 open"),
+        "presence and open chats: {entry}"
+    );
+    app.el("#transfer-queue").await;
+    app.screenshot("workday-transfer.png").await;
+    app.el("#transfer-menu .transfer-to")
+        .await
+        .click()
+        .await
+        .expect("to Sam");
+    on_hub_until(&hub, &sam.token, &teresa.chat_id, "Sam holds it", |c| {
+        c.assignee_id.as_deref() == Some(sam.agent.id.as_str())
+    })
+    .await;
+    app.text_until(".bubble.system .system-text", "the transfer's line", |t| {
+        t.contains("transferred the chat to Sam Second")
+    })
+    .await;
+    // No longer mine: no Transfer for me, and it left Mine.
+    app.count_until("#transfer", 0).await;
+    let notes: switchboard_protocol::NotificationList = reqwest::Client::new()
+        .get(format!("{}/v2/notifications", hub.url()))
+        .bearer_auth(&sam.token)
+        .send()
+        .await
+        .expect("notifications")
+        .json()
+        .await
+        .expect("a list");
+    assert!(
+        notes
+            .notifications
+            .iter()
+            .any(|n| n.title == "Chat transferred to you"),
+        "Sam is told"
+    );
+
+    // Sam closes it; I reopen it: mine again.
+    let closed = reqwest::Client::new()
+        .post(format!("{}/v2/chats/{}/close", hub.url(), teresa.chat_id))
+        .bearer_auth(&sam.token)
+        .send()
+        .await
+        .expect("close");
+    assert!(closed.status().is_success());
+    app.el("#reopen").await.click().await.expect("reopen");
+    let me = testkit::demo_token(&hub.url()).await;
+    let alex = testkit::login(&hub.url(), "agent@example.com", "password")
+        .await
+        .agent
+        .id;
+    on_hub_until(&hub, &me, &teresa.chat_id, "reopened, mine", |c| {
+        c.status == switchboard_protocol::ChatStatus::InProgress
+            && c.assignee_id.as_deref() == Some(alex.as_str())
+    })
+    .await;
+    app.count_until("#reopen", 0).await;
+    app.el("#transfer").await;
+    app.quit().await;
+
+    // A plain v2 server: neither control.
+    let dir = testkit::TempDir::new("workday-v2");
+    let mut config = testkit::TestHub::config(dir.path());
+    config.protocol = switchboard_hub::Protocol::V2;
+    let v2 = testkit::TestHub::start_with(config).await;
+    let vera = Visitor::opens_chat(&v2.url(), "Vera Dos", "hola").await;
+    let app = App::launch(&[]).await;
+    app.sign_in(&v2.url()).await;
+    app.open_chat(&vera.chat_id).await;
+    app.el("#accept").await.click().await.expect("accept");
+    app.attr_until("#composer", "data-mode", "reply").await;
+    app.count_until("#transfer", 0).await;
+    ask_to_close(&app).await;
+    app.el("#confirm-close-confirm")
+        .await
+        .click()
+        .await
+        .expect("confirm");
+    app.count_until("#close-chat", 0).await;
+    app.count_until("#reopen", 0).await;
+    app.quit().await;
+}

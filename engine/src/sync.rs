@@ -169,7 +169,13 @@ async fn sync(inner: &Inner, generation: u64) -> Result<(u64, u64)> {
 pub(crate) async fn refresh_capabilities(inner: &Inner) -> Result<switchboard_protocol::Capabilities> {
     match inner.api.capabilities().await {
         Ok(c) => {
+            let before = store::capabilities(inner.store().conn())?;
             inner.store().write(|tx| store::set_capabilities(tx, &c))?;
+            if before.as_ref() != Some(&c) {
+                inner.publish(Change::Capabilities {
+                    features: c.features.clone(),
+                });
+            }
             Ok(c)
         }
         Err(e) => {

@@ -26,6 +26,7 @@ pub fn snapshot(me: Option<&str>, chats: Vec<ChatEntry>) -> crate::ipc::Snapshot
         connection: crate::ConnectionState::Online,
         chats,
         total_unread: 0,
+        features: Vec::new(),
     }
 }
 

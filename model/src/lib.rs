@@ -362,6 +362,11 @@ pub enum Change {
         /// In how many chats.
         chats: u64,
     },
+    /// What the server offers changed (asked after each connect).
+    Capabilities {
+        /// Its v2.1 feature names (none: a plain v2 server).
+        features: Vec<String>,
+    },
     /// An action was queued, or the server refused it (it is undone, and
     /// the chat's later items wait for the agent).
     Action {

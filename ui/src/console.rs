@@ -492,6 +492,16 @@ pub fn ChatRow(
                     }
                     "{line}"
                 }
+                if !chat.tags.is_empty() {
+                    div { class: "row-tags",
+                        for t in chat.tags.iter().take(3) {
+                            span { class: "tag", "{t}" }
+                        }
+                        if chat.tags.len() > 3 {
+                            span { class: "muted small", "+{chat.tags.len() - 3}" }
+                        }
+                    }
+                }
                 div { class: "chat-bottom",
                     span { class: status_class, {lang.status(chat.status)} }
                     if let Some(a) = assignee {

@@ -157,6 +157,17 @@ impl Lang {
         line.to_owned()
     }
 
+    /// A colleague's load in the transfer list: " · 2 open", or with a
+    /// capacity for automatic assignment, " · 2/5 open".
+    pub fn open_chats(self, open: u32, max: u32) -> String {
+        let word = self.pick("open", "abiertos");
+        if max > 0 {
+            format!(" · {open}/{max} {word}")
+        } else {
+            format!(" · {open} {word}")
+        }
+    }
+
     /// "7 new messages in 3 chats"
     pub fn caught_up(self, messages: u64, chats: u64) -> String {
         match self {

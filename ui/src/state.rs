@@ -38,6 +38,8 @@ pub struct Inbox {
     pub stats: Option<Stats>,
     /// A catch-up after a reconnect brought this many messages (in this many chats).
     pub caught_up: Option<(u64, u64)>,
+    /// What the server offers beyond v2 (its feature names).
+    pub features: Vec<String>,
 }
 
 impl Inbox {
@@ -56,7 +58,13 @@ impl Inbox {
             notifications: Vec::new(),
             stats: None,
             caught_up: None,
+            features: s.features,
         }
+    }
+
+    /// Whether the server offers a v2.1 feature.
+    pub fn offers(&self, feature: &str) -> bool {
+        self.features.iter().any(|f| f == feature)
     }
 
     /// My agent id.
@@ -273,6 +281,11 @@ impl Inbox {
             Change::Discarded { .. } => false,
             // Undone or done: the chat's entry follows as a `Chat` change.
             Change::Action { .. } | Change::ActionDone { .. } => false,
+            Change::Capabilities { features } => {
+                let changed = self.features != *features;
+                self.features = features.clone();
+                changed
+            }
             Change::CaughtUp { messages, chats } => {
                 if *messages > 0 {
                     self.caught_up = Some((*messages, *chats));

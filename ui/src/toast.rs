@@ -56,6 +56,10 @@ pub enum Doing {
     Update,
     /// Searching the messages.
     Search,
+    /// Transferring a chat.
+    Transfer,
+    /// Reopening a chat.
+    Reopen,
 }
 
 impl Doing {
@@ -73,6 +77,8 @@ impl Doing {
             Self::Unstage => lang.pick("Removing the file", "quitar el archivo"),
             Self::Update => lang.pick("Installing the update", "instalar la actualización"),
             Self::Search => lang.pick("Searching", "buscar"),
+            Self::Transfer => lang.pick("Transferring the chat", "transferir el chat"),
+            Self::Reopen => lang.pick("Reopening the chat", "reabrir el chat"),
         }
     }
 }
@@ -193,6 +199,14 @@ pub fn queued_text(lang: Lang, doing: Doing) -> String {
         Doing::Close => lang.pick(
             "Closed here. The server gets it once the connection is back.",
             "Cerrado aquí. El servidor lo recibirá cuando vuelva la conexión.",
+        ),
+        Doing::Transfer => lang.pick(
+            "Transferred here. The server gets it once the connection is back.",
+            "Transferido aquí. El servidor lo recibirá cuando vuelva la conexión.",
+        ),
+        Doing::Reopen => lang.pick(
+            "Reopened here. The server gets it once the connection is back.",
+            "Reabierto aquí. El servidor lo recibirá cuando vuelva la conexión.",
         ),
         _ => lang.pick(
             "Done here. The server gets it once the connection is back.",

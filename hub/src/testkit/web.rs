@@ -100,6 +100,15 @@ pub struct Visitor {
 impl Visitor {
     /// Arrives on the website and opens a chat (pending, no message yet).
     pub async fn open(url: &str, name: &str) -> Self {
+        Self::open_from(url, name, None).await
+    }
+
+    /// [`Visitor::open`], saying where it is (v2.1 `visitorContext`).
+    pub async fn open_from(
+        url: &str,
+        name: &str,
+        context: Option<switchboard_protocol::VisitorContext>,
+    ) -> Self {
         let http = reqwest::Client::builder()
             .cookie_store(true)
             .build()
@@ -107,7 +116,7 @@ impl Visitor {
         let body = CreateVisitorRequest {
             name: name.to_owned(),
             email: None,
-            context: None,
+            context,
         };
         let me: switchboard_protocol::CreateVisitorResponse =
             answer(post_json(&http, format!("{url}/v2/visitors"), &body), "visitor").await;

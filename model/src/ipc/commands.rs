@@ -124,6 +124,18 @@ commands! {
         /// The message's `clientMessageId`.
         client_message_id: String,
     } -> ();
+    /// Hands a chat to another agent, or (`None`) back to the queue (v2.1).
+    Transfer = "transfer" {
+        /// Which chat.
+        chat_id: String,
+        /// The agent; `None`: the queue.
+        to_agent_id: Option<String>,
+    } -> ChatEntry;
+    /// Opens a closed chat again, held by me (v2.1).
+    Reopen = "reopen" {
+        /// Which chat.
+        chat_id: String,
+    } -> ChatEntry;
     /// Sends a chat's messages held behind an action the server refused
     /// (the refusal is let go); `Discard` takes one out instead.
     SendHeld = "send_held" {

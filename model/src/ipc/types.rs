@@ -57,6 +57,10 @@ pub struct Snapshot {
     pub chats: Vec<ChatEntry>,
     /// Unread over all open chats (the same count as the tray's).
     pub total_unread: u64,
+    /// What the server offers beyond protocol v2 (feature names; none for
+    /// a plain v2 server): the UI shows only those controls.
+    #[serde(default)]
+    pub features: Vec<String>,
 }
 
 /// A page of a chat's timeline.

@@ -64,6 +64,7 @@ pub fn Conversation() -> Element {
     let mut known_top = use_signal(|| 0f64);
     // "Close the chat with …?" is open.
     let mut confirm_close = use_signal(|| false);
+    let mut choose_transfer = use_signal(|| false);
     // The search hit placed in view last, and the one to bring into view.
     let mut placed = use_signal(|| None::<String>);
     let mut to_found = use_signal(|| None::<String>);
@@ -388,6 +389,32 @@ pub fn Conversation() -> Element {
     }
     let newer = len.saturating_sub(*seen_len.read());
     let status = chat.status;
+    // v2.1: transfer (a waiting chat, or mine) and reopen, where the server offers them.
+    let (can_transfer, can_reopen, colleagues) = {
+        let inbox = ctx.inbox.read();
+        match inbox.as_ref() {
+            Some(i) => {
+                let me = i.me().to_owned();
+                let mine = chat.assignee_id.as_deref() == Some(me.as_str());
+                let mut others: Vec<switchboard_protocol::AgentPresence> = i
+                    .agents
+                    .values()
+                    .filter(|a| a.id != me && !a.name.is_empty())
+                    .cloned()
+                    .collect();
+                others.sort_by(|a, b| a.name.cmp(&b.name));
+                (
+                    i.offers(switchboard_protocol::feature::TRANSFER)
+                        && (status == ChatStatus::Pending || status == ChatStatus::InProgress && mine),
+                    i.offers(switchboard_protocol::feature::REOPEN) && status == ChatStatus::Closed,
+                    others,
+                )
+            }
+            None => (false, false, Vec::new()),
+        }
+    };
+    let transfer_id = chat.chat_id.clone();
+    let reopen_id = chat.chat_id.clone();
     let accept_id = chat.chat_id.clone();
     let close_id = chat.chat_id.clone();
     let visitor_name = chat.visitor.name.clone();
@@ -407,6 +434,76 @@ pub fn Conversation() -> Element {
                 if status == ChatStatus::Pending {
                     button { id: "accept", class: "primary", onclick: move |_| accept(ctx, accept_id.clone()),
                         {lang.pick("Accept", "Aceptar")}
+                    }
+                }
+                if can_transfer {
+                    div { class: "transfer",
+                        button {
+                            id: "transfer",
+                            class: "secondary",
+                            "aria-expanded": "{choose_transfer.read()}",
+                            onclick: move |_| { let open = *choose_transfer.peek(); choose_transfer.set(!open); },
+                            {lang.pick("Transfer", "Transferir")}
+                        }
+                        if *choose_transfer.read() {
+                            div { id: "transfer-menu", class: "menu", role: "menu",
+                                for a in colleagues {
+                                    button {
+                                        class: "transfer-to",
+                                        role: "menuitem",
+                                        "data-agent-id": "{a.id}",
+                                        onclick: {
+                                            let (chat_id, to) = (transfer_id.clone(), a.id.clone());
+                                            move |_| {
+                                                choose_transfer.set(false);
+                                                transfer(ctx, chat_id.clone(), Some(to.clone()));
+                                            }
+                                        },
+                                        span { class: "presence-dot {a.status.as_str()}" }
+                                        span { class: "name", "{a.name}" }
+                                        span { class: "muted small", " · {lang.presence(a.status)}" }
+                                        if let (Some(open), Some(max)) = (a.open_chats, a.max_chats) {
+                                            span { class: "muted small capacity",
+                                                {lang.open_chats(open, max)}
+                                            }
+                                        }
+                                    }
+                                }
+                                if status != ChatStatus::Pending {
+                                    button {
+                                        id: "transfer-queue",
+                                        role: "menuitem",
+                                        onclick: {
+                                            let chat_id = transfer_id.clone();
+                                            move |_| {
+                                                choose_transfer.set(false);
+                                                transfer(ctx, chat_id.clone(), None);
+                                            }
+                                        },
+                                        {lang.pick("Back to the queue", "Devolver a la cola")}
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                if can_reopen {
+                    button {
+                        id: "reopen",
+                        class: "secondary",
+                        onclick: move |_| {
+                            let id = reopen_id.clone();
+                            spawn_forever(async move {
+                                match ipc::invoke(&cmd::Reopen { chat_id: id }).await {
+                                    Ok(_) if !crate::controller::online(ctx) => {
+                                        crate::toast::queued(ctx, crate::toast::Doing::Reopen);
+                                    }
+                                    Ok(_) => {}
+                                    Err(e) => crate::toast::fail(ctx, crate::toast::Doing::Reopen, &e),
+                                }
+                            });
+                        },
+                        {lang.pick("Reopen", "Reabrir")}
                     }
                 }
                 if status != ChatStatus::Closed {
@@ -495,6 +592,24 @@ pub fn Conversation() -> Element {
             Viewer {}
         }
     }
+}
+
+/// Hands a chat to a colleague, or (`None`) back to the queue.
+fn transfer(ctx: Ctx, chat_id: String, to: Option<String>) {
+    spawn_forever(async move {
+        match ipc::invoke(&cmd::Transfer {
+            chat_id,
+            to_agent_id: to,
+        })
+        .await
+        {
+            Ok(_) if !crate::controller::online(ctx) => {
+                crate::toast::queued(ctx, crate::toast::Doing::Transfer);
+            }
+            Ok(_) => {}
+            Err(e) => crate::toast::fail(ctx, crate::toast::Doing::Transfer, &e),
+        }
+    });
 }
 
 #[cfg(test)]
