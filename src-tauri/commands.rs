@@ -191,6 +191,20 @@ pub async fn transfer(shell: State<'_, Shell>, args: Transfer) -> Answer<Transfe
         .await?)
 }
 
+/// The canned responses: the server's now, else the held ones.
+#[tauri::command]
+pub async fn canned(shell: State<'_, Shell>, args: ListCanned) -> Answer<ListCanned> {
+    let ListCanned {} = args;
+    let engine = shell.engine().await?;
+    match engine.refresh_canned().await {
+        Ok(list) => Ok(list),
+        Err(e) => {
+            tracing::debug!(error = %e, "canned responses not fetched; the held ones");
+            Ok(engine.canned()?)
+        }
+    }
+}
+
 /// Opens a closed chat again.
 #[tauri::command]
 pub async fn reopen(shell: State<'_, Shell>, args: Reopen) -> Answer<Reopen> {

@@ -72,6 +72,7 @@ pub fn with_shell<R: Runtime>(builder: tauri::Builder<R>, shell: Shell) -> tauri
             commands::send_held,
             commands::transfer,
             commands::reopen,
+            commands::canned,
             commands::cancel_sign_in,
             commands::log_warning,
             commands::messages_around,

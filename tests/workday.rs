@@ -737,3 +737,74 @@ async fn a_chat_is_transferred_to_a_colleague_and_reopened_and_a_v2_server_offer
     app.count_until("#reopen", 0).await;
     app.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_canned_response_is_found_by_slash_filled_in_and_sent() {
+    let Some((_turn, hub, app)) = signed_in_app().await else {
+        return;
+    };
+    let token = testkit::demo_token(&hub.url()).await;
+    for (shortcut, title, content) in [
+        (
+            "hola",
+            "Saludo",
+            "¡Hola, {{visitor.name|buenas}}! Soy {{agent.name}}.",
+        ),
+        (
+            "correo",
+            "Pedir el correo",
+            "¿Me confirmas tu correo? Tengo {{visitor.email}}.",
+        ),
+        ("shipping", "Shipping times", "We ship in 3 to 5 days."),
+    ] {
+        let res = reqwest::Client::new()
+            .post(format!("{}/v2/canned", hub.url()))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"shortcut": shortcut, "title": title, "content": content, "scope": "team"}))
+            .send()
+            .await
+            .expect("canned");
+        assert_eq!(res.status(), 201);
+    }
+    let carla = Visitor::opens_chat(&hub.url(), "Carla Canned", "hola").await;
+    app.open_chat(&carla.chat_id).await;
+    app.el("#accept").await.click().await.expect("accept");
+    app.attr_until("#composer", "data-mode", "reply").await;
+    let input = app.el("#composer-input").await;
+    input.send_keys("/").await.expect("slash");
+    app.count_until("#canned-picker .canned-option", 3).await;
+    input.send_keys("hl").await.expect("query");
+    app.count_until("#canned-picker .canned-option", 1).await;
+    app.attr_until("#canned-picker .canned-option.selected", "data-shortcut", "hola")
+        .await;
+    app.screenshot("workday-canned.png").await;
+    press(&app, Key::Enter).await;
+    app.value_until("#composer-input", "¡Hola, Carla Canned! Soy Alex Agent.")
+        .await;
+    app.count_until("#canned-picker", 0).await;
+    press(&app, Key::Enter).await;
+    app.attr_until(".bubble.me", "data-status", "status-sent").await;
+    let seen = carla.sees().await;
+    assert!(
+        seen.iter()
+            .any(|m| m.content == "¡Hola, Carla Canned! Soy Alex Agent."),
+        "the visitor got it filled in"
+    );
+    // A variable with no value and no fallback stays, visible, to edit.
+    input.send_keys("/corr").await.expect("query");
+    app.count_until("#canned-picker .canned-option", 1).await;
+    press(&app, Key::Tab).await;
+    app.value_until(
+        "#composer-input",
+        "¿Me confirmas tu correo? Tengo {{visitor.email}}.",
+    )
+    .await;
+    // Esc closes the picker and leaves the text.
+    input.clear().await.expect("clear");
+    input.send_keys("/sh").await.expect("query");
+    app.count_until("#canned-picker .canned-option", 1).await;
+    press(&app, Key::Escape).await;
+    app.count_until("#canned-picker", 0).await;
+    app.value_until("#composer-input", "/sh").await;
+    app.quit().await;
+}

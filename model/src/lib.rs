@@ -7,6 +7,7 @@
 
 pub mod actions;
 pub mod alerts;
+pub mod canned;
 pub mod files;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;

@@ -131,6 +131,9 @@ commands! {
         /// The agent; `None`: the queue.
         to_agent_id: Option<String>,
     } -> ChatEntry;
+    /// The canned responses, the team's and mine (v2.1): fetched again when
+    /// the server can be reached, else the ones held.
+    ListCanned = "canned" {} -> Vec<switchboard_protocol::Canned>;
     /// Opens a closed chat again, held by me (v2.1).
     Reopen = "reopen" {
         /// Which chat.

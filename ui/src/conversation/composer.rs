@@ -140,6 +140,52 @@ pub fn Composer(
     let chars = text.read().chars().count();
     let too_long = chars > MAX_CHARS;
 
+    // Canned responses (v2.1): `/` and a word at the start of the composer
+    // opens a picker; arrows choose, Enter or Tab inserts it filled in, Esc
+    // closes it until the text changes.
+    let mut canned_list = use_signal(Vec::<switchboard_protocol::Canned>::new);
+    let mut canned_sel = use_signal(|| 0usize);
+    let mut canned_off = use_signal(|| false);
+    let offers_canned = ctx.is_some_and(|c| {
+        c.inbox
+            .read()
+            .as_ref()
+            .is_some_and(|i| i.offers(switchboard_protocol::feature::CANNED))
+    });
+    let canned_matches = move || -> Vec<switchboard_protocol::Canned> {
+        if !offers_canned || *canned_off.peek() {
+            return Vec::new();
+        }
+        let t = text.peek().clone();
+        let Some(q) = switchboard_model::canned::query(&t) else {
+            return Vec::new();
+        };
+        let list = canned_list.peek();
+        switchboard_model::canned::find(&list, q, 8)
+            .into_iter()
+            .cloned()
+            .collect()
+    };
+    let id_for_vars = chat_id.clone();
+    let fill_canned = move |c: &switchboard_protocol::Canned| -> String {
+        let Some(ctx) = ctx else {
+            return c.content.clone();
+        };
+        let inbox = ctx.inbox.peek();
+        let chat = inbox.as_ref().and_then(|i| i.chat(&id_for_vars));
+        let me = inbox
+            .as_ref()
+            .and_then(|i| i.account.me.as_ref())
+            .map(|a| a.name.clone());
+        let vars = switchboard_model::canned::Vars {
+            visitor_name: chat.map(|c| c.visitor.name.as_str()),
+            visitor_email: chat.and_then(|c| c.visitor.email.as_deref()),
+            agent_name: me.as_deref(),
+            chat_subject: chat.and_then(|c| c.subject.as_deref()),
+        };
+        switchboard_model::canned::fill(&c.content, &vars)
+    };
+
     // Writes the draft DRAFT_SAVE_MS after the last change, unless it is
     // sent or left meanwhile.
     let writes_for_schedule = writes.clone();
@@ -284,8 +330,31 @@ pub fn Composer(
 
     let id_for_typing = chat_id.clone();
     let mut schedule_on_input = schedule_draft.clone();
+    let mut schedule_on_pick = schedule_draft.clone();
+    let schedule_on_click = schedule_draft.clone();
+    let fill_canned_click = fill_canned.clone();
+    // What the picker shows now (read, so that it follows the text).
+    let canned_view = {
+        let _ = (text.read(), canned_list.read(), canned_off.read());
+        canned_matches()
+    };
+    let canned_at = (*canned_sel.read()).min(canned_view.len().saturating_sub(1));
     let oninput = move |e: FormEvent| {
-        text.set(e.value());
+        let value = e.value();
+        if value == "/" && offers_canned {
+            // The picker opens: the list as the server has it now (or held).
+            canned_off.set(false);
+            canned_sel.set(0);
+            spawn(async move {
+                if let Ok(list) = ipc::invoke(&cmd::ListCanned {}).await {
+                    canned_list.set(list);
+                }
+            });
+        }
+        if switchboard_model::canned::query(&value).is_none() {
+            canned_off.set(false);
+        }
+        text.set(value);
         schedule_on_input();
         // A note is for agents only: the visitor is not even told I type.
         if *note.peek() {
@@ -436,6 +505,34 @@ pub fn Composer(
                         }
                     }
                 }
+                if !canned_view.is_empty() {
+                    ul { id: "canned-picker", class: "canned-picker", role: "listbox",
+                        "aria-label": lang.pick("Canned responses", "Respuestas rápidas"),
+                        for (i, c) in canned_view.iter().cloned().enumerate() {
+                            li {
+                                class: if i == canned_at { "canned-option selected" } else { "canned-option" },
+                                role: "option",
+                                "aria-selected": i == canned_at,
+                                "data-shortcut": "{c.shortcut}",
+                                onmousedown: {
+                                    let c = c.clone();
+                                    let fill = fill_canned_click.clone();
+                                    let mut schedule = schedule_on_click.clone();
+                                    move |e: MouseEvent| {
+                                        e.prevent_default();
+                                        text.set(fill(&c));
+                                        canned_sel.set(0);
+                                        schedule();
+                                        ipc::scroll::focus("composer-input");
+                                    }
+                                },
+                                span { class: "shortcut", "/{c.shortcut}" }
+                                span { class: "title", " {c.title}" }
+                                span { class: "muted small preview", " {c.content}" }
+                            }
+                        }
+                    }
+                }
                 div { class: "composer-row",
                     textarea {
                         id: "composer-input",
@@ -445,6 +542,36 @@ pub fn Composer(
                         "aria-invalid": too_long,
                         oninput,
                         onkeydown: move |e: KeyboardEvent| {
+                            let found = canned_matches();
+                            if !found.is_empty() {
+                                let n = found.len();
+                                let sel = (*canned_sel.peek()).min(n - 1);
+                                match e.key() {
+                                    Key::ArrowDown => {
+                                        e.prevent_default();
+                                        canned_sel.set((sel + 1) % n);
+                                        return;
+                                    }
+                                    Key::ArrowUp => {
+                                        e.prevent_default();
+                                        canned_sel.set((sel + n - 1) % n);
+                                        return;
+                                    }
+                                    Key::Enter | Key::Tab if !e.modifiers().shift() => {
+                                        e.prevent_default();
+                                        text.set(fill_canned(&found[sel]));
+                                        canned_sel.set(0);
+                                        schedule_on_pick();
+                                        return;
+                                    }
+                                    Key::Escape => {
+                                        e.prevent_default();
+                                        canned_off.set(true);
+                                        return;
+                                    }
+                                    _ => {}
+                                }
+                            }
                             if e.key() == Key::Enter && !e.modifiers().shift() {
                                 e.prevent_default();
                                 send_key();
