@@ -279,7 +279,10 @@ pub async fn send_staged(shell: State<'_, Shell>, args: SendStaged) -> Answer<Se
 /// Tells a chat I am typing (the UI throttles these).
 #[tauri::command]
 pub async fn typing(shell: State<'_, Shell>, args: Typing) -> Answer<Typing> {
-    shell.engine().await?.typing(&args.chat_id, args.typing);
+    shell
+        .engine()
+        .await?
+        .typing(&args.chat_id, args.typing, args.internal);
     Ok(())
 }
 

@@ -629,6 +629,22 @@ async fn a_chat_is_transferred_to_a_colleague_and_reopened_and_a_v2_server_offer
     app.count_until(&format!("{} .row-tags .tag", row(&teresa.chat_id)), 2)
         .await;
     app.open_chat(&teresa.chat_id).await;
+    // Sam writes a note in it (his console's internal typing, as the hub
+    // relays it to the agents' room): the timeline says so.
+    hub.core().emit(
+        vec![switchboard_protocol::commercial_room(&teresa.chat_id)],
+        None,
+        switchboard_protocol::server::USER_TYPING,
+        &switchboard_protocol::TypingEvent {
+            user_id: sam.agent.id.clone(),
+            chat_id: teresa.chat_id.clone(),
+            internal: true,
+        },
+    );
+    app.text_until("#typing-line .typing-note", "Sam's note being written", |t| {
+        t == "Sam Second is writing a note…"
+    })
+    .await;
     app.count_until("#visitor-tags .tag", 2).await;
     let context = app
         .text_until("#visitor-context", "the visitor's context", |t| {

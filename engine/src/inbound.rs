@@ -165,6 +165,7 @@ pub fn apply(
                 chat_id: t.chat_id,
                 user_id: t.user_id,
                 typing,
+                internal: t.internal,
             }),
             Inbound::Presence(p) => out.changes.push(Change::Presence {
                 user_id: p.user_id,

@@ -36,7 +36,7 @@ pub use switchboard_model::{
     actions::{ActionKind, ActionState, QueuedAction},
 };
 use switchboard_protocol::{
-    Agent, ChatRef, Empty, NotificationRead, Presence, PresenceUpdate, ReadRequest, events::client,
+    Agent, Empty, NotificationRead, Presence, PresenceUpdate, ReadRequest, events::client,
 };
 use tokio::sync::{Notify, broadcast, mpsc};
 use url::Url;
@@ -552,7 +552,14 @@ impl Engine {
     }
 
     /// Tells the chat I am typing (or stopped).
-    pub fn typing(&self, chat_id: &str, typing: bool) {
+    ///
+    /// In an internal note (`internal`) it is told to agents only, where the
+    /// server offers v2.1 `internalTyping`, and to nobody where it does not:
+    /// the visitor is never told a note is being written.
+    pub fn typing(&self, chat_id: &str, typing: bool, internal: bool) {
+        if internal && !self.offers(switchboard_protocol::feature::INTERNAL_TYPING) {
+            return;
+        }
         let event = if typing {
             client::TYPING_START
         } else {
@@ -560,8 +567,9 @@ impl Engine {
         };
         self.inner.emit(
             event,
-            &ChatRef {
+            &switchboard_protocol::TypingRequest {
                 chat_id: chat_id.to_owned(),
+                internal,
             },
         );
     }

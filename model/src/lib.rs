@@ -321,6 +321,9 @@ pub enum Change {
         user_id: String,
         /// Started (`true`) or stopped.
         typing: bool,
+        /// In an internal note (an agent, v2.1 `internalTyping`).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        internal: bool,
     },
     /// An agent's presence changed.
     #[serde(rename_all = "camelCase")]

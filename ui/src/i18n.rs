@@ -86,6 +86,14 @@ impl Lang {
         }
     }
 
+    /// "Sam is writing a note…": a colleague's internal note (agents only).
+    pub fn writing_note(self, who: &str) -> String {
+        match self {
+            Self::En => format!("{who} is writing a note…"),
+            Self::Es => format!("{who} está escribiendo una nota…"),
+        }
+    }
+
     /// "Ana is typing…"
     pub fn typing(self, who: &str) -> String {
         match self {

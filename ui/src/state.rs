@@ -40,6 +40,8 @@ pub struct Inbox {
     pub caught_up: Option<(u64, u64)>,
     /// What the server offers beyond v2 (its feature names).
     pub features: Vec<String>,
+    /// Who types in an internal note where: (chat, agent).
+    pub noting: std::collections::BTreeSet<(String, String)>,
 }
 
 impl Inbox {
@@ -59,6 +61,7 @@ impl Inbox {
             stats: None,
             caught_up: None,
             features: s.features,
+            noting: Default::default(),
         }
     }
 
@@ -147,18 +150,30 @@ impl Inbox {
             s.retain(|_, at| now - *at <= TYPING_HINT_MS);
         }
         self.typing.retain(|_, s| !s.is_empty());
+        let typing = &self.typing;
+        self.noting
+            .retain(|(chat, user)| typing.get(chat).is_some_and(|s| s.contains_key(user)));
         before != self.typing.values().map(BTreeMap::len).sum::<usize>()
     }
 
     /// Who other than me types in a chat, by name: the visitor's, or an
     /// agent's ("…" for an agent whose name is not known yet).
     pub fn typist(&self, chat_id: &str) -> Option<String> {
-        let chat = self.chat(chat_id);
+        self.typist_in(chat_id).map(|(who, _)| who)
+    }
+
+    /// [`Inbox::typist`], and whether it is an internal note they write.
+    pub fn typist_in(&self, chat_id: &str) -> Option<(String, bool)> {
         let who = self.typing.get(chat_id)?.keys().find(|u| *u != self.me())?;
-        Some(match chat {
-            Some(c) if c.visitor.id == *who => c.visitor.name.clone(),
+        let note = self.noting.contains(&(chat_id.to_owned(), who.clone()));
+        Some((self.typist_name(chat_id, who), note))
+    }
+
+    fn typist_name(&self, chat_id: &str, who: &str) -> String {
+        match self.chat(chat_id) {
+            Some(c) if c.visitor.id == who => c.visitor.name.clone(),
             _ => self.agent_name(who).unwrap_or("…").to_owned(),
-        })
+        }
     }
 
     /// Marks one server notification read here (`None`: all of them), at
@@ -221,13 +236,22 @@ impl Inbox {
                 chat_id,
                 user_id,
                 typing,
+                internal,
             } => {
+                let key = (chat_id.clone(), user_id.clone());
+                let was_note = self.noting.contains(&key);
+                if *typing && *internal {
+                    self.noting.insert(key);
+                } else {
+                    self.noting.remove(&key);
+                }
                 let set = self.typing.entry(chat_id.clone()).or_default();
-                if *typing {
+                let changed = if *typing {
                     set.insert(user_id.clone(), now).is_none()
                 } else {
                     set.remove(user_id).is_some()
-                }
+                };
+                changed || was_note != (*typing && *internal)
             }
             Change::Presence { user_id, status } => {
                 match self.agents.get_mut(user_id) {
@@ -644,6 +668,7 @@ mod tests {
             chat_id: "a".into(),
             user_id: "v-a".into(),
             typing: true,
+            internal: false,
         });
         assert!(i.someone_typing("a"));
         // Their message ends the hint.
@@ -656,6 +681,7 @@ mod tests {
             chat_id: "a".into(),
             user_id: "me".into(),
             typing: true,
+            internal: false,
         });
         assert!(!i.someone_typing("a"));
     }
@@ -667,6 +693,7 @@ mod tests {
             chat_id: "a".into(),
             user_id: "v".into(),
             typing: true,
+            internal: false,
         };
         i.apply_at(&start, 1_000);
         assert!(!i.stale_typing(7_000));
@@ -689,6 +716,7 @@ mod tests {
             chat_id: "a".into(),
             user_id: "v".into(),
             typing: true,
+            internal: false,
         });
         i.apply(&Change::Connection {
             state: ConnectionState::Reconnecting {
@@ -720,6 +748,7 @@ mod tests {
             chat_id: "a".into(),
             user_id: user.into(),
             typing: on,
+            internal: false,
         };
         i.apply(&typing("me", true));
         assert_eq!(i.typist("a"), None, "my own typing is no hint");
@@ -736,5 +765,24 @@ mod tests {
             open_chats: None,
         }]);
         assert_eq!(i.typist("a").as_deref(), Some("Ana"));
+    }
+
+    #[test]
+    fn a_colleague_writing_a_note_is_told_apart_from_typing() {
+        let mut i = inbox(vec![fixtures::chat("c1").build()]);
+        let typing = |on: bool, internal: bool| Change::Typing {
+            chat_id: "c1".into(),
+            user_id: "sam".into(),
+            typing: on,
+            internal,
+        };
+        assert!(i.apply(&typing(true, true)));
+        assert_eq!(i.typist_in("c1").map(|(_, note)| note), Some(true));
+        assert!(i.apply(&typing(true, false)), "now a reply");
+        assert_eq!(i.typist_in("c1").map(|(_, note)| note), Some(false));
+        assert!(i.apply(&typing(true, true)));
+        assert!(i.apply(&typing(false, true)));
+        assert_eq!(i.typist_in("c1"), None);
+        assert!(i.noting.is_empty());
     }
 }

@@ -206,6 +206,9 @@ commands! {
         chat_id: String,
         /// Started (`true`) or stopped.
         typing: bool,
+        /// In an internal note: told to agents only, where the server offers
+        /// it, and to nobody where it does not.
+        internal: bool,
     } -> ();
     /// Sets my presence (online, away or busy).
     SetPresence = "set_presence" {

@@ -91,6 +91,8 @@ pub fn Composer(
     let mut error = use_signal(|| None::<String>);
     let mut typing_sent_at = use_signal(|| 0i64);
     let mut typing_gen = use_signal(|| 0u64);
+    // Whether the typing last told was a note's (its stop must say so too).
+    let mut typing_note = use_signal(|| false);
     // Drafts: typed and not yet written (`dirty`), and which pending write
     // is still wanted (`draft_gen`; a send or a chat switch cancels it).
     let writes = use_hook(|| Rc::new(Mutex::new(())));
@@ -256,10 +258,12 @@ pub fn Composer(
     let mut stop_typing = move |chat_id: String| {
         if *typing_sent_at.peek() != 0 {
             typing_sent_at.set(0);
+            let internal = *typing_note.peek();
             spawn(async move {
                 let _ = ipc::invoke(&cmd::Typing {
                     chat_id,
                     typing: false,
+                    internal,
                 })
                 .await;
             });
@@ -357,18 +361,20 @@ pub fn Composer(
         text.set(value);
         schedule_on_input();
         // A note is for agents only: the visitor is not even told I type.
-        if *note.peek() {
-            return;
-        }
+        // A note's typing is for agents only: the engine tells the
+        // commercial room where the server offers it, and nobody elsewhere.
+        let internal = *note.peek();
         let now = ipc::now_ms();
         let chat_id = id_for_typing.clone();
         if now - *typing_sent_at.peek() > TYPING_EVERY_MS {
             typing_sent_at.set(now);
+            typing_note.set(internal);
             let id = chat_id.clone();
             spawn(async move {
                 let _ = ipc::invoke(&cmd::Typing {
                     chat_id: id,
                     typing: true,
+                    internal,
                 })
                 .await;
             });
@@ -382,6 +388,7 @@ pub fn Composer(
                 let _ = ipc::invoke(&cmd::Typing {
                     chat_id: chat_id.clone(),
                     typing: false,
+                    internal: *typing_note.peek(),
                 })
                 .await;
             }
@@ -393,9 +400,8 @@ pub fn Composer(
             return;
         }
         note.set(to_note);
-        if to_note {
-            stop_typing(id_for_mode.clone());
-        }
+        // What was told (a reply's typing, or a note's) ends with the mode.
+        stop_typing(id_for_mode.clone());
         schedule_draft();
     };
     let mut set_reply = set_mode.clone();

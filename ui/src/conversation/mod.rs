@@ -167,7 +167,7 @@ pub fn Conversation() -> Element {
             return rsx! {};
         };
         let chat = inbox.chat(&chat_id).cloned();
-        let typing_name = inbox.typist(&chat_id);
+        let typing_name = inbox.typist_in(&chat_id);
         (chat, inbox.me().to_owned(), typing_name)
     };
     // A colleague holds it: named when the team list knows them.
@@ -584,8 +584,12 @@ pub fn Conversation() -> Element {
                 }
             }
             div { class: "typing-line", id: "typing-line",
-                if let Some(who) = typing_name {
-                    span { "{lang.typing(&who)}" }
+                if let Some((who, note)) = typing_name {
+                    if note {
+                        span { class: "typing-note", "{lang.writing_note(&who)}" }
+                    } else {
+                        span { "{lang.typing(&who)}" }
+                    }
                 }
             }
             Composer { chat_id: chat_id.clone(), status, draft: chat.draft.clone(), held_by, staged: chat.staged.clone() }
