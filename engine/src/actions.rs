@@ -119,10 +119,16 @@ impl Engine {
             content: content.to_owned(),
             scope,
         })?;
-        self.canned()?
-            .into_iter()
-            .find(|c| c.id == local_id)
-            .ok_or_else(|| EngineError::Internal("a queued canned response vanished".to_owned()))
+        // As queued (the outbox may already have sent it, and the entry then
+        // goes by the server's id).
+        Ok(switchboard_protocol::Canned {
+            id: local_id,
+            shortcut: shortcut.to_owned(),
+            title: title.to_owned(),
+            content: content.to_owned(),
+            scope,
+            updated_at: switchboard_protocol::time::format_millis(now_ms()),
+        })
     }
 
     /// Changes a canned response (v2.1, through the outbox; the last writer
@@ -150,10 +156,14 @@ impl Engine {
             content: content.to_owned(),
             scope: held.scope,
         })?;
-        self.canned()?
-            .into_iter()
-            .find(|c| c.id == id)
-            .ok_or_else(|| EngineError::Internal("a queued canned response vanished".to_owned()))
+        Ok(switchboard_protocol::Canned {
+            id: id.to_owned(),
+            shortcut: shortcut.to_owned(),
+            title: title.to_owned(),
+            content: content.to_owned(),
+            scope: held.scope,
+            updated_at: switchboard_protocol::time::format_millis(now_ms()),
+        })
     }
 
     /// Deletes a canned response (v2.1, through the outbox).
@@ -505,6 +515,26 @@ pub(crate) async fn send_action(inner: &Arc<Inner>, token: &str, a: &QueuedActio
                     )
                     .await
                 }
+            };
+            // A creation sent again after its answer was lost meets its own
+            // first copy ("the shortcut is taken"): the entry the server has
+            // with this shortcut, title and content is that creation.
+            let done = match done {
+                Err(ApiError::Rejected { status: 409, .. }) if server_id.is_none() => {
+                    let same = api.canned(token).await.ok().and_then(|list| {
+                        list.into_iter().find(|c| {
+                            c.shortcut == *shortcut
+                                && c.scope == *scope
+                                && c.title == *title
+                                && c.content == *content
+                        })
+                    });
+                    match same {
+                        Some(c) => Ok(c),
+                        None => done,
+                    }
+                }
+                other => other,
             };
             match done {
                 Ok(c) => {

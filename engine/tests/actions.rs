@@ -363,3 +363,39 @@ async fn a_chat_reopened_after_a_reconnect_is_followed_live() {
     .await;
     alex.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_canned_creation_whose_answer_was_lost_is_not_refused_when_sent_again() {
+    let hub = TestHub::start().await;
+    let dir = TempDir::new("actions-canned-again");
+    let alex = engine(&hub.url(), dir.path()).await;
+    started(&alex).await;
+    // The first POST reached the server, and its answer was lost: the
+    // server has the entry already when the outbox sends it again.
+    let token = testkit::demo_token(&hub.url()).await;
+    let body = serde_json::json!({"shortcut": "adios", "title": "Adiós", "content": "¡Hasta pronto!", "scope": "personal"});
+    let first: switchboard_protocol::Canned = reqwest::Client::new()
+        .post(format!("{}/v2/canned", hub.url()))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    alex.create_canned(
+        "adios",
+        "Adiós",
+        "¡Hasta pronto!",
+        switchboard_protocol::CannedScope::Personal,
+    )
+    .await
+    .unwrap();
+    let left = alex.wait_actions(None, Duration::from_secs(20)).await.unwrap();
+    assert!(left.is_empty(), "taken as applied, not refused: {left:?}");
+    let held = alex.canned().unwrap();
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert_eq!(held[0].id, first.id, "the server's entry");
+    alex.shutdown().await;
+}
