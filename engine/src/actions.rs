@@ -212,27 +212,7 @@ impl Engine {
     /// Lets a refused action go: it leaves the outbox, and its chat's held
     /// messages and actions are sent. `UnknownMessage` unless it was refused.
     pub fn dismiss_action(&self, id: &str) -> Result<()> {
-        let me = self.inner.me_id();
-        let (action, changes) = self.inner.store().write(|tx| {
-            let Some(a) = store::dismiss_action(tx, id)? else {
-                return Ok((None, Vec::new()));
-            };
-            let changes = match &a.chat_id {
-                Some(c) => held_changes(tx, &me, c)?,
-                None => Vec::new(),
-            };
-            Ok((Some(a), changes))
-        })?;
-        let Some(action) = action else {
-            return Err(EngineError::UnknownMessage(id.to_owned()));
-        };
-        self.inner.publish(Change::ActionDone {
-            id: action.id,
-            chat_id: action.chat_id,
-        });
-        for c in changes {
-            self.inner.publish(c);
-        }
+        self.take_action(id, store::dismiss_action)?;
         self.inner.outbox_wake.notify_one();
         Ok(())
     }
@@ -241,9 +221,28 @@ impl Engine {
     /// waits behind a refused one ("discard"); `UnknownMessage` otherwise
     /// (one on its way may be arriving).
     pub fn discard_action(&self, id: &str) -> Result<()> {
+        let action = self.take_action(id, store::discard_action)?;
+        tracing::info!(
+            action = action.action.name(),
+            "a refused or held action was discarded"
+        );
+        Ok(())
+    }
+
+    /// Removes an action with `remove` (which says whether it may go) and
+    /// tells the UI: the action is gone, and its chat's held items are as
+    /// they are now.
+    fn take_action(
+        &self,
+        id: &str,
+        remove: fn(
+            &rusqlite::Connection,
+            &str,
+        ) -> std::result::Result<Option<QueuedAction>, store::StoreError>,
+    ) -> Result<QueuedAction> {
         let me = self.inner.me_id();
         let (action, changes) = self.inner.store().write(|tx| {
-            let Some(a) = store::discard_action(tx, id)? else {
+            let Some(a) = remove(tx, id)? else {
                 return Ok((None, Vec::new()));
             };
             let changes = match &a.chat_id {
@@ -255,18 +254,14 @@ impl Engine {
         let Some(action) = action else {
             return Err(EngineError::UnknownMessage(id.to_owned()));
         };
-        tracing::info!(
-            action = action.action.name(),
-            "a refused or held action was discarded"
-        );
         self.inner.publish(Change::ActionDone {
-            id: action.id,
-            chat_id: action.chat_id,
+            id: action.id.clone(),
+            chat_id: action.chat_id.clone(),
         });
         for c in changes {
             self.inner.publish(c);
         }
-        Ok(())
+        Ok(action)
     }
 
     /// Waits until one queued action is applied (`None`), refused, held
