@@ -300,6 +300,29 @@ impl Api {
         Ok(self.send(rb, &path).await?.1)
     }
 
+    /// `GET /v2/tags` (v2.1): the tags in use, most used first.
+    pub async fn tags(&self, token: &str) -> Result<switchboard_protocol::TagList> {
+        let rb = self.request(Method::GET, "/v2/tags", Some(token))?;
+        Ok(self.send(rb, "/v2/tags").await?.1)
+    }
+
+    /// `GET /v2/visitors/{id}/chats` (v2.1): the visitor's chats and those
+    /// of visitors with the same e-mail, newest first.
+    pub async fn visitor_chats(&self, token: &str, visitor_id: &str) -> Result<Vec<ChatSummary>> {
+        let path = format!("/v2/visitors/{visitor_id}/chats");
+        let rb = self.request(Method::GET, &path, Some(token))?;
+        Ok(self.send::<ChatList>(rb, &path).await?.1.chats)
+    }
+
+    /// `PUT /v2/agents/me` (v2.1): the most chats assigned to me automatically.
+    pub async fn set_max_chats(&self, token: &str, max_chats: u32) -> Result<()> {
+        let rb = self
+            .request(Method::PUT, "/v2/agents/me", Some(token))?
+            .json(&switchboard_protocol::AgentSettings { max_chats });
+        self.send::<serde_json::Value>(rb, "/v2/agents/me").await?;
+        Ok(())
+    }
+
     /// `GET /v2/canned` (v2.1): the team's canned responses and mine.
     pub async fn canned(&self, token: &str) -> Result<Vec<switchboard_protocol::Canned>> {
         let rb = self.request(Method::GET, "/v2/canned", Some(token))?;

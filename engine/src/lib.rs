@@ -14,6 +14,7 @@ mod error;
 mod inbound;
 mod inner;
 mod link;
+mod lookups;
 mod notices;
 mod outbox;
 pub mod paths;
@@ -593,16 +594,7 @@ impl Engine {
     pub async fn agents(&self) -> Result<Vec<switchboard_protocol::AgentPresence>> {
         match sync::refresh_agents(&self.inner).await {
             Ok(list) => Ok(list),
-            Err(e)
-                if matches!(
-                    e.code(),
-                    switchboard_model::ipc::ErrorCode::Unreachable
-                        | switchboard_model::ipc::ErrorCode::UnknownHost
-                        | switchboard_model::ipc::ErrorCode::TimedOut
-                        | switchboard_model::ipc::ErrorCode::Tls
-                        | switchboard_model::ipc::ErrorCode::ServerFailed
-                ) =>
-            {
+            Err(e) if lookups::unreachable(&e) => {
                 let held = store::agents(self.inner.store().conn())?;
                 if held.is_empty() { Err(e) } else { Ok(held) }
             }

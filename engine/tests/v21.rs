@@ -276,3 +276,91 @@ async fn a_marker_far_back_in_a_closed_chat_is_reached_by_paging_and_the_team_is
     );
     desktop.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitors_earlier_chats_tags_and_capacity_come_from_the_hub_and_the_cache_offline() {
+    let mut hub = TestHub::start().await;
+    let first = Visitor::opens_chat(&hub.url(), "Olga Otra Vez", "la primera vez").await;
+    let dir = TempDir::new("lookups");
+    let e = engine(&hub.url(), dir.path()).await;
+
+    // Before any sync the earlier chat is not held: its history comes
+    // from the server.
+    let fetched = e.chat_history(&first.chat_id).await.unwrap();
+    assert_eq!(
+        fetched.iter().map(|m| m.content.as_str()).collect::<Vec<_>>(),
+        ["la primera vez"]
+    );
+
+    started(&e).await;
+    e.accept(&first.chat_id).await.unwrap();
+    e.set_tags(&first.chat_id, &["Factura".into(), "vip".into()])
+        .await
+        .unwrap();
+    let mut changes = e.subscribe();
+    e.close(&first.chat_id).await.unwrap();
+    wait_change(
+        &mut changes,
+        10,
+        "the close applied",
+        |c| matches!(c, Change::ActionDone { chat_id: Some(id), .. } if *id == first.chat_id),
+    )
+    .await;
+    let second = first.opens_another().await;
+    second.say("vuelvo con otra duda").await;
+    wait_change(
+        &mut changes,
+        10,
+        "the second chat held",
+        |c| matches!(c, Change::Chat { chat } if chat.chat_id == second.chat_id),
+    )
+    .await;
+    let other = Visitor::opens_chat(&hub.url(), "Otro Visitante", "hola").await;
+    wait_change(
+        &mut changes,
+        10,
+        "the other visitor's chat held",
+        |c| matches!(c, Change::Chat { chat } if chat.chat_id == other.chat_id),
+    )
+    .await;
+    let mut tagged = e.subscribe();
+    e.set_tags(&other.chat_id, &["vip".into()]).await.unwrap();
+    wait_change(
+        &mut tagged,
+        10,
+        "the tags applied",
+        |c| matches!(c, Change::ActionDone { chat_id: Some(id), .. } if *id == other.chat_id),
+    )
+    .await;
+
+    let ids = |v: Vec<switchboard_model::ChatEntry>| v.into_iter().map(|c| c.chat_id).collect::<Vec<_>>();
+    let online = ids(e.visitor_chats(&first.visitor_id).await.unwrap());
+    assert_eq!(
+        online,
+        [second.chat_id.clone(), first.chat_id.clone()],
+        "newest first, nobody else's"
+    );
+    let tags = e.tags().await.unwrap();
+    assert_eq!(tags[0].name, "vip");
+    assert_eq!(tags[0].count, 2);
+    assert!(
+        tags.iter().any(|t| t.name == "Factura" && t.count == 1),
+        "{tags:?}"
+    );
+
+    // Capacity: set on the server, seen in the team list; out of range refused.
+    let team = e.set_max_chats(3).await.unwrap();
+    let me = e.me().unwrap().id;
+    assert_eq!(team.iter().find(|a| a.id == me).unwrap().max_chats, Some(3));
+    assert!(matches!(e.set_max_chats(101).await, Err(EngineError::Invalid(_))));
+
+    // Offline: the same history and tags from the cache.
+    hub.stop().await;
+    assert_eq!(ids(e.visitor_chats(&first.visitor_id).await.unwrap()), online);
+    let held = e.tags().await.unwrap();
+    assert_eq!((held[0].name.as_str(), held[0].count), ("vip", 2));
+    let history = e.chat_history(&first.chat_id).await.unwrap();
+    assert!(history.iter().any(|m| m.content == "la primera vez"));
+    assert!(e.set_max_chats(2).await.is_err(), "capacity needs the server");
+    e.shutdown().await;
+}

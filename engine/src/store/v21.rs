@@ -118,6 +118,45 @@ pub fn marker_missing(conn: &Connection, s: &switchboard_protocol::ChatSummary) 
     })
 }
 
+/// The tags on the chats held, most used first (ties by name), counted
+/// case-insensitively under their most recent spelling: the tag list when
+/// the server cannot be reached.
+pub fn held_tags(conn: &Connection) -> Result<Vec<switchboard_protocol::TagCount>> {
+    let mut st = conn.prepare_cached(
+        "SELECT t.value, COUNT(*) AS n FROM chats, json_each(chats.tags) AS t
+         WHERE chats.tags IS NOT NULL AND json_valid(chats.tags)
+         GROUP BY lower(t.value) ORDER BY n DESC, lower(t.value)",
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok(switchboard_protocol::TagCount {
+            name: r.get(0)?,
+            count: r.get::<_, i64>(1)?.try_into().unwrap_or(0),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The held chats of a visitor and of visitors with the same e-mail
+/// (case-insensitive), newest first: a visitor's history offline.
+pub fn visitor_chats(conn: &Connection, visitor_id: &str, me: &str) -> Result<Vec<ChatEntry>> {
+    let ids: Vec<String> = conn
+        .prepare_cached(
+            "SELECT chat_id FROM chats WHERE visitor_id = ?1
+                OR (visitor_email IS NOT NULL AND lower(visitor_email) IN
+                    (SELECT lower(visitor_email) FROM chats WHERE visitor_id = ?1 AND visitor_email IS NOT NULL))
+             ORDER BY created_at DESC, chat_id",
+        )?
+        .query_map([visitor_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(e) = chat_entry(conn, &id, me)? {
+            out.push(e);
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

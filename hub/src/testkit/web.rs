@@ -133,6 +133,23 @@ impl Visitor {
         }
     }
 
+    /// The same visitor opens another chat (pending, no message yet).
+    pub async fn opens_another(&self) -> Self {
+        let chat: ChatSummary = answer(
+            post_json(
+                &self.http,
+                format!("{}/v2/chats", self.url),
+                &OpenChatRequest::default(),
+            ),
+            "open another chat",
+        )
+        .await;
+        Self {
+            chat_id: chat.chat_id,
+            ..self.clone()
+        }
+    }
+
     /// [`Visitor::open`], then writes `first`.
     pub async fn opens_chat(url: &str, name: &str, first: &str) -> Self {
         let v = Self::open(url, name).await;
