@@ -205,6 +205,63 @@ pub async fn canned(shell: State<'_, Shell>, args: ListCanned) -> Answer<ListCan
     }
 }
 
+/// Replaces a chat's tags.
+#[tauri::command]
+pub async fn set_tags(shell: State<'_, Shell>, args: SetTags) -> Answer<SetTags> {
+    Ok(shell.engine().await?.set_tags(&args.chat_id, &args.tags).await?)
+}
+
+/// The tags in use (the server's, else those held).
+#[tauri::command]
+pub async fn tags(shell: State<'_, Shell>, args: ListTags) -> Answer<ListTags> {
+    let ListTags {} = args;
+    Ok(shell.engine().await?.tags().await?)
+}
+
+/// A visitor's chats, newest first.
+#[tauri::command]
+pub async fn visitor_chats(shell: State<'_, Shell>, args: VisitorChats) -> Answer<VisitorChats> {
+    Ok(shell.engine().await?.visitor_chats(&args.visitor_id).await?)
+}
+
+/// An earlier chat's messages, to read.
+#[tauri::command]
+pub async fn chat_history(shell: State<'_, Shell>, args: ChatHistory) -> Answer<ChatHistory> {
+    Ok(shell.engine().await?.chat_history(&args.chat_id).await?)
+}
+
+/// Sets my capacity for automatic assignment.
+#[tauri::command]
+pub async fn set_max_chats(shell: State<'_, Shell>, args: SetMaxChats) -> Answer<SetMaxChats> {
+    Ok(shell.engine().await?.set_max_chats(args.max_chats).await?)
+}
+
+/// Creates a canned response.
+#[tauri::command]
+pub async fn create_canned(shell: State<'_, Shell>, args: CreateCanned) -> Answer<CreateCanned> {
+    Ok(shell
+        .engine()
+        .await?
+        .create_canned(&args.shortcut, &args.title, &args.content, args.scope)
+        .await?)
+}
+
+/// Changes a canned response.
+#[tauri::command]
+pub async fn update_canned(shell: State<'_, Shell>, args: UpdateCanned) -> Answer<UpdateCanned> {
+    Ok(shell
+        .engine()
+        .await?
+        .update_canned(&args.id, &args.shortcut, &args.title, &args.content)
+        .await?)
+}
+
+/// Deletes a canned response.
+#[tauri::command]
+pub async fn delete_canned(shell: State<'_, Shell>, args: DeleteCanned) -> Answer<DeleteCanned> {
+    Ok(shell.engine().await?.delete_canned(&args.id).await?)
+}
+
 /// Opens a closed chat again.
 #[tauri::command]
 pub async fn reopen(shell: State<'_, Shell>, args: Reopen) -> Answer<Reopen> {

@@ -355,6 +355,64 @@ fn notifications_ring_right() {
     w.says(&ana, "siete");
     let n = monitor.next("a live message after the catch-up");
     assert_eq!(n.body, "siete");
+
+    // A colleague transfers a chat to me (v2.1): I am told, and a click on
+    // it opens that chat. The queue rings once only from here on.
+    {
+        let shell = w.app.state::<Shell>();
+        let mut s = shell.desk().settings();
+        s.alerts.repeat_queue_secs = 0;
+        shell.desk().replace_settings(s);
+    }
+    let carla = w.visitor("Carla Cambio", "¿Me pasáis con facturación?");
+    let n = monitor.next("Carla's chat in the queue");
+    assert_eq!(n.title, "New chat: Carla Cambio");
+    let hub_url = w.hub.url();
+    let sam = w.rt.block_on(switchboard_hub::testkit::login(
+        &hub_url,
+        "agent2@example.com",
+        "password",
+    ));
+    w.rt.block_on(switchboard_hub::testkit::accept(
+        &hub_url,
+        &sam.token,
+        &carla.chat_id,
+    ));
+    w.wait_change("Sam holds Carla's chat", |c| {
+        c["type"] == "chat"
+            && c["chat"]["chatId"] == carla.chat_id.as_str()
+            && c["chat"]["status"] == "IN_PROGRESS"
+    });
+    dunstctl(&["close-all"]);
+    let me = w.invoke("snapshot", json!({})).expect("snapshot")["account"]["me"]["id"].clone();
+    let moved = w.rt.block_on(async {
+        reqwest::Client::new()
+            .post(format!("{hub_url}/v2/chats/{}/transfer", carla.chat_id))
+            .bearer_auth(&sam.token)
+            .json(&json!({"toAgentId": me}))
+            .send()
+            .await
+            .expect("transfer")
+            .status()
+    });
+    assert!(moved.is_success(), "{moved}");
+    let n = monitor.next("the transfer to me");
+    assert_eq!(n.title, "Chat transferred to you", "{n:?}");
+    assert!(n.body.contains("Carla Cambio"), "{n:?}");
+    let shown =
+        w.rt.block_on(common::poll_until(common::TIMEOUT, common::POLL, || async {
+            let n = dunstctl(&["count", "displayed"]);
+            if n.trim() == "1" { Ok(()) } else { Err(n) }
+        }));
+    assert_eq!(shown, Ok(()), "dunst shows the transfer's notification");
+    dunstctl(&["action", "0"]);
+    let chat = common::recv_until(
+        &opened,
+        common::TIMEOUT,
+        "a click opens the transferred chat",
+        |p| (p == format!("\"{}\"", carla.chat_id)).then_some(p),
+    );
+    assert_eq!(chat, format!("\"{}\"", carla.chat_id));
     drop(monitor);
 }
 

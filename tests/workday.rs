@@ -824,3 +824,231 @@ async fn a_canned_response_is_found_by_slash_filled_in_and_sent() {
     app.value_until("#composer-input", "/sh").await;
     app.quit().await;
 }
+
+/// Clicks an element once it can be clicked (brought into view first; a
+/// re-render may replace it meanwhile).
+async fn tap(app: &App, css: &str) {
+    let done = common::poll_until(TIMEOUT, POLL, || async {
+        let e = app.driver.find(By::Css(css)).await.map_err(|e| e.to_string())?;
+        e.scroll_into_view().await.map_err(|e| e.to_string())?;
+        e.click().await.map_err(|e| e.to_string())
+    })
+    .await;
+    if let Err(last) = done {
+        app.fail(&format!("click {css}: {last}")).await;
+    }
+}
+
+/// Chooses `value` in a `<select>` as a person does (the change event).
+async fn choose(app: &App, css: &str, value: &str) {
+    app.el(css).await;
+    js(
+        app,
+        &format!(
+            "const s = document.querySelector({css:?}); s.value = {value:?}; \
+             s.dispatchEvent(new Event('change', {{bubbles: true}})); return true;"
+        ),
+    )
+    .await;
+}
+
+/// The team's canned responses and mine, as the hub holds them.
+async fn hub_canned(hub: &testkit::TestHub, token: &str) -> Vec<switchboard_protocol::Canned> {
+    let list: switchboard_protocol::CannedList = reqwest::Client::new()
+        .get(format!("{}/v2/canned", hub.url()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("canned")
+        .json()
+        .await
+        .expect("a list");
+    list.canned
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tags_earlier_chats_the_canned_manager_and_capacity_work_against_the_hub() {
+    let Some((_turn, hub, app)) = signed_in_app().await else {
+        return;
+    };
+    let sam = testkit::login(&hub.url(), "agent2@example.com", "password").await;
+    let http = reqwest::Client::new();
+    // Olga came before: Sam answered and closed that chat. She is back.
+    let first = Visitor::opens_chat(&hub.url(), "Olga Otra Vez", "la primera vez que escribo").await;
+    testkit::accept(&hub.url(), &sam.token, &first.chat_id).await;
+    let closed = http
+        .post(format!("{}/v2/chats/{}/close", hub.url(), first.chat_id))
+        .bearer_auth(&sam.token)
+        .send()
+        .await
+        .expect("close");
+    assert!(closed.status().is_success());
+    let olga = first.opens_another().await;
+    olga.say("vuelvo con otra duda").await;
+    let pedro = Visitor::opens_chat(&hub.url(), "Pedro Factura", "mi factura").await;
+    let put = http
+        .put(format!("{}/v2/chats/{}/tags", hub.url(), pedro.chat_id))
+        .bearer_auth(&sam.token)
+        .json(&serde_json::json!({"tags": ["factura"]}))
+        .send()
+        .await
+        .expect("tags");
+    assert!(put.status().is_success());
+    app.count_until(&format!("{} .row-tags .tag", row(&pedro.chat_id)), 1)
+        .await;
+
+    // The visitor's earlier chat, read-only.
+    app.open_chat(&olga.chat_id).await;
+    app.count_until("#earlier-chats .earlier-chat", 1).await;
+    tap(&app, &format!(".earlier-chat[data-chat-id='{}']", first.chat_id)).await;
+    app.text_until("#history-view .history-timeline", "its history", |t| {
+        t.contains("la primera vez que escribo")
+    })
+    .await;
+    app.count_until("#history-view #composer-input", 0).await;
+    app.screenshot("workday-history.png").await;
+    press(&app, Key::Escape).await;
+    app.count_until("#history-view", 0).await;
+
+    // Tags: suggested from the team's, a new one, one taken off.
+    let me = testkit::demo_token(&hub.url()).await;
+    let input = app.el("#tag-input").await;
+    input.click().await.expect("the tag field");
+    input.send_keys("FAC").await.expect("type");
+    app.attr_until("#tag-suggestions .suggestion", "data-tag", "factura")
+        .await;
+    press(&app, Key::Down).await;
+    app.attr_until("#tag-suggestions .suggestion.active", "data-tag", "factura")
+        .await;
+    press(&app, Key::Enter).await;
+    app.count_until("#visitor-tags .tag", 1).await;
+    input.send_keys("cliente-vuelve").await.expect("type");
+    press(&app, Key::Enter).await;
+    app.count_until("#visitor-tags .tag", 2).await;
+    on_hub_until(&hub, &me, &olga.chat_id, "both tags on the hub", |c| {
+        c.tags.as_deref() == Some(&["factura".to_owned(), "cliente-vuelve".to_owned()][..])
+    })
+    .await;
+    input.send_keys(&"x".repeat(41)).await.expect("type");
+    press(&app, Key::Enter).await;
+    app.text_until("#tag-problem", "a too long tag is told", |t| t.contains("40"))
+        .await;
+    press(&app, Key::Escape).await;
+    tap(&app, "#visitor-tags .tag[data-tag='factura'] .tag-remove").await;
+    app.count_until("#visitor-tags .tag", 1).await;
+    on_hub_until(&hub, &me, &olga.chat_id, "one tag left on the hub", |c| {
+        c.tags.as_deref() == Some(&["cliente-vuelve".to_owned()][..])
+    })
+    .await;
+
+    // The inbox filtered by a tag, then every chat again.
+    tap(&app, "#tab-all").await;
+    app.count_until("#chat-list .chat-row", 2).await;
+    choose(&app, "#tag-filter", "factura").await;
+    app.count_until("#chat-list .chat-row", 1).await;
+    app.el(&row(&pedro.chat_id)).await;
+    app.screenshot("workday-tags.png").await;
+    tap(&app, "#tag-filter-clear").await;
+    app.count_until("#chat-list .chat-row", 2).await;
+
+    // The canned-response manager: a bad shortcut is told, then one is
+    // created for the team, edited and deleted, each reaching the hub.
+    tap(&app, "#open-settings").await;
+    tap(&app, "#canned-new").await;
+    app.el("#canned-shortcut")
+        .await
+        .send_keys("Con Espacio")
+        .await
+        .expect("type");
+    app.el("#canned-title")
+        .await
+        .send_keys("Despedida")
+        .await
+        .expect("type");
+    app.el("#canned-content")
+        .await
+        .send_keys("Gracias, {{visitor.name|}}. ¡Hasta pronto!")
+        .await
+        .expect("type");
+    choose(&app, "#canned-scope", "team").await;
+    tap(&app, "#canned-save").await;
+    app.text_until("#canned-problem", "the shortcut's rule", |t| t.contains("a-z"))
+        .await;
+    let shortcut = app.el("#canned-shortcut").await;
+    shortcut.clear().await.expect("clear");
+    shortcut.send_keys("adios").await.expect("type");
+    tap(&app, "#canned-save").await;
+    app.el("#canned-manager li[data-shortcut='adios'][data-scope='team']")
+        .await;
+    let seen = common::poll_until(TIMEOUT, POLL, || async {
+        match hub_canned(&hub, &sam.token)
+            .await
+            .into_iter()
+            .find(|c| c.shortcut == "adios")
+        {
+            Some(c) if c.scope == switchboard_protocol::CannedScope::Team => Ok(c),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await
+    .expect("Sam sees the team's new canned response");
+    assert_eq!(seen.content, "Gracias, {{visitor.name|}}. ¡Hasta pronto!");
+    app.screenshot("workday-canned-manager.png").await;
+    tap(&app, "#canned-manager li[data-shortcut='adios'] .canned-edit").await;
+    let title = app.el("#canned-title").await;
+    title.clear().await.expect("clear");
+    title.send_keys("Despedida corta").await.expect("type");
+    tap(&app, "#canned-save").await;
+    let edited = common::poll_until(TIMEOUT, POLL, || async {
+        match hub_canned(&hub, &me)
+            .await
+            .into_iter()
+            .find(|c| c.shortcut == "adios")
+        {
+            Some(c) if c.title == "Despedida corta" => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+    assert!(edited.is_ok(), "the edit reached the hub: {edited:?}");
+    tap(&app, "#canned-manager li[data-shortcut='adios'] .canned-delete").await;
+    tap(&app, "#confirm-canned-delete-confirm").await;
+    app.count_until("#canned-manager li[data-shortcut='adios']", 0)
+        .await;
+    let gone = common::poll_until(TIMEOUT, POLL, || async {
+        match hub_canned(&hub, &me).await.iter().any(|c| c.shortcut == "adios") {
+            false => Ok(()),
+            true => Err("still there".to_owned()),
+        }
+    })
+    .await;
+    assert!(gone.is_ok(), "the deletion reached the hub");
+
+    // Capacity: the most chats assigned to me at once.
+    let cap = app.el("#set-max-chats").await;
+    cap.clear().await.expect("clear");
+    cap.send_keys("2").await.expect("type");
+    press(&app, Key::Enter).await;
+    let alex = testkit::login(&hub.url(), "agent@example.com", "password")
+        .await
+        .agent
+        .id;
+    let set = common::poll_until(TIMEOUT, POLL, || async {
+        let team: switchboard_protocol::AgentList = reqwest::Client::new()
+            .get(format!("{}/v2/agents", hub.url()))
+            .bearer_auth(&sam.token)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?
+            .json()
+            .await
+            .map_err(|e| e.to_string())?;
+        match team.agents.iter().find(|a| a.id == alex) {
+            Some(a) if a.max_chats == Some(2) => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+    assert!(set.is_ok(), "maxChats reached the hub: {set:?}");
+    app.quit().await;
+}

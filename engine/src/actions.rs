@@ -110,6 +110,8 @@ impl Engine {
         scope: CannedScope,
     ) -> Result<switchboard_protocol::Canned> {
         self.require(feature::CANNED).await?;
+        switchboard_model::canned::check(shortcut, title, content, scope, &self.canned()?, None)
+            .map_err(|p| EngineError::Invalid(p.to_string()))?;
         let local_id = uuid::Uuid::new_v4().to_string();
         self.queue_canned(ActionKind::CannedPut {
             local_id: local_id.clone(),
@@ -146,6 +148,8 @@ impl Engine {
             .into_iter()
             .find(|c| c.id == id)
             .ok_or_else(|| EngineError::UnknownMessage(id.to_owned()))?;
+        switchboard_model::canned::check(shortcut, title, content, held.scope, &self.canned()?, Some(id))
+            .map_err(|p| EngineError::Invalid(p.to_string()))?;
         // An entry not created on the server yet: its creation carries the change.
         let server_id = self.server_canned_id(id)?;
         self.queue_canned(ActionKind::CannedPut {

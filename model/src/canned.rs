@@ -30,6 +30,65 @@ impl Vars<'_> {
     }
 }
 
+/// What is wrong with a canned response being written, if anything
+/// (protocol v2.1: a shortcut is 1–32 of `a-z`, `0-9`, `_` and `-`; a title
+/// 1–100 characters; content 1 to the message limit), in the words the
+/// manager shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    /// The shortcut is empty, too long or has other characters.
+    Shortcut,
+    /// The title is empty or too long.
+    Title,
+    /// The text is empty or too long.
+    Content,
+    /// Another one of the same scope has this shortcut.
+    Taken,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Shortcut => "a shortcut is 1 to 32 of a-z, 0-9, _ and -",
+            Self::Title => "a title is 1 to 100 characters",
+            Self::Content => "the text is 1 to 10,000 characters",
+            Self::Taken => "another canned response has this shortcut",
+        })
+    }
+}
+
+/// Checks a canned response before it is queued; `others` are the ones
+/// held (the one being edited, `editing`, does not count against itself).
+pub fn check(
+    shortcut: &str,
+    title: &str,
+    content: &str,
+    scope: switchboard_protocol::CannedScope,
+    others: &[Canned],
+    editing: Option<&str>,
+) -> Result<(), Problem> {
+    let shortcut_ok = (1..=switchboard_protocol::MAX_SHORTCUT_CHARS).contains(&shortcut.len())
+        && shortcut
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if !shortcut_ok {
+        return Err(Problem::Shortcut);
+    }
+    if !(1..=switchboard_protocol::MAX_CANNED_TITLE_CHARS).contains(&title.trim().chars().count()) {
+        return Err(Problem::Title);
+    }
+    if content.trim().is_empty() || content.chars().count() > switchboard_protocol::MAX_CONTENT_CHARS {
+        return Err(Problem::Content);
+    }
+    if others
+        .iter()
+        .any(|c| c.shortcut == shortcut && c.scope == scope && Some(c.id.as_str()) != editing)
+    {
+        return Err(Problem::Taken);
+    }
+    Ok(())
+}
+
 /// Fills a template: each `{{name}}` or `{{name|fallback}}` becomes the
 /// chat's value, else the fallback. A known variable with no value and no
 /// fallback stays as written (`{{visitor.email}}`), visible, for the agent
@@ -173,5 +232,41 @@ mod tests {
         assert_eq!(ids("desp"), ["gracias"], "by its title");
         assert_eq!(ids(""), ["gracias", "hi", "hola", "shipping"]);
         assert!(ids("zz").is_empty());
+    }
+
+    #[test]
+    fn a_canned_response_is_checked_before_it_is_queued() {
+        let held = [canned("hola", "Saludo")];
+        let team = CannedScope::Team;
+        assert_eq!(
+            check("gracias", "Despedida", "¡Gracias!", team, &held, None),
+            Ok(())
+        );
+        assert_eq!(check("Hola", "t", "x", team, &held, None), Err(Problem::Shortcut));
+        assert_eq!(
+            check("dos palabras", "t", "x", team, &held, None),
+            Err(Problem::Shortcut)
+        );
+        assert_eq!(
+            check(&"a".repeat(33), "t", "x", team, &held, None),
+            Err(Problem::Shortcut)
+        );
+        assert_eq!(check("ok", "  ", "x", team, &held, None), Err(Problem::Title));
+        assert_eq!(check("ok", "t", " \n", team, &held, None), Err(Problem::Content));
+        assert_eq!(
+            check("ok", "t", &"x".repeat(10_001), team, &held, None),
+            Err(Problem::Content)
+        );
+        assert_eq!(check("hola", "t", "x", team, &held, None), Err(Problem::Taken));
+        assert_eq!(
+            check("hola", "t", "x", CannedScope::Personal, &held, None),
+            Ok(()),
+            "another scope"
+        );
+        assert_eq!(
+            check("hola", "Nuevo", "x", team, &held, Some("hola")),
+            Ok(()),
+            "itself"
+        );
     }
 }

@@ -35,6 +35,7 @@ pub fn App() -> Element {
         focus_composer: Signal::new(0),
         refill: Signal::new(None),
         found: Signal::new(None),
+        tag_filter: Signal::new(None),
     });
 
     // Boot, then follow the engine.

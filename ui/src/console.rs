@@ -50,8 +50,14 @@ fn initials(name: &str) -> String {
         .to_uppercase()
 }
 
-fn moved(inbox: &Inbox, tab: InboxTab, selected: Option<&str>, step: isize) -> Option<String> {
-    let ids: Vec<&str> = inbox.tab(tab).map(|c| c.chat_id.as_str()).collect();
+fn moved(
+    inbox: &Inbox,
+    tab: InboxTab,
+    tag: Option<&str>,
+    selected: Option<&str>,
+    step: isize,
+) -> Option<String> {
+    let ids: Vec<&str> = inbox.tab_tagged(tab, tag).map(|c| c.chat_id.as_str()).collect();
     if ids.is_empty() {
         return None;
     }
@@ -93,11 +99,15 @@ pub fn Console() -> Element {
         } else if mods.alt() && (key == Key::ArrowUp || key == Key::ArrowDown) {
             e.prevent_default();
             let step = if key == Key::ArrowUp { -1 } else { 1 };
-            let next = ctx
-                .inbox
-                .peek()
-                .as_ref()
-                .and_then(|i| moved(i, *ctx.tab.peek(), ctx.selected.peek().as_deref(), step));
+            let next = ctx.inbox.peek().as_ref().and_then(|i| {
+                moved(
+                    i,
+                    *ctx.tab.peek(),
+                    ctx.tag_filter.peek().as_deref(),
+                    ctx.selected.peek().as_deref(),
+                    step,
+                )
+            });
             if let Some(id) = next {
                 spawn_forever(open_chat(ctx, id));
             }
@@ -268,7 +278,7 @@ fn Header(bell: Signal<bool>, panel: Signal<bool>, settings: Signal<bool>) -> El
                         if let Some(i) = ctx.inbox.write().as_mut() {
                             let me = i.me().to_owned();
                             let name = i.account.me.as_ref().map(|a| a.name.clone()).unwrap_or_default();
-                            i.agents.insert(me.clone(), switchboard_protocol::AgentPresence { id: me, name, status: p, max_chats: None, open_chats: None });
+                            i.agents.entry(me.clone()).and_modify(|a| a.status = p).or_insert(switchboard_protocol::AgentPresence { id: me, name, status: p, max_chats: None, open_chats: None });
                         }
                         spawn(async move {
                             if let Err(e) = ipc::invoke(&cmd::SetPresence { status: p }).await {
@@ -339,13 +349,35 @@ fn InboxList() -> Element {
     let Some(inbox) = guard.as_ref() else {
         return rsx! {};
     };
+    let tag_filter = ctx.tag_filter.read().clone();
+    let tag = tag_filter.as_deref();
     let tabs: Vec<(InboxTab, usize, u64)> =
         [InboxTab::Mine, InboxTab::Queue, InboxTab::All, InboxTab::Closed]
             .into_iter()
-            .map(|t| (t, inbox.tab_count(t), inbox.tab(t).map(|c| c.unread).sum()))
+            .map(|t| {
+                (
+                    t,
+                    inbox.tab_count_tagged(t, tag),
+                    inbox.tab_tagged(t, tag).map(|c| c.unread).sum(),
+                )
+            })
             .collect();
+    // v2.1 tags: the filter's choices are the tags on the chats held (and
+    // the one chosen, while no chat has it any more).
+    let mut tag_choices: Vec<(String, usize)> = if inbox.offers(switchboard_protocol::feature::TAGS) {
+        inbox.tags_in_use()
+    } else {
+        Vec::new()
+    };
+    if let Some(t) = tag
+        && !tag_choices
+            .iter()
+            .any(|(n, _)| n.to_lowercase() == t.to_lowercase())
+    {
+        tag_choices.push((t.to_owned(), 0));
+    }
     let rows: Vec<(ChatEntry, bool, Option<String>)> = inbox
-        .tab(tab)
+        .tab_tagged(tab, tag)
         .map(|c| {
             let typing = inbox.typist(&c.chat_id);
             (c.clone(), typing.is_some(), typing)
@@ -379,8 +411,46 @@ fn InboxList() -> Element {
                     }
                 }
             }
+            if !tag_choices.is_empty() {
+                div { class: "tag-filter",
+                    select {
+                        id: "tag-filter",
+                        "aria-label": lang.pick("Show chats with a tag", "Mostrar los chats con una etiqueta"),
+                        class: if tag.is_some() { "filtering" } else { "" },
+                        value: tag.unwrap_or_default(),
+                        onchange: move |e| {
+                            let v = e.value();
+                            ctx.tag_filter.set((!v.is_empty()).then_some(v));
+                        },
+                        option { value: "", selected: tag.is_none(), {lang.pick("All tags", "Todas las etiquetas")} }
+                        for (name, count) in tag_choices {
+                            option {
+                                value: "{name}",
+                                selected: tag.is_some_and(|t| t.to_lowercase() == name.to_lowercase()),
+                                "#{name} ({count})"
+                            }
+                        }
+                    }
+                    if tag.is_some() {
+                        button {
+                            id: "tag-filter-clear",
+                            class: "link small",
+                            title: lang.pick("Show every chat", "Mostrar todos los chats"),
+                            onclick: move |_| ctx.tag_filter.set(None),
+                            "✕"
+                        }
+                    }
+                }
+            }
             ul { class: "chats", id: "chat-list",
-                if rows.is_empty() {
+                if rows.is_empty() && tag.is_some() {
+                    li { class: "empty muted",
+                        {match lang {
+                            Lang::En => format!("No chats here with the tag {}.", tag.unwrap_or_default()),
+                            Lang::Es => format!("No hay chats aquí con la etiqueta {}.", tag.unwrap_or_default()),
+                        }}
+                    }
+                } else if rows.is_empty() {
                     li { class: "empty muted",
                         {match tab {
                             InboxTab::Queue => lang.pick("Nobody is waiting.", "No hay nadie esperando."),
@@ -674,10 +744,19 @@ mod tests {
             c.updated_at = t.into();
             i.chats.push(c);
         }
-        assert_eq!(moved(&i, InboxTab::Queue, None, 1).as_deref(), Some("a"));
-        assert_eq!(moved(&i, InboxTab::Queue, Some("a"), 1).as_deref(), Some("b"));
-        assert_eq!(moved(&i, InboxTab::Queue, Some("c"), 1).as_deref(), Some("c"));
-        assert_eq!(moved(&i, InboxTab::Queue, Some("b"), -1).as_deref(), Some("a"));
-        assert_eq!(moved(&i, InboxTab::Mine, None, 1), None);
+        assert_eq!(moved(&i, InboxTab::Queue, None, None, 1).as_deref(), Some("a"));
+        assert_eq!(
+            moved(&i, InboxTab::Queue, None, Some("a"), 1).as_deref(),
+            Some("b")
+        );
+        assert_eq!(
+            moved(&i, InboxTab::Queue, None, Some("c"), 1).as_deref(),
+            Some("c")
+        );
+        assert_eq!(
+            moved(&i, InboxTab::Queue, None, Some("b"), -1).as_deref(),
+            Some("a")
+        );
+        assert_eq!(moved(&i, InboxTab::Mine, None, None, 1), None);
     }
 }

@@ -63,6 +63,8 @@ pub struct Ctx {
     /// The message a search opened the chat at (highlighted, brought into
     /// view).
     pub found: Signal<Option<String>>,
+    /// The inbox shows only chats with this tag (`None`: all).
+    pub tag_filter: Signal<Option<String>>,
 }
 
 /// The tab to switch to by itself: the queue, while nothing is mine, the

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod bell;
+pub mod canned_manager;
 pub mod console;
 pub mod controller;
 pub mod conversation;

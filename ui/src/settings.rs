@@ -68,6 +68,7 @@ pub fn SettingsPanel(open: Signal<bool>) -> Element {
     };
     let s2 = s.clone();
     let s3 = s.clone();
+    let offers = |f: &str| ctx.inbox.read().as_ref().is_some_and(|i| i.offers(f));
     rsx! {
         div { class: "popover settings", id: "settings", role: "dialog",
             div { class: "popover-head",
@@ -129,6 +130,13 @@ pub fn SettingsPanel(open: Signal<bool>) -> Element {
                     }}
                 }
             }
+            if offers(switchboard_protocol::feature::ASSIGNMENT) {
+                h4 { {lang.pick("Chats", "Chats")} }
+                Capacity {}
+            }
+            if offers(switchboard_protocol::feature::CANNED) {
+                crate::canned_manager::CannedManager {}
+            }
             h4 { {lang.pick("Window", "Ventana")} }
             if ctx.boot.read().as_ref().is_some_and(|b| b.tray) {
                 label { class: "check",
@@ -140,6 +148,75 @@ pub fn SettingsPanel(open: Signal<bool>) -> Element {
                 input { id: "set-autostart", r#type: "checkbox", checked: s.start_at_login, onchange: toggle(|n| n.start_at_login = !n.start_at_login) }
                 {lang.pick("Start Switchboard when I log in", "Abrir Switchboard al iniciar sesión")}
             }
+        }
+    }
+}
+
+/// How many chats the server assigns me at once (v2.1 `assignment`; 0:
+/// none, I take them from the queue).
+#[component]
+fn Capacity() -> Element {
+    let mut ctx = use_context::<Ctx>();
+    let lang = *ctx.lang.read();
+    let current = ctx
+        .inbox
+        .read()
+        .as_ref()
+        .and_then(|i| i.agents.get(i.me()).and_then(|a| a.max_chats))
+        .unwrap_or(0);
+    let mut problem = use_signal(|| false);
+    let mut set = move |v: String| {
+        let Ok(n) = v.trim().parse::<u32>() else {
+            problem.set(true);
+            return;
+        };
+        if n > switchboard_protocol::MAX_MAX_CHATS {
+            problem.set(true);
+            return;
+        }
+        problem.set(false);
+        if n == current {
+            return;
+        }
+        spawn_forever(async move {
+            match ipc::invoke(&cmd::SetMaxChats { max_chats: n }).await {
+                Ok(team) => {
+                    if let Some(i) = ctx.inbox.write().as_mut() {
+                        i.set_agents(team);
+                    }
+                }
+                Err(e) => crate::toast::fail(ctx, crate::toast::Doing::Capacity, &e),
+            }
+        });
+    };
+    rsx! {
+        label { class: "row",
+            span { {lang.pick("Chats assigned to me at once", "Chats que se me asignan a la vez")} }
+            input {
+                id: "set-max-chats",
+                r#type: "number",
+                min: "0",
+                max: "{switchboard_protocol::MAX_MAX_CHATS}",
+                style: "width: 64px",
+                value: "{current}",
+                onchange: move |e| set(e.value()),
+                // The console's own keys stay out of the field (Enter or
+                // leaving it sets the number).
+                onkeydown: move |e: KeyboardEvent| e.stop_propagation(),
+            }
+        }
+        p { class: if *problem.read() { "field-error small" } else { "muted small" },
+            {if current == 0 {
+                lang.pick(
+                    "0: nothing is assigned to you; you take chats from the queue.",
+                    "0: no se te asigna nada; tomas los chats de la cola.",
+                )
+            } else {
+                lang.pick(
+                    "New chats come to you while you are online and have room (0 to 100).",
+                    "Los chats nuevos te llegan mientras estás en línea y tienes hueco (de 0 a 100).",
+                )
+            }}
         }
     }
 }

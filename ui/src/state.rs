@@ -44,6 +44,11 @@ pub struct Inbox {
     pub noting: std::collections::BTreeSet<(String, String)>,
 }
 
+/// Whether a chat has a tag (`lower`: lower case).
+fn has_tag(c: &ChatEntry, lower: &str) -> bool {
+    c.tags.iter().any(|t| t.to_lowercase() == lower)
+}
+
 impl Inbox {
     /// The inbox of a snapshot.
     pub fn from_snapshot(s: Snapshot) -> Self {
@@ -95,8 +100,18 @@ impl Inbox {
     /// The chats of a tab, in its order: the queue's longest-waiting first
     /// (first come, first served), the others most recent activity first.
     pub fn tab(&self, tab: InboxTab) -> impl Iterator<Item = &ChatEntry> {
+        self.tab_tagged(tab, None)
+    }
+
+    /// The chats of a tab with a tag (any case; `None`: all), in its order.
+    pub fn tab_tagged<'a>(&'a self, tab: InboxTab, tag: Option<&str>) -> impl Iterator<Item = &'a ChatEntry> {
         let me = self.me();
-        let mut chats: Vec<&ChatEntry> = self.chats.iter().filter(|c| tab.contains(c, me)).collect();
+        let tag = tag.map(str::to_lowercase);
+        let mut chats: Vec<&ChatEntry> = self
+            .chats
+            .iter()
+            .filter(|c| tab.contains(c, me) && tag.as_deref().is_none_or(|t| has_tag(c, t)))
+            .collect();
         if tab == InboxTab::Queue {
             // RFC 3339 in UTC with milliseconds: the text orders as the time.
             chats.sort_by(|a, b| {
@@ -110,8 +125,37 @@ impl Inbox {
 
     /// How many chats a tab holds.
     pub fn tab_count(&self, tab: InboxTab) -> usize {
+        self.tab_count_tagged(tab, None)
+    }
+
+    /// How many chats of a tab have a tag (`None`: all).
+    pub fn tab_count_tagged(&self, tab: InboxTab, tag: Option<&str>) -> usize {
         let me = self.me();
-        self.chats.iter().filter(|c| tab.contains(c, me)).count()
+        let tag = tag.map(str::to_lowercase);
+        self.chats
+            .iter()
+            .filter(|c| tab.contains(c, me) && tag.as_deref().is_none_or(|t| has_tag(c, t)))
+            .count()
+    }
+
+    /// The tags on the chats held, most used first, then by name (the
+    /// filter's choices; spelled as the most recent chat has them).
+    pub fn tags_in_use(&self) -> Vec<(String, usize)> {
+        let mut counts: Vec<(String, usize)> = Vec::new();
+        for t in self.chats.iter().flat_map(|c| c.tags.iter()) {
+            match counts
+                .iter_mut()
+                .find(|(n, _)| n.to_lowercase() == t.to_lowercase())
+            {
+                Some((_, n)) => *n += 1,
+                None => counts.push((t.clone(), 1)),
+            }
+        }
+        counts.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then_with(|| a.0.to_lowercase().cmp(&b.0.to_lowercase()))
+        });
+        counts
     }
 
     /// A display name for an agent id.

@@ -60,6 +60,14 @@ pub enum Doing {
     Transfer,
     /// Reopening a chat.
     Reopen,
+    /// Changing a chat's tags.
+    Tags,
+    /// Saving or deleting a canned response.
+    Canned,
+    /// Setting how many chats I take at once.
+    Capacity,
+    /// Loading a visitor's earlier chats.
+    History,
 }
 
 impl Doing {
@@ -79,6 +87,13 @@ impl Doing {
             Self::Search => lang.pick("Searching", "buscar"),
             Self::Transfer => lang.pick("Transferring the chat", "transferir el chat"),
             Self::Reopen => lang.pick("Reopening the chat", "reabrir el chat"),
+            Self::Tags => lang.pick("Changing the tags", "cambiar las etiquetas"),
+            Self::Canned => lang.pick("Saving the canned response", "guardar la respuesta rápida"),
+            Self::Capacity => lang.pick(
+                "Setting how many chats you take",
+                "cambiar cuántos chats atiendes",
+            ),
+            Self::History => lang.pick("Loading the visitor's chats", "cargar los chats del visitante"),
         }
     }
 }
@@ -207,6 +222,14 @@ pub fn queued_text(lang: Lang, doing: Doing) -> String {
         Doing::Reopen => lang.pick(
             "Reopened here. The server gets it once the connection is back.",
             "Reabierto aquí. El servidor lo recibirá cuando vuelva la conexión.",
+        ),
+        Doing::Tags => lang.pick(
+            "Tags changed here. The server gets them once the connection is back.",
+            "Etiquetas cambiadas aquí. El servidor las recibirá cuando vuelva la conexión.",
+        ),
+        Doing::Canned => lang.pick(
+            "Saved here. The server gets it once the connection is back.",
+            "Guardado aquí. El servidor lo recibirá cuando vuelva la conexión.",
         ),
         _ => lang.pick(
             "Done here. The server gets it once the connection is back.",

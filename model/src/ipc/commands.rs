@@ -134,6 +134,59 @@ commands! {
     /// The canned responses, the team's and mine (v2.1): fetched again when
     /// the server can be reached, else the ones held.
     ListCanned = "canned" {} -> Vec<switchboard_protocol::Canned>;
+    /// Replaces a chat's tags (v2.1, through the outbox).
+    SetTags = "set_tags" {
+        /// Which chat.
+        chat_id: String,
+        /// All of its tags.
+        tags: Vec<String>,
+    } -> ChatEntry;
+    /// The tags in use, most used first (v2.1), for autocomplete and the
+    /// inbox filter; offline, those of the chats held.
+    ListTags = "tags" {} -> Vec<switchboard_protocol::TagCount>;
+    /// A visitor's chats and those of the same e-mail, newest first (v2.1).
+    VisitorChats = "visitor_chats" {
+        /// The visitor.
+        visitor_id: String,
+    } -> Vec<ChatEntry>;
+    /// An earlier chat's messages, oldest first, to read.
+    ChatHistory = "chat_history" {
+        /// Which chat.
+        chat_id: String,
+    } -> Vec<LocalMessage>;
+    /// Sets the most chats the server assigns me at once (v2.1, 0–100; 0:
+    /// none); answers the team as it is then.
+    SetMaxChats = "set_max_chats" {
+        /// The most.
+        max_chats: u32,
+    } -> Vec<AgentPresence>;
+    /// Creates a canned response (v2.1, through the outbox).
+    CreateCanned = "create_canned" {
+        /// `/shortcut` in the composer.
+        shortcut: String,
+        /// What the picker shows.
+        title: String,
+        /// The template.
+        content: String,
+        /// The team's or mine.
+        scope: switchboard_protocol::CannedScope,
+    } -> switchboard_protocol::Canned;
+    /// Changes a canned response (v2.1, through the outbox).
+    UpdateCanned = "update_canned" {
+        /// Which (the id the list shows).
+        id: String,
+        /// `/shortcut` in the composer.
+        shortcut: String,
+        /// What the picker shows.
+        title: String,
+        /// The template.
+        content: String,
+    } -> switchboard_protocol::Canned;
+    /// Deletes a canned response (v2.1, through the outbox).
+    DeleteCanned = "delete_canned" {
+        /// Which.
+        id: String,
+    } -> ();
     /// Opens a closed chat again, held by me (v2.1).
     Reopen = "reopen" {
         /// Which chat.

@@ -3,7 +3,7 @@
 //! note switch, and the visitor panel.
 
 use dioxus::{core::spawn_forever, prelude::*};
-use switchboard_model::{DeliveryStatus, LocalMessage, ipc::commands as cmd};
+use switchboard_model::{ChatEntry, DeliveryStatus, LocalMessage, ipc::commands as cmd};
 use switchboard_protocol::{ChatStatus, MessageType};
 
 use crate::{
@@ -30,6 +30,7 @@ const TYPING_IDLE_MS: u32 = 4_000;
 
 mod bubble;
 mod composer;
+mod tags;
 mod viewer;
 mod visitor;
 

@@ -1,6 +1,9 @@
-//! The visitor panel: who the visitor is and where the chat stands.
+//! The visitor panel: who the visitor is, where the chat stands, its tags
+//! (editable, v2.1), where the visitor writes from and the visitor's
+//! earlier chats (v2.1), each of which opens read-only.
 
 use super::*;
+use crate::conversation::tags::TagEditor;
 
 /// The visitor panel on the right.
 #[component]
@@ -10,14 +13,19 @@ pub fn VisitorPanel(open: Signal<bool>) -> Element {
     let now = *ctx.now.read();
     let selected = ctx.selected.read().clone();
     let inbox = ctx.inbox.read();
-    let Some((chat, assignee)) = inbox.as_ref().and_then(|i| {
+    let Some((chat, assignee, can_tag, can_history)) = inbox.as_ref().and_then(|i| {
         let c = i.chat(selected.as_deref()?)?.clone();
         let a = c.assignee_id.as_deref().map(|a| {
             i.agent_name(a)
                 .unwrap_or(lang.pick("Another agent", "Otro agente"))
                 .to_owned()
         });
-        Some((c, a))
+        Some((
+            c,
+            a,
+            i.offers(switchboard_protocol::feature::TAGS),
+            i.offers(switchboard_protocol::feature::HISTORY),
+        ))
     }) else {
         return rsx! { aside { class: "visitor-panel", id: "visitor-panel", DrawerClose { open } } };
     };
@@ -48,14 +56,9 @@ pub fn VisitorPanel(open: Signal<bool>) -> Element {
                 dd { {at(&chat.created_at)} }
                 dt { {lang.pick("Last activity", "Última actividad")} }
                 dd { {at(&chat.updated_at)} }
-                if !chat.tags.is_empty() {
-                    dt { {lang.pick("Tags", "Etiquetas")} }
-                    dd { id: "visitor-tags",
-                        for t in chat.tags.iter() {
-                            span { class: "tag", "{t}" }
-                        }
-                    }
-                }
+            }
+            if can_tag {
+                TagEditor { key: "{chat.chat_id}", chat_id: chat.chat_id.clone(), tags: chat.tags.clone() }
             }
             // v2.1: where the visitor writes from (text only, never a live link).
             if let Some(c) = chat.visitor.context.as_ref() {
@@ -82,6 +85,9 @@ pub fn VisitorPanel(open: Signal<bool>) -> Element {
                         dd { title: "{ua}", {device(ua)} }
                     }
                 }
+            }
+            if can_history {
+                EarlierChats { key: "{chat.chat_id}", visitor_id: chat.visitor.id.clone(), chat_id: chat.chat_id.clone() }
             }
         }
     }
@@ -118,6 +124,157 @@ pub fn device(ua: &str) -> String {
         (Some(b), Some(s)) => format!("{b} · {s}"),
         (Some(x), None) | (None, Some(x)) => x.to_owned(),
         (None, None) => ua.chars().take(60).collect(),
+    }
+}
+
+/// The visitor's other chats (and those of the same e-mail), newest first;
+/// one opens read-only over the console.
+#[component]
+fn EarlierChats(visitor_id: String, chat_id: String) -> Element {
+    let ctx = use_context::<Ctx>();
+    let lang = *ctx.lang.read();
+    let now = *ctx.now.read();
+    let mut reading = use_signal(|| None::<ChatEntry>);
+    // Fetched again when the chat shown or its last activity changes.
+    let updated = ctx
+        .inbox
+        .read()
+        .as_ref()
+        .and_then(|i| i.chat(&chat_id).map(|c| c.updated_at.clone()));
+    let list = use_resource(use_reactive!(|(visitor_id, updated)| async move {
+        let _ = updated;
+        ipc::invoke(&cmd::VisitorChats { visitor_id }).await
+    }));
+    let offset = ipc::utc_offset_minutes();
+    let earlier: Option<Vec<ChatEntry>> = match &*list.read() {
+        Some(Ok(v)) => Some(v.iter().filter(|c| c.chat_id != chat_id).cloned().collect()),
+        Some(Err(_)) | None => None,
+    };
+    rsx! {
+        h3 { {lang.pick("Earlier chats", "Chats anteriores")} }
+        match earlier {
+            None => rsx! { p { class: "muted small", {lang.pick("Loading…", "Cargando…")} } },
+            Some(v) if v.is_empty() => rsx! {
+                p { class: "muted small", id: "earlier-none", {lang.pick("This is the visitor's first chat.", "Es el primer chat de este visitante.")} }
+            },
+            Some(v) => rsx! {
+                ul { class: "earlier", id: "earlier-chats",
+                    for c in v {
+                        li {
+                            button {
+                                class: "earlier-chat link",
+                                "data-chat-id": "{c.chat_id}",
+                                onclick: {
+                                    let c = c.clone();
+                                    move |_| reading.set(Some(c.clone()))
+                                },
+                                span { class: "when",
+                                    {switchboard_protocol::time::parse_millis(&c.created_at)
+                                        .map(|ms| lang.day(CivilDay::of(ms, offset), CivilDay::of(now, offset)))
+                                        .unwrap_or_default()}
+                                }
+                                span { class: "status {status_class(c.status)}", {lang.status(c.status)} }
+                                span { class: "preview muted small", {crate::console::preview(lang, &c)} }
+                            }
+                        }
+                    }
+                }
+            },
+        }
+        if let Some(c) = reading.read().clone() {
+            ReadOnlyChat { chat: c, on_close: move |_| reading.set(None) }
+        }
+    }
+}
+
+/// An earlier chat to read, over the console (Esc or ✕ closes it).
+#[component]
+fn ReadOnlyChat(chat: ChatEntry, on_close: EventHandler<()>) -> Element {
+    let ctx = use_context::<Ctx>();
+    let lang = *ctx.lang.read();
+    let now = *ctx.now.read();
+    let id = chat.chat_id.clone();
+    let messages = use_resource(move || {
+        let chat_id = id.clone();
+        async move { ipc::invoke(&cmd::ChatHistory { chat_id }).await }
+    });
+    use_effect(|| ipc::scroll::focus("history-close"));
+    let offset = ipc::utc_offset_minutes();
+    let (me, names) = {
+        let inbox = ctx.inbox.read();
+        let me = inbox.as_ref().map(|i| i.me().to_owned()).unwrap_or_default();
+        let names: std::collections::HashMap<String, String> = inbox
+            .as_ref()
+            .map(|i| {
+                i.agents
+                    .values()
+                    .map(|a| (a.id.clone(), a.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        (me, names)
+    };
+    let body = match &*messages.read() {
+        None => rsx! { p { class: "muted", {lang.pick("Loading…", "Cargando…")} } },
+        Some(Err(e)) => {
+            rsx! { p { class: "field-error", {crate::toast::failure_text(lang, crate::toast::Doing::History, e)} } }
+        }
+        Some(Ok(list)) => {
+            let rows = rows(lang, list, None, &me, offset, now);
+            rsx! {
+                for r in rows {
+                    match r {
+                        Row::Day(label) => rsx! { div { class: "day-separator", span { "{label}" } } },
+                        Row::NewMarker => rsx! {},
+                        Row::Message(m) => {
+                            let a = author(&m, &me);
+                            let name = match a {
+                                Author::Visitor => chat.visitor.name.clone(),
+                                Author::Me => lang.pick("You", "Tú").to_owned(),
+                                Author::System => String::new(),
+                                Author::OtherAgent => names.get(&m.sender_id).cloned()
+                                    .unwrap_or_else(|| lang.pick("Another agent", "Otro agente").to_owned()),
+                            };
+                            rsx! { Bubble { key: "{m.key()}", message: *m, author: a, name, offset } }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    rsx! {
+        div { class: "overlay", onclick: move |_| on_close.call(()),
+            div {
+                id: "history-view",
+                class: "dialog history",
+                role: "dialog",
+                "aria-modal": "true",
+                "data-chat-id": "{chat.chat_id}",
+                onclick: move |e| e.stop_propagation(),
+                onkeydown: move |e: KeyboardEvent| {
+                    e.stop_propagation();
+                    if e.key() == Key::Escape {
+                        e.prevent_default();
+                        on_close.call(());
+                    }
+                },
+                div { class: "popover-head",
+                    strong {
+                        {match lang {
+                            Lang::En => format!("{} · earlier chat (read-only)", chat.visitor.name),
+                            Lang::Es => format!("{} · chat anterior (solo lectura)", chat.visitor.name),
+                        }}
+                    }
+                    button { id: "history-close", class: "link", title: lang.pick("Close", "Cerrar"), onclick: move |_| on_close.call(()), "✕" }
+                }
+                if !chat.tags.is_empty() {
+                    div { class: "tags",
+                        for t in chat.tags.iter() { span { class: "tag", "{t}" } }
+                    }
+                }
+                div { class: "timeline history-timeline", {body} }
+            }
+        }
     }
 }
 
