@@ -1052,3 +1052,80 @@ async fn tags_earlier_chats_the_canned_manager_and_capacity_work_against_the_hub
     assert!(set.is_ok(), "maxChats reached the hub: {set:?}");
     app.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_accept_made_offline_that_lost_the_race_is_told_and_the_reply_behind_it_waits() {
+    let Some(_turn) = app::one_app_at_a_time().await else {
+        return;
+    };
+    let hub = testkit::TestHub::start().await;
+    let proxy = testkit::Proxy::start(hub.addr).await;
+    let app = App::launch(&[]).await;
+    app.sign_in(&proxy.url()).await;
+    let nina = Visitor::opens_chat(&hub.url(), "Nina Carrera", "¿hay alguien?").await;
+    app.open_chat(&nina.chat_id).await;
+    app.el("#accept").await;
+
+    // The link goes; meanwhile Sam takes the chat on the server.
+    proxy.down();
+    js_until(
+        &app,
+        "the app sees the link gone",
+        "return document.querySelector('#connection').dataset.state !== 'online';",
+    )
+    .await;
+    let sam = testkit::login(&hub.url(), "agent2@example.com", "password").await;
+    testkit::accept(&hub.url(), &sam.token, &nina.chat_id).await;
+
+    // Offline, I accept and reply: both wait, in order, in the outbox.
+    tap(&app, "#accept").await;
+    app.text_until("#toast", "the accept waits for the link", |t| {
+        t.contains("once the connection is back")
+    })
+    .await;
+    app.attr_until("#composer", "data-mode", "reply").await;
+    app.write("Hola Nina, te atiendo yo").await;
+    app.count_until(".bubble.me", 1).await;
+
+    // The link is back: the server refuses the accept (Sam has it). I am
+    // told, the chat shows as Sam's, and my reply waits, never sent.
+    proxy.up();
+    app.text_until("#toast", "the refusal is told", |t| {
+        t.contains("did not apply") && t.contains("send it or discard it")
+    })
+    .await;
+    app.attr_until(".bubble.me", "data-status", "status-held").await;
+    app.text_until("#held-warning", "who holds the chat now", |t| {
+        t.contains("Sam Second")
+    })
+    .await;
+    app.el(".bubble.me .send-held").await;
+    app.screenshot("workday-refused-accept.png").await;
+    assert!(
+        !nina
+            .sees()
+            .await
+            .iter()
+            .any(|m| m.content == "Hola Nina, te atiendo yo"),
+        "the held reply was not sent"
+    );
+    // Discarded: it leaves for good, and the visitor never gets it.
+    tap(&app, ".bubble.me .discard-failed").await;
+    tap(&app, "#confirm-discard-confirm").await;
+    app.count_until(".bubble.me", 0).await;
+    let me = testkit::demo_token(&hub.url()).await;
+    on_hub_until(&hub, &me, &nina.chat_id, "still Sam's", |c| {
+        c.assignee_id.as_deref() == Some(sam.agent.id.as_str())
+    })
+    .await;
+    assert!(
+        !nina
+            .sees()
+            .await
+            .iter()
+            .any(|m| m.content == "Hola Nina, te atiendo yo"),
+        "the discarded reply never went"
+    );
+    app.quit().await;
+    drop(proxy);
+}
