@@ -575,10 +575,15 @@ impl Engine {
         );
     }
 
-    /// Sets my presence.
+    /// Sets my presence, and publishes it at once: whoever set it (the
+    /// header, the tray, automatic away), every view of it follows.
     pub fn set_presence(&self, status: Presence) {
         self.inner
             .emit(client::PRESENCE_UPDATE, &PresenceUpdate { status });
+        let me = self.inner.me_id();
+        if !me.is_empty() {
+            self.inner.publish(Change::Presence { user_id: me, status });
+        }
     }
 
     /// The message a chat is read up to (my read marker), if any.

@@ -128,7 +128,7 @@ async fn load_snapshot(mut ctx: Ctx) {
             let mut inbox = Inbox::from_snapshot(s);
             let first = ctx.inbox.peek().is_none();
             if let Some(old) = ctx.inbox.peek().as_ref() {
-                inbox.agents = old.agents.clone();
+                inbox.keep_team_of(old);
             }
             // Start where the work is: the queue, when nothing is mine yet.
             if first {
@@ -170,10 +170,11 @@ async fn load_lists(mut ctx: Ctx) {
 /// are named: at sign-in, after each reconnect, and when a message comes
 /// from an agent the list does not have yet.
 async fn load_agents(mut ctx: Ctx) {
+    let asked = ctx.inbox.peek().as_ref().map_or(0, |i| i.presence_seq());
     if let Ok(agents) = ipc::invoke(&cmd::GetAgents {}).await
         && let Some(i) = ctx.inbox.write().as_mut()
     {
-        i.set_agents(agents);
+        i.set_agents_asked_at(agents, asked);
     }
 }
 

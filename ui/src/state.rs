@@ -42,6 +42,10 @@ pub struct Inbox {
     pub features: Vec<String>,
     /// Who types in an internal note where: (chat, agent).
     pub noting: std::collections::BTreeSet<(String, String)>,
+    /// Presence changes applied so far.
+    presence_seq: u64,
+    /// The presence change last applied for each agent.
+    presence_at: HashMap<String, u64>,
 }
 
 /// Whether a chat has a tag (`lower`: lower case).
@@ -67,6 +71,8 @@ impl Inbox {
             caught_up: None,
             features: s.features,
             noting: Default::default(),
+            presence_seq: 0,
+            presence_at: HashMap::new(),
         }
     }
 
@@ -238,7 +244,36 @@ impl Inbox {
 
     /// Replaces the agents list (names and presence).
     pub fn set_agents(&mut self, agents: Vec<AgentPresence>) {
-        self.agents = agents.into_iter().map(|a| (a.id.clone(), a)).collect();
+        self.set_agents_asked_at(agents, u64::MAX);
+    }
+
+    /// Keeps the team as another inbox knew it (a snapshot reloaded).
+    pub fn keep_team_of(&mut self, old: &Inbox) {
+        self.agents = old.agents.clone();
+        self.presence_seq = old.presence_seq;
+        self.presence_at = old.presence_at.clone();
+    }
+
+    /// How many presence changes were applied so far: a list asked for now
+    /// is fresher than those, not than the ones that come after.
+    pub fn presence_seq(&self) -> u64 {
+        self.presence_seq
+    }
+
+    /// Replaces the agents list with one asked for at `asked`
+    /// ([`Inbox::presence_seq`]): a presence change applied since stays, as
+    /// it is newer than the list.
+    pub fn set_agents_asked_at(&mut self, agents: Vec<AgentPresence>, asked: u64) {
+        let mut next: HashMap<String, AgentPresence> =
+            agents.into_iter().map(|a| (a.id.clone(), a)).collect();
+        for (id, a) in next.iter_mut() {
+            if self.presence_at.get(id).is_some_and(|at| *at > asked)
+                && let Some(now) = self.agents.get(id)
+            {
+                a.status = now.status;
+            }
+        }
+        self.agents = next;
     }
 
     /// Applies one change now. Returns whether anything visible changed.
@@ -298,6 +333,8 @@ impl Inbox {
                 changed || was_note != (*typing && *internal)
             }
             Change::Presence { user_id, status } => {
+                self.presence_seq += 1;
+                self.presence_at.insert(user_id.clone(), self.presence_seq);
                 match self.agents.get_mut(user_id) {
                     Some(a) => a.status = *status,
                     None => {
@@ -828,5 +865,32 @@ mod tests {
         assert!(i.apply(&typing(false, true)));
         assert_eq!(i.typist_in("c1"), None);
         assert!(i.noting.is_empty());
+    }
+
+    #[test]
+    fn a_team_list_asked_for_before_a_presence_change_does_not_undo_it() {
+        use switchboard_protocol::{AgentPresence, Presence};
+        let mut i = inbox(vec![]);
+        let me = |status| AgentPresence {
+            id: "me".into(),
+            name: "Me".into(),
+            status,
+            max_chats: Some(3),
+            open_chats: Some(1),
+        };
+        i.set_agents(vec![me(Presence::Online)]);
+        let asked = i.presence_seq();
+        // Away (automatic, say) while the list is on its way.
+        i.apply(&Change::Presence {
+            user_id: "me".into(),
+            status: Presence::Away,
+        });
+        i.set_agents_asked_at(vec![me(Presence::Online)], asked);
+        assert_eq!(i.my_presence(), Presence::Away, "the newer change stays");
+        assert_eq!(i.agents["me"].max_chats, Some(3), "the rest is the list's");
+        // A list asked for after it is the truth again.
+        let asked = i.presence_seq();
+        i.set_agents_asked_at(vec![me(Presence::Busy)], asked);
+        assert_eq!(i.my_presence(), Presence::Busy);
     }
 }
