@@ -4,6 +4,7 @@
 //! ([`error`]). The UI is the Dioxus crate in `ui/`, built to `ui/dist`.
 
 pub mod autostart;
+pub mod away;
 pub mod badge;
 pub mod commands;
 pub mod error;
@@ -188,6 +189,7 @@ pub fn run() {
         .setup(move |app| {
             window::restore_main(app.handle(), &data_dir);
             tray::install(app.handle());
+            away::watch(app.handle().clone());
             if let Some(guard) = guard {
                 guard.serve(app.handle().clone());
             }

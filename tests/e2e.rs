@@ -1586,3 +1586,160 @@ async fn a_note_is_written_in_silence_and_a_reply_says_i_am_typing() {
     app.quit().await;
     hub.stop().await;
 }
+
+/// A stand-in screen locker: owns `org.freedesktop.ScreenSaver` (there is
+/// no desktop session here) and says whether the screen is locked. Its idle
+/// time is always zero, so only the lock counts while it is on the bus.
+struct Locker {
+    locked: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// How many times it was asked whether the screen is locked.
+    asked: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+#[zbus::interface(name = "org.freedesktop.ScreenSaver")]
+impl Locker {
+    async fn get_active(&self) -> bool {
+        self.asked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.locked.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    async fn get_session_idle_time(&self) -> u32 {
+        0
+    }
+}
+
+/// My presence as the hub gives it to a colleague.
+async fn presence_on_hub(hub: &TestHub, token: &str, agent_id: &str) -> Result<String, String> {
+    let list: switchboard_protocol::AgentList = reqwest::Client::new()
+        .get(format!("{}/v2/agents", hub.url()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    list.agents
+        .into_iter()
+        .find(|a| a.id == agent_id)
+        .map(|a| a.status.as_str().to_owned())
+        .ok_or_else(|| "not listed".to_owned())
+}
+
+async fn presence_until(hub: &TestHub, token: &str, agent_id: &str, want: &str) {
+    let seen = common::poll_until(TIMEOUT, POLL, || async {
+        match presence_on_hub(hub, token, agent_id).await {
+            Ok(s) if s == want => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+    assert!(seen.is_ok(), "my presence on the hub is {want}: {seen:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_and_a_locked_screen_show_me_away_and_my_return_online() {
+    let Some(_serial) = one_app_at_a_time().await else {
+        return;
+    };
+    let bus = PrivateBus::start(true).expect("a bare D-Bus session");
+    let hub = TestHub::start().await;
+    let mut env = bus.env();
+    // Away after 2 idle seconds instead of minutes.
+    env.push(("SWITCHBOARD_AWAY_AFTER_SECS".to_owned(), "2".to_owned()));
+    let app = App::launch_in(hub.dir().join("app"), &["--no-keychain"], &env).await;
+    app.sign_in(&hub.url()).await;
+    let sam = testkit::login(&hub.url(), "agent2@example.com", "password").await;
+    let me = testkit::login(&hub.url(), "agent@example.com", "password")
+        .await
+        .agent
+        .id;
+
+    // No screen-saver service on this bus: the X server's idle count. The
+    // WebDriver's clicks are not X input, so the session is already idle.
+    presence_until(&hub, &sam.token, &me, "away").await;
+    app.value_until("#presence", "away").await;
+    // I touch the mouse: online again, as the away was automatic.
+    let moved = Command::new("xdotool").args(["mousemove", "200", "300"]).status();
+    assert!(moved.is_ok_and(|s| s.success()), "xdotool moves the pointer");
+    presence_until(&hub, &sam.token, &me, "online").await;
+    app.value_until("#presence", "online").await;
+    let _ = Command::new("xdotool").args(["mousemove", "210", "310"]).status();
+
+    // A screen locker on the bus: its lock sends me away at once, its
+    // unlock brings me back; its idle time (zero) now counts, not the X one.
+    let locked = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let asked = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    // Until the app has asked the locker `n` more times (it has seen the lock as it is now).
+    let seen_by_app = |n: u64| {
+        let asked = asked.clone();
+        async move {
+            let from = asked.load(std::sync::atomic::Ordering::Relaxed);
+            let seen = common::poll_until(TIMEOUT, POLL, || async {
+                let now = asked.load(std::sync::atomic::Ordering::Relaxed);
+                if now >= from + n {
+                    Ok(())
+                } else {
+                    Err(format!("asked {now} times"))
+                }
+            })
+            .await;
+            assert!(seen.is_ok(), "the app asks the screen locker: {seen:?}");
+        }
+    };
+    let _locker = zbus::connection::Builder::address(bus.address.as_str())
+        .name("org.freedesktop.ScreenSaver")
+        .serve_at(
+            "/org/freedesktop/ScreenSaver",
+            Locker {
+                locked: locked.clone(),
+                asked: asked.clone(),
+            },
+        )
+        .build()
+        .await
+        .expect("a stand-in screen locker on the bus");
+    presence_until(&hub, &sam.token, &me, "online").await;
+    locked.store(true, std::sync::atomic::Ordering::Relaxed);
+    presence_until(&hub, &sam.token, &me, "away").await;
+    app.screenshot("e2e-auto-away.png").await;
+    locked.store(false, std::sync::atomic::Ordering::Relaxed);
+    presence_until(&hub, &sam.token, &me, "online").await;
+
+    // Busy, chosen by me, is never undone by the lock or my return.
+    app.el("#presence").await;
+    let chosen = app
+        .driver
+        .execute(
+            "const s = document.querySelector('#presence'); s.value = 'busy'; \
+             s.dispatchEvent(new Event('change', {bubbles: true})); return true;",
+            vec![],
+        )
+        .await;
+    assert!(chosen.is_ok());
+    presence_until(&hub, &sam.token, &me, "busy").await;
+    locked.store(true, std::sync::atomic::Ordering::Relaxed);
+    seen_by_app(3).await;
+    assert_eq!(
+        presence_on_hub(&hub, &sam.token, &me).await.as_deref(),
+        Ok("busy"),
+        "locked"
+    );
+    locked.store(false, std::sync::atomic::Ordering::Relaxed);
+    seen_by_app(3).await;
+    assert_eq!(
+        presence_on_hub(&hub, &sam.token, &me).await.as_deref(),
+        Ok("busy"),
+        "unlocked"
+    );
+    // The Settings screen shows the rules, on by default.
+    app.el("#open-settings").await.click().await.expect("settings");
+    app.value_until("#set-away-after", "10").await;
+    let lock_box = app.el("#set-away-locked").await;
+    assert_eq!(
+        lock_box.prop("checked").await.ok().flatten().as_deref(),
+        Some("true")
+    );
+    app.screenshot("e2e-away-settings.png").await;
+    app.quit().await;
+}

@@ -157,9 +157,15 @@ impl App {
         // tauri-driver now and then drops the connection of the session
         // request (its WebKitWebDriver did not come up): a new driver on new
         // ports then, after making sure no half-started app holds the data.
+        // The X server of a test run idles for its whole length: automatic
+        // away stays off unless a test asks for it.
+        let mut env = env.to_vec();
+        if !env.iter().any(|(k, _)| k == "SWITCHBOARD_AWAY_AFTER_SECS") {
+            env.push(("SWITCHBOARD_AWAY_AFTER_SECS".to_owned(), "0".to_owned()));
+        }
         let mut failures = Vec::new();
         for _ in 0..3 {
-            let tauri_driver = Driver::start(env).await;
+            let tauri_driver = Driver::start(&env).await;
             match WebDriver::new(format!("http://127.0.0.1:{}", tauri_driver.port), caps.clone()).await {
                 Ok(driver) => {
                     return Self {

@@ -47,6 +47,18 @@ pub fn highlight_label(lang: Lang, mins: u32) -> String {
     }
 }
 
+/// The choices of automatic away, in idle minutes (0: never).
+pub const AWAY_AFTER: [u32; 7] = [0, 5, 10, 15, 30, 60, 120];
+
+/// How an automatic-away choice reads.
+pub fn away_label(lang: Lang, mins: u32) -> String {
+    match (mins, lang) {
+        (0, _) => lang.pick("Never", "Nunca").to_owned(),
+        (m, Lang::En) => format!("After {m} idle min"),
+        (m, Lang::Es) => format!("Tras {m} min sin actividad"),
+    }
+}
+
 /// The Settings screen.
 #[component]
 pub fn SettingsPanel(open: Signal<bool>) -> Element {
@@ -68,6 +80,7 @@ pub fn SettingsPanel(open: Signal<bool>) -> Element {
     };
     let s2 = s.clone();
     let s3 = s.clone();
+    let s4 = s.clone();
     let offers = |f: &str| ctx.inbox.read().as_ref().is_some_and(|i| i.offers(f));
     rsx! {
         div { class: "popover settings", id: "settings", role: "dialog",
@@ -130,6 +143,37 @@ pub fn SettingsPanel(open: Signal<bool>) -> Element {
                     }}
                 }
             }
+            h4 { {lang.pick("Presence", "Presencia")} }
+            label { class: "row",
+                span { {lang.pick("Show me away", "Mostrarme ausente")} }
+                select {
+                    id: "set-away-after",
+                    value: "{s.away_after_idle_mins}",
+                    onchange: move |e| {
+                        if let Ok(v) = e.value().parse::<u32>() {
+                            let mut next = s4.clone();
+                            next.away_after_idle_mins = v;
+                            save(ctx, next);
+                        }
+                    },
+                    for m in AWAY_AFTER {
+                        option { value: "{m}", selected: m == s.away_after_idle_mins, {away_label(lang, m)} }
+                    }
+                    if !AWAY_AFTER.contains(&s.away_after_idle_mins) {
+                        option { value: "{s.away_after_idle_mins}", selected: true, {away_label(lang, s.away_after_idle_mins)} }
+                    }
+                }
+            }
+            label { class: "check",
+                input { id: "set-away-locked", r#type: "checkbox", checked: s.away_when_locked, onchange: toggle(|n| n.away_when_locked = !n.away_when_locked) }
+                {lang.pick("Show me away while the screen is locked", "Mostrarme ausente con la pantalla bloqueada")}
+            }
+            p { class: "muted small",
+                {lang.pick(
+                    "You are back online on your return, unless you chose away or busy yourself.",
+                    "Vuelves a estar en línea al volver, salvo que tú hayas elegido ausente u ocupado.",
+                )}
+            }
             if offers(switchboard_protocol::feature::ASSIGNMENT) {
                 h4 { {lang.pick("Chats", "Chats")} }
                 Capacity {}
@@ -178,11 +222,12 @@ fn Capacity() -> Element {
         if n == current {
             return;
         }
+        let asked = ctx.inbox.peek().as_ref().map_or(0, |i| i.presence_seq());
         spawn_forever(async move {
             match ipc::invoke(&cmd::SetMaxChats { max_chats: n }).await {
                 Ok(team) => {
                     if let Some(i) = ctx.inbox.write().as_mut() {
-                        i.set_agents(team);
+                        i.set_agents_asked_at(team, asked);
                     }
                 }
                 Err(e) => crate::toast::fail(ctx, crate::toast::Doing::Capacity, &e),

@@ -100,6 +100,12 @@ pub struct DesktopSettings {
     /// A queued chat is highlighted once it has waited this many minutes
     /// (`0`: never).
     pub queue_highlight_mins: u32,
+    /// My presence turns away after this many idle minutes of the desktop
+    /// session, and back to online on my return (`0`: never).
+    pub away_after_idle_mins: u32,
+    /// My presence turns away while the screen is locked or the machine
+    /// sleeps.
+    pub away_when_locked: bool,
 }
 
 impl Default for DesktopSettings {
@@ -109,6 +115,8 @@ impl Default for DesktopSettings {
             close_to_tray: true,
             start_at_login: false,
             queue_highlight_mins: 2,
+            away_after_idle_mins: 10,
+            away_when_locked: true,
         }
     }
 }
@@ -119,6 +127,9 @@ impl DesktopSettings {
         let r = self.alerts.repeat_queue_secs;
         if r != 0 && !(10..=3600).contains(&r) {
             return Err("repeat a queued chat every 10 to 3600 seconds, or 0 for never".to_owned());
+        }
+        if self.away_after_idle_mins > 240 {
+            return Err("go away after 1 to 240 idle minutes, or 0 for never".to_owned());
         }
         if self.queue_highlight_mins > 60 {
             return Err("highlight a waiting chat after 1 to 60 minutes, or 0 for never".to_owned());
@@ -149,7 +160,12 @@ mod tests {
         );
         s.queue_highlight_mins = 61;
         assert!(s.validate().is_err());
+        assert_eq!((older.away_after_idle_mins, older.away_when_locked), (10, true));
         s.queue_highlight_mins = 0;
+        s.away_after_idle_mins = 241;
+        assert!(s.validate().is_err());
+        s.away_after_idle_mins = 0;
+        assert!(s.validate().is_ok(), "off");
         s.alerts.repeat_queue_secs = 2;
         assert!(s.validate().is_err());
     }
