@@ -10,9 +10,13 @@
 //!   any X11 session). The screen lock: `GetActive` of the GNOME or
 //!   freedesktop screen saver, or logind's `LockedHint`; sleep: logind's
 //!   `PrepareForSleep` (system bus).
-//! - Windows: `GetLastInputInfo`; macOS: the HID system's idle time (both
-//!   through `user-idle`; the screen lock there is not watched yet, the
-//!   idle rule still applies while locked).
+//! - Windows: `GetLastInputInfo`, and the lock as an input desktop this
+//!   session cannot switch to (the secure one), through `winsafe`'s safe
+//!   wrappers; sleep is not watched there (the socket drops, and the lock
+//!   on waking sends me away).
+//! - macOS: the HID system's idle time through `user-idle`, checked by
+//!   the release workflow only; the screen lock is not watched yet there
+//!   (the idle rule still applies while locked).
 //!
 //! `SWITCHBOARD_AWAY_AFTER_SECS` replaces the setting with seconds (tests;
 //! `0` turns the idle rule off, as the end-to-end harness does by default,
@@ -291,21 +295,55 @@ async fn sleep_watch(asleep: Arc<AtomicBool>, wake: Arc<tokio::sync::Notify>) {
     }
 }
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(windows)]
+impl Probe {
+    async fn new() -> Self {
+        Self {}
+    }
+
+    /// `GetLastInputInfo`: the tick of the session's last input.
+    async fn idle(&mut self) -> Option<Duration> {
+        let last = winsafe::GetLastInputInfo().ok()?.dwTime;
+        // Both in milliseconds since boot; the 32-bit tick wraps every 49 days.
+        let now = winsafe::GetTickCount64() as u32;
+        Some(Duration::from_millis(u64::from(now.wrapping_sub(last))))
+    }
+
+    /// Locked: the input desktop is the secure one (Winlogon), which this
+    /// session can neither open nor switch to.
+    async fn locked(&mut self) -> bool {
+        match winsafe::HDESK::OpenInputDesktop(None, false, winsafe::co::DESKTOP_RIGHTS::SWITCHDESKTOP) {
+            Ok(desk) => desk.SwitchDesktop().is_err(),
+            Err(_) => true,
+        }
+    }
+}
+
+#[cfg(target_os = "macos")]
+impl Probe {
+    async fn new() -> Self {
+        Self {}
+    }
+
+    /// The HID system's idle time (`user-idle`).
+    async fn idle(&mut self) -> Option<Duration> {
+        user_idle::UserIdle::get_time().ok().map(|t| t.duration())
+    }
+
+    /// Not watched on macOS yet: the idle rule still applies while locked.
+    async fn locked(&mut self) -> bool {
+        false
+    }
+}
+
+#[cfg(not(any(target_os = "linux", windows, target_os = "macos")))]
 impl Probe {
     async fn new() -> Self {
         Self {}
     }
 
     async fn idle(&mut self) -> Option<Duration> {
-        #[cfg(any(windows, target_os = "macos"))]
-        {
-            user_idle::UserIdle::get_time().ok().map(|t| t.duration())
-        }
-        #[cfg(not(any(windows, target_os = "macos")))]
-        {
-            None
-        }
+        None
     }
 
     async fn locked(&mut self) -> bool {
