@@ -743,6 +743,24 @@ async fn a_chat_is_transferred_to_a_colleague_and_reopened_and_a_v2_server_offer
     app.el("#accept").await.click().await.expect("accept");
     app.attr_until("#composer", "data-mode", "reply").await;
     app.count_until("#transfer", 0).await;
+    // None of v2.1's other controls either: tags, earlier chats, the tag
+    // filter, canned responses, capacity.
+    app.el("#visitor-panel").await;
+    for absent in ["#tag-editor", "#earlier-chats", "#earlier-none", "#tag-filter"] {
+        app.count_until(absent, 0).await;
+    }
+    let input = app.el("#composer-input").await;
+    input.send_keys("/").await.expect("slash");
+    app.value_until("#composer-input", "/").await;
+    app.count_until("#canned-picker", 0).await;
+    input.clear().await.expect("clear");
+    tap(&app, "#open-settings").await;
+    app.el("#set-away-after").await;
+    for absent in ["#canned-new", "#set-max-chats"] {
+        app.count_until(absent, 0).await;
+    }
+    tap(&app, "#open-settings").await;
+    app.count_until("#settings", 0).await;
     ask_to_close(&app).await;
     app.el("#confirm-close-confirm")
         .await
