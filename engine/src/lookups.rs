@@ -85,6 +85,8 @@ impl Engine {
         }
         let token = self.inner.token().ok_or(EngineError::NeedsLogin)?;
         let mut out: Vec<LocalMessage> = Vec::new();
+        // Each page starts at the last one's newest (`dateFrom` is inclusive).
+        let mut known: std::collections::HashSet<String> = std::collections::HashSet::new();
         let mut from: Option<i64> = Some(0);
         for _ in 0..HISTORY_PAGES {
             let page = self
@@ -95,13 +97,11 @@ impl Engine {
                 .map_err(|e| self.inner.api_error(e))?;
             let Some(last) = page.messages.last() else { break };
             let next = switchboard_protocol::time::parse_millis(&last.sent_at);
-            let known: std::collections::HashSet<String> =
-                out.iter().filter_map(|m| m.message_id.clone()).collect();
             let before = out.len();
             out.extend(
                 page.messages
                     .into_iter()
-                    .filter(|m| !known.contains(&m.message_id))
+                    .filter(|m| known.insert(m.message_id.clone()))
                     .map(LocalMessage::sent),
             );
             if !page.has_more || out.len() == before {

@@ -175,6 +175,11 @@ pub fn chat_entries(conn: &Connection, me: &str) -> Result<Vec<ChatEntry>> {
         .prepare_cached("SELECT chat_id FROM chats ORDER BY updated_at DESC, chat_id")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
+    entries_of(conn, ids, me)
+}
+
+/// The entries of these chats, in this order (an id not held is skipped).
+pub(crate) fn entries_of(conn: &Connection, ids: Vec<String>, me: &str) -> Result<Vec<ChatEntry>> {
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(e) = chat_entry(conn, &id, me)? {

@@ -148,13 +148,7 @@ pub fn visitor_chats(conn: &Connection, visitor_id: &str, me: &str) -> Result<Ve
         )?
         .query_map([visitor_id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(e) = chat_entry(conn, &id, me)? {
-            out.push(e);
-        }
-    }
-    Ok(out)
+    chats::entries_of(conn, ids, me)
 }
 
 #[cfg(test)]
