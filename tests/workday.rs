@@ -570,6 +570,18 @@ async fn search_finds_every_held_message_offline_and_opens_the_chat_at_it() {
     app.quit().await;
 }
 
+/// Sets a chat's tags on the hub, as a colleague's console would.
+async fn tags_on_hub(hub: &testkit::TestHub, token: &str, chat_id: &str, tags: &[&str]) {
+    let put = reqwest::Client::new()
+        .put(format!("{}/v2/chats/{chat_id}/tags", hub.url()))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"tags": tags}))
+        .send()
+        .await
+        .expect("tags");
+    assert!(put.status().is_success(), "{}", put.status());
+}
+
 /// Polls the hub, as `who`, until `chat_id`'s summary satisfies `pred`.
 async fn on_hub_until(
     hub: &testkit::TestHub,
@@ -618,14 +630,7 @@ async fn a_chat_is_transferred_to_a_colleague_and_reopened_and_a_v2_server_offer
     .await;
     teresa.say("hola, ¿me ayudáis?").await;
     // Tags and the visitor's context show: on the row, and in the panel.
-    let put = reqwest::Client::new()
-        .put(format!("{}/v2/chats/{}/tags", hub.url(), teresa.chat_id))
-        .bearer_auth(&sam.token)
-        .json(&serde_json::json!({"tags": ["vip", "pedidos"]}))
-        .send()
-        .await
-        .expect("tags");
-    assert!(put.status().is_success());
+    tags_on_hub(&hub, &sam.token, &teresa.chat_id, &["vip", "pedidos"]).await;
     app.count_until(&format!("{} .row-tags .tag", row(&teresa.chat_id)), 2)
         .await;
     app.open_chat(&teresa.chat_id).await;
@@ -904,14 +909,7 @@ async fn tags_earlier_chats_the_canned_manager_and_capacity_work_against_the_hub
     let olga = first.opens_another().await;
     olga.say("vuelvo con otra duda").await;
     let pedro = Visitor::opens_chat(&hub.url(), "Pedro Factura", "mi factura").await;
-    let put = http
-        .put(format!("{}/v2/chats/{}/tags", hub.url(), pedro.chat_id))
-        .bearer_auth(&sam.token)
-        .json(&serde_json::json!({"tags": ["factura"]}))
-        .send()
-        .await
-        .expect("tags");
-    assert!(put.status().is_success());
+    tags_on_hub(&hub, &sam.token, &pedro.chat_id, &["factura"]).await;
     app.count_until(&format!("{} .row-tags .tag", row(&pedro.chat_id)), 1)
         .await;
 
