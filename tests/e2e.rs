@@ -1275,6 +1275,23 @@ async fn files_picked_dropped_or_pasted_are_staged_and_go_with_the_text() {
         .stderr(Stdio::null())
         .spawn();
     let mut clip = clip.expect("xclip (scripts/setup installs it)");
+    // xclip owns the clipboard only once it has started: a Ctrl+V before
+    // that pastes nothing, so wait until the clipboard offers the image.
+    common::poll_until(TIMEOUT, POLL, || async {
+        let targets = Command::new("xclip")
+            .args(["-selection", "clipboard", "-t", "TARGETS", "-o"])
+            .stderr(Stdio::null())
+            .output()
+            .map_err(|e| e.to_string())?;
+        let listed = String::from_utf8_lossy(&targets.stdout).into_owned();
+        if listed.lines().any(|t| t.trim() == "image/png") {
+            Ok(())
+        } else {
+            Err(format!("clipboard offers {listed:?}"))
+        }
+    })
+    .await
+    .expect("the screenshot is on the clipboard");
     app.el("#composer-input").await.click().await.expect("focus");
     let focused = Command::new("xdotool")
         .args([
