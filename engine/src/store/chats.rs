@@ -161,7 +161,7 @@ pub fn chat_entry(conn: &Connection, chat_id: &str, me: &str) -> Result<Option<C
         return Ok(None);
     };
     entry.last_message = last_message(conn, chat_id, me)?;
-    entry.unread = unread(conn, chat_id, me)?;
+    entry.unread = unread(conn, chat_id)?;
     entry.draft = draft(conn, chat_id)?;
     entry.staged = staged_files(conn, chat_id)?;
     entry.failed = failed_count(conn, chat_id)?;

@@ -177,31 +177,30 @@ pub fn search(conn: &Connection, query: &str, limit: u32) -> Result<Vec<SearchHi
 
 // -------------------------------------------------------------------- unread
 
-/// Unread messages in a chat for agent `me`: from others (not the server,
-/// not me), after my read marker. The one definition of "unread" (see
-/// `switchboard_model::counts_as_unread`).
-pub fn unread(conn: &Connection, chat_id: &str, me: &str) -> Result<u64> {
+/// Unread messages in a chat for the account's agent: from others (not the
+/// server, not me), after my read marker. The one definition of "unread" is
+/// `switchboard_model::counts_as_unread`; the cache keeps each chat's count
+/// as messages arrive and markers move (`unread_counts`, by triggers: see
+/// `migrations/0007_unread_counts.sql`), so reading it costs nothing.
+pub fn unread(conn: &Connection, chat_id: &str) -> Result<u64> {
     Ok(conn
-        .prepare_cached(
-            "SELECT COUNT(*) FROM messages
-             WHERE chat_id = ?1 AND sender_type != 'system' AND sender_id != ?2
-               AND sent_at > COALESCE((SELECT sent_at FROM read_markers WHERE chat_id = ?1), -1)",
-        )?
-        .query_row([chat_id, me], |r| r.get::<_, i64>(0))? as u64)
+        .prepare_cached("SELECT n FROM unread_counts WHERE chat_id = ?1")?
+        .query_row([chat_id], |r| r.get::<_, i64>(0))
+        .optional()?
+        .unwrap_or(0) as u64)
 }
 
 /// Unread messages over my chats (in progress and assigned to `me`, the
 /// inbox's Mine): the header's and the tray's one number. The queue and
-/// colleagues' chats have their own counts on their tabs, not in it.
+/// colleagues' chats have their own counts on their tabs, not in it. A sum
+/// over my chats' kept counts: it costs the number of chats, not of
+/// messages.
 pub fn total_unread(conn: &Connection, me: &str) -> Result<u64> {
     Ok(conn
         .prepare_cached(
-            "SELECT COUNT(*) FROM chats_now c
-             JOIN messages m ON m.chat_id = c.chat_id
-             LEFT JOIN read_markers r ON r.chat_id = c.chat_id
-             WHERE c.status = 'IN_PROGRESS' AND c.assignee_id = ?1
-               AND m.sender_type != 'system' AND m.sender_id != ?1
-               AND m.sent_at > COALESCE(r.sent_at, -1)",
+            "SELECT COALESCE(SUM(u.n), 0) FROM chats_now c
+             JOIN unread_counts u ON u.chat_id = c.chat_id
+             WHERE c.status = 'IN_PROGRESS' AND c.assignee_id = ?1",
         )?
         .query_row([me], |r| r.get::<_, i64>(0))? as u64)
 }

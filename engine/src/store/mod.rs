@@ -44,6 +44,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../../migrations/0004_staged_files.sql")),
         M::up(include_str!("../../../migrations/0005_v21.sql")),
         M::up(include_str!("../../../migrations/0006_actions.sql")),
+        M::up(include_str!("../../../migrations/0007_unread_counts.sql")),
     ])
 }
 
@@ -139,6 +140,11 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "foreign_keys", "ON")
 }
 
+/// Makes the connection ready: configured and migrated. `check` also runs
+/// `PRAGMA quick_check`, which reads the whole file (seconds at a million
+/// messages), so it is for opens after an unclean exit only: a file that is
+/// no database at all fails the configuration anyway, and SQLite's WAL keeps
+/// a clean close consistent.
 fn healthy(conn: &mut Connection) -> Result<()> {
     configure(conn)?;
     let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
@@ -302,6 +308,16 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("sb-store-{}", uuid::Uuid::new_v4()));
         let (s, aside) = Store::open(&dir.join("cache.db")).unwrap();
         assert!(aside.is_none());
+        s.set_account(
+            "http://hub.test",
+            &Agent {
+                id: "me".into(),
+                email: "me@example.com".into(),
+                name: "Me".into(),
+                role: "agent".into(),
+            },
+        )
+        .unwrap();
         (s, dir)
     }
 
@@ -375,9 +391,9 @@ mod tests {
             msg("m2", 11, "me", None),
             msg("m3", 12, "v", None),
         ]);
-        assert_eq!(unread(s.conn(), "c1", "me").unwrap(), 2);
+        assert_eq!(unread(s.conn(), "c1").unwrap(), 2);
         assert!(s.write(|tx| set_read_marker(tx, "c1", "m1", 10)).unwrap());
-        assert_eq!(unread(s.conn(), "c1", "me").unwrap(), 1);
+        assert_eq!(unread(s.conn(), "c1").unwrap(), 1);
         assert!(
             !s.write(|tx| set_read_marker(tx, "c1", "m0", 5)).unwrap(),
             "never moves back"
@@ -403,6 +419,146 @@ mod tests {
             1,
             "mine: after the marker, not my own"
         );
+        close(s, &dir);
+    }
+
+    /// The unread count as a scan would find it: the oracle for the kept ones.
+    fn recounted(conn: &Connection, chat_id: &str, me: &str) -> u64 {
+        conn.query_row(
+            "SELECT COUNT(*) FROM messages WHERE chat_id = ?1 AND sender_type != 'system' AND sender_id != ?2
+               AND sent_at > COALESCE((SELECT sent_at FROM read_markers WHERE chat_id = ?1), -1)",
+            [chat_id, me],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap() as u64
+    }
+
+    #[test]
+    fn kept_unread_counts_always_match_a_recount() {
+        let (mut s, dir) = temp_store();
+        let chats = ["c1", "c2", "c3"];
+        for c in chats {
+            let chat = ChatSummary {
+                chat_id: c.into(),
+                status: ChatStatus::InProgress,
+                assignee_id: Some("me".into()),
+                ..summary()
+            };
+            s.write(|tx| upsert_chat(tx, &chat, &mut Seen::default()))
+                .unwrap();
+        }
+        // A small deterministic generator: batches of visitor, own, system
+        // and repeated messages, out of order, with markers moving between.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let mut held: Vec<(String, String, i64)> = Vec::new();
+        for round in 0..60 {
+            let mut batch = Vec::new();
+            for _ in 0..next(8) {
+                let c = chats[next(3) as usize];
+                let id = if !held.is_empty() && next(5) == 0 {
+                    held[next(held.len() as u64) as usize].0.clone()
+                } else {
+                    format!("m{round}-{}", batch.len())
+                };
+                let at = 100 + next(2_000) as i64;
+                let mut m = msg(&id, at, ["v", "me", "sam"][next(3) as usize], None);
+                m.chat_id = c.into();
+                if next(7) == 0 {
+                    m.sender_type = SenderType::System;
+                    m.sender_id = c.into();
+                }
+                batch.push(m);
+            }
+            s.write(|tx| insert_messages(tx, &batch, &mut Seen::default()))
+                .unwrap();
+            for m in &batch {
+                if let Some((chat, at)) = message_position(s.conn(), &m.message_id).unwrap() {
+                    held.push((m.message_id.clone(), chat, at));
+                }
+            }
+            if !held.is_empty() && next(3) == 0 {
+                let (id, chat, at) = held[next(held.len() as u64) as usize].clone();
+                s.write(|tx| set_read_marker(tx, &chat, &id, at)).unwrap();
+            }
+            let mut sum = 0;
+            for c in chats {
+                let want = recounted(s.conn(), c, "me");
+                assert_eq!(unread(s.conn(), c).unwrap(), want, "{c} after round {round}");
+                sum += want;
+            }
+            assert_eq!(total_unread(s.conn(), "me").unwrap(), sum, "round {round}");
+        }
+        // Another agent on this cache: everything recounted for them.
+        s.set_account(
+            "http://hub.test",
+            &Agent {
+                id: "sam".into(),
+                email: "sam@example.com".into(),
+                name: "Sam".into(),
+                role: "agent".into(),
+            },
+        )
+        .unwrap();
+        for c in chats {
+            assert_eq!(
+                unread(s.conn(), c).unwrap(),
+                recounted(s.conn(), c, "sam"),
+                "{c} for Sam"
+            );
+        }
+        close(s, &dir);
+    }
+
+    #[test]
+    fn a_cache_from_before_kept_counts_is_counted_once_when_migrated() {
+        let dir = std::env::temp_dir().join(format!("sb-store-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("cache.db");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            configure(&conn).unwrap();
+            migrations().to_version(&mut conn, 6).unwrap();
+            conn.execute(
+                "INSERT INTO account (id, server_url, agent_id, email, name, role)
+                 VALUES (1, 'http://hub.test', 'me', 'me@example.com', 'Me', 'agent')",
+                [],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO chats (chat_id, visitor_id, visitor_name, status, created_at, updated_at)
+                 VALUES ('c1', 'v', 'Ana', 'PENDING', 1, 1)",
+                [],
+            )
+            .unwrap();
+            for (i, sender) in ["v", "me", "v", "v"].iter().enumerate() {
+                conn.execute(
+                    "INSERT INTO messages (message_id, chat_id, sender_id, sender_type, content, type,
+                                           is_internal, is_first_response, sent_at)
+                     VALUES (?1, 'c1', ?2, ?3, 'hola', 'text', 0, 0, ?4)",
+                    params![
+                        format!("m{i}"),
+                        sender,
+                        if *sender == "v" { "visitor" } else { "agent" },
+                        10 + i as i64
+                    ],
+                )
+                .unwrap();
+            }
+            conn.execute(
+                "INSERT INTO read_markers (chat_id, message_id, sent_at) VALUES ('c1', 'm0', 10)",
+                [],
+            )
+            .unwrap();
+        }
+        let (s, aside) = Store::open(&path).unwrap();
+        assert!(aside.is_none());
+        assert_eq!(unread(s.conn(), "c1").unwrap(), 2, "m2 and m3");
         close(s, &dir);
     }
 
