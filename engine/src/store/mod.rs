@@ -128,6 +128,20 @@ pub struct Inserted {
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
+    /// The "open" mark beside the file, removed on a clean close.
+    mark: PathBuf,
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.mark);
+    }
+}
+
+/// The mark a store leaves beside its file while open: found at the next
+/// open, it tells of an exit that did not close the store.
+fn open_mark(path: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.open", path.display()))
 }
 
 const MSG_COLS: &str = "message_id, chat_id, sender_id, sender_type, content, type, is_internal, \
@@ -145,14 +159,16 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 /// messages), so it is for opens after an unclean exit only: a file that is
 /// no database at all fails the configuration anyway, and SQLite's WAL keeps
 /// a clean close consistent.
-fn healthy(conn: &mut Connection) -> Result<()> {
+fn healthy(conn: &mut Connection, check: bool) -> Result<()> {
     configure(conn)?;
-    let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
-    if check != "ok" {
-        return Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
-            Some(check),
-        )));
+    if check {
+        let found: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+        if found != "ok" {
+            return Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+                Some(found),
+            )));
+        }
     }
     migrations().to_latest(conn)?;
     Ok(())
@@ -162,20 +178,34 @@ impl Store {
     /// Opens the database at `path`, creating it if needed. A file that is
     /// not a healthy database (or has a schema from the future) is moved to
     /// `<path>.corrupt-<ms>` and a fresh one is made; the path it was moved to
-    /// is returned so the caller can say so.
+    /// is returned so the caller can say so. The whole file is checked only
+    /// when the last process to open it did not close it (its `.open` mark
+    /// is still there: a crash, a kill, a power cut).
     #[tracing::instrument(level = "debug")]
     pub fn open(path: &Path) -> Result<(Self, Option<PathBuf>)> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
+        let mark = open_mark(path);
+        let unclean = mark.exists();
+        if unclean {
+            tracing::info!(path = %path.display(), "the cache was not closed last time; checking it");
+        }
         let attempt = Connection::open(path)
             .map_err(StoreError::from)
             .and_then(|mut c| {
-                healthy(&mut c)?;
+                healthy(&mut c, unclean)?;
                 Ok(c)
             });
+        let opened = |conn| -> Result<Self> {
+            std::fs::write(&mark, b"")?;
+            Ok(Self {
+                conn,
+                mark: mark.clone(),
+            })
+        };
         match attempt {
-            Ok(conn) => Ok((Self { conn }, None)),
+            Ok(conn) => Ok((opened(conn)?, None)),
             Err(e) => {
                 let aside = PathBuf::from(format!(
                     "{}.corrupt-{}",
@@ -192,8 +222,8 @@ impl Store {
                     }
                 }
                 let mut conn = Connection::open(path)?;
-                healthy(&mut conn)?;
-                Ok((Self { conn }, Some(aside)))
+                healthy(&mut conn, false)?;
+                Ok((opened(conn)?, Some(aside)))
             }
         }
     }
@@ -559,6 +589,47 @@ mod tests {
         let (s, aside) = Store::open(&path).unwrap();
         assert!(aside.is_none());
         assert_eq!(unread(s.conn(), "c1").unwrap(), 2, "m2 and m3");
+        close(s, &dir);
+    }
+
+    #[test]
+    fn the_whole_file_is_checked_only_after_an_unclean_exit() {
+        let (mut s, dir) = temp_store();
+        let path = dir.join("cache.db");
+        let many: Vec<Message> = (0..400)
+            .map(|i| msg(&format!("m{i}"), 10 + i, "v", None))
+            .collect();
+        s.write(|tx| {
+            upsert_chat(tx, &summary(), &mut Seen::default())?;
+            insert_messages(tx, &many, &mut Seen::default())
+        })
+        .unwrap();
+        assert!(open_mark(&path).exists(), "marked while open");
+        s.conn()
+            .pragma_update(None, "wal_checkpoint", "TRUNCATE")
+            .unwrap();
+        drop(s);
+        assert!(!open_mark(&path).exists(), "a clean close takes the mark away");
+        // Damage a page deep in the file (not the header).
+        let mut bytes = std::fs::read(&path).unwrap();
+        let page = 4096;
+        assert!(bytes.len() > 8 * page, "{} bytes", bytes.len());
+        for b in &mut bytes[5 * page + 8..6 * page] {
+            *b = 0xA5;
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        // After a clean close the open is quick: the damage is not looked for.
+        let (s, aside) = Store::open(&path).unwrap();
+        assert!(aside.is_none(), "a clean close is trusted");
+        // The process dies with it open: the mark stays (made here by hand,
+        // as a kill leaves it), and the next open checks the file, moves it
+        // aside and starts afresh.
+        drop(s);
+        std::fs::write(open_mark(&path), b"").unwrap();
+        let (s, aside) = Store::open(&path).unwrap();
+        let aside = aside.expect("checked and moved aside");
+        assert!(aside.exists());
+        assert!(s.account().unwrap().is_none(), "a fresh cache");
         close(s, &dir);
     }
 
