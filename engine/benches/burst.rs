@@ -6,7 +6,13 @@
 //! messages/s for both and their ratio, p50/p99 latency from server emit to
 //! change published (to the callback, for Node), and each receiver's RSS.
 //!
-//! `BURST=5000 cargo bench …` changes the size.
+//! The engine runs twice: on an empty cache, and on one already holding
+//! `PREFILL` messages (default 100,000) over 50 chats of mine, a fifth of
+//! them unread, as an agent's cache is after weeks. The second run also
+//! times `Engine::open` and the inbox on that cache. The Node modules are
+//! installed (`npm ci` in `hub/conformance`) when missing.
+//!
+//! `BURST=5000 PREFILL=1000000 cargo bench …` changes the sizes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use std::{
@@ -31,6 +37,27 @@ struct Result {
     p50_us: u64,
     p99_us: u64,
     rss_kb: u64,
+    /// `Engine::open` and the inbox read on the cache as it was (engine).
+    #[serde(default)]
+    open_us: u64,
+}
+
+/// Chats of mine that the prefilled cache spreads its backlog over.
+const BACKLOG_CHATS: usize = 50;
+
+/// The Node receiver's modules, installed from the lock file when missing.
+fn ensure_node_modules() {
+    let dir = repo_root().join("hub/conformance");
+    if dir.join("node_modules/socket.io-client").is_dir() {
+        return;
+    }
+    eprintln!("installing the Node receiver's modules (npm ci in hub/conformance)…");
+    let ok = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(&dir)
+        .status()
+        .expect("npm is installed (scripts/setup)");
+    assert!(ok.success(), "npm ci in hub/conformance failed");
 }
 
 fn now_us() -> u64 {
@@ -59,6 +86,11 @@ fn orchestrate() {
         .ok()
         .and_then(|b| b.parse().ok())
         .unwrap_or(20_000);
+    let prefill: usize = std::env::var("PREFILL")
+        .ok()
+        .and_then(|b| b.parse().ok())
+        .unwrap_or(100_000);
+    ensure_node_modules();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -73,6 +105,18 @@ fn orchestrate() {
         (hub, chat.chat_id, token)
     });
     let url = hub.url();
+    // The chats of mine the prefilled cache holds its backlog in.
+    let backlog: Vec<String> = rt.block_on(async {
+        let core = hub.core().clone();
+        let mut ids = Vec::new();
+        for i in 0..BACKLOG_CHATS {
+            let (visitor, _) = core.create_visitor(format!("Backlog {i}"), None, None).unwrap();
+            let chat = core.open_chat(&Principal::Visitor(visitor), None).unwrap();
+            testkit::accept(&url, &token, &chat.chat_id).await;
+            ids.push(chat.chat_id);
+        }
+        ids
+    });
 
     eprintln!("burst of {burst} messages; Node socket.io-client first…");
     let node = Command::new("node")
@@ -88,23 +132,31 @@ fn orchestrate() {
         .expect("node is installed (scripts/setup) and hub/conformance has its node_modules");
     let (node_start, node_result) = run_receiver(&rt, &hub, &chat_id, node, burst, 0);
 
-    eprintln!("…then the Switchboard engine");
-    let engine = Command::new(std::env::current_exe().unwrap())
-        .env("SWITCHBOARD_BENCH_ROLE", "engine")
-        .env("SWITCHBOARD_BENCH_URL", &url)
-        .env("SWITCHBOARD_BENCH_CHAT", &chat_id)
-        .env("SWITCHBOARD_BENCH_N", burst.to_string())
-        .env("SWITCHBOARD_BENCH_DIR", hub.dir().join("engine"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let (engine_start, engine_result) = run_receiver(&rt, &hub, &chat_id, engine, burst, burst);
+    let engine = |run: &str, prefill: usize| {
+        Command::new(std::env::current_exe().unwrap())
+            .env("SWITCHBOARD_BENCH_ROLE", "engine")
+            .env("SWITCHBOARD_BENCH_URL", &url)
+            .env("SWITCHBOARD_BENCH_CHAT", &chat_id)
+            .env("SWITCHBOARD_BENCH_N", burst.to_string())
+            .env("SWITCHBOARD_BENCH_DIR", hub.dir().join(run))
+            .env("SWITCHBOARD_BENCH_PREFILL", prefill.to_string())
+            .env("SWITCHBOARD_BENCH_BACKLOG", backlog.join(","))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap()
+    };
+    eprintln!("…then the Switchboard engine on an empty cache");
+    let (engine_start, engine_result) = run_receiver(&rt, &hub, &chat_id, engine("empty", 0), burst, burst);
+    eprintln!("…then on a cache holding {prefill} messages (filling it first)");
+    let (full_start, full_result) =
+        run_receiver(&rt, &hub, &chat_id, engine("full", prefill), burst, 2 * burst);
 
     rt.block_on(hub.stop());
 
     let rate = |start: u64, r: &Result| r.count as f64 / ((r.last_us - start) as f64 / 1e6);
     let (node_rate, engine_rate) = (rate(node_start, &node_result), rate(engine_start, &engine_result));
+    let full_rate = rate(full_start, &full_result);
     let ms = |us: u64| us as f64 / 1000.0;
     println!();
     println!(
@@ -125,8 +177,24 @@ fn orchestrate() {
         ms(engine_result.p99_us),
         engine_result.rss_kb as f64 / 1024.0
     );
+    println!(
+        "| the engine, the cache holding {prefill} messages ({} unread) | {:.0} | {:.2} ms | {:.2} ms | {:.1} MiB |",
+        prefill / 5,
+        full_rate,
+        ms(full_result.p50_us),
+        ms(full_result.p99_us),
+        full_result.rss_kb as f64 / 1024.0
+    );
     println!();
     println!("engine / Node throughput ratio: {:.2}", engine_rate / node_rate);
+    println!(
+        "engine with {prefill} cached / empty cache: {:.2}",
+        full_rate / engine_rate
+    );
+    println!(
+        "Engine::open + inbox with {prefill} cached: {:.1} ms",
+        ms(full_result.open_us)
+    );
     println!("(latency: server emit → change published by the engine; → callback for Node)");
 }
 
@@ -192,10 +260,44 @@ fn engine_child() {
         .enable_all()
         .build()
         .unwrap();
+    let prefill: usize = std::env::var("SWITCHBOARD_BENCH_PREFILL")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let backlog: Vec<String> = std::env::var("SWITCHBOARD_BENCH_BACKLOG")
+        .unwrap()
+        .split(',')
+        .map(str::to_owned)
+        .collect();
     rt.block_on(async move {
-        let mut config = EngineConfig::new(url.parse().unwrap(), "agent@example.com", &dir);
-        config.keychain = false;
-        let engine = Engine::open(config).await.unwrap();
+        let config = || {
+            let mut config = EngineConfig::new(url.parse().unwrap(), "agent@example.com", &dir);
+            config.keychain = false;
+            config
+        };
+        let mut open_us = 0;
+        if prefill > 0 {
+            // A first session brings the chats; then the backlog goes
+            // straight into the cache file, as weeks of work would leave it.
+            let engine = Engine::open(config()).await.unwrap();
+            engine.login("password").await.unwrap();
+            let mut changes = engine.subscribe();
+            engine.start();
+            while !matches!(changes.recv().await.unwrap(), Change::CaughtUp { .. }) {}
+            let db = engine.db_path().to_owned();
+            engine.shutdown().await;
+            drop(engine);
+            let filling = std::time::Instant::now();
+            fill(&db, &backlog, prefill);
+            eprintln!("filled in {:.1} s", filling.elapsed().as_secs_f64());
+            let opening = std::time::Instant::now();
+            let engine = Engine::open(config()).await.unwrap();
+            let inbox = engine.chats().unwrap();
+            open_us = opening.elapsed().as_micros() as u64;
+            assert!(inbox.len() > BACKLOG_CHATS, "the inbox holds the backlog's chats");
+            engine.shutdown().await;
+        }
+        let engine = Engine::open(config()).await.unwrap();
         engine.login("password").await.unwrap();
         let mut changes = engine.subscribe();
         engine.start();
@@ -239,10 +341,53 @@ fn engine_child() {
             p50_us: pick(0.5),
             p99_us: pick(0.99),
             rss_kb: rss_kb(),
+            open_us,
         };
         println!("{}", serde_json::to_string(&result).unwrap());
         engine.shutdown().await;
     });
+}
+
+/// Puts `n` visitor messages into the cache at `db`, spread over `chats`
+/// (older than the burst), with each chat's read marker four fifths in.
+fn fill(db: &std::path::Path, chats: &[String], n: usize) {
+    let mut conn = rusqlite::Connection::open(db).unwrap();
+    conn.busy_timeout(Duration::from_secs(10)).unwrap();
+    let tx = conn.transaction().unwrap();
+    let start = (now_us() / 1000) as i64 - n as i64 - 1_000;
+    {
+        let mut insert = tx
+            .prepare(
+                "INSERT INTO messages (message_id, chat_id, sender_id, sender_type, content, type,
+                                       is_internal, is_first_response, sent_at)
+                 VALUES (?1, ?2, 'bench-visitor', 'visitor', ?3, 'text', 0, 0, ?4)",
+            )
+            .unwrap();
+        for i in 0..n {
+            let chat = &chats[i % chats.len()];
+            insert
+                .execute(rusqlite::params![
+                    format!("backlog-{i}"),
+                    chat,
+                    format!("backlog message {i}: where is my order, I paid last week"),
+                    start + i as i64
+                ])
+                .unwrap();
+        }
+        let mut mark = tx
+            .prepare("INSERT OR REPLACE INTO read_markers (chat_id, message_id, sent_at) VALUES (?1, ?2, ?3)")
+            .unwrap();
+        let read_up_to = n * 4 / 5;
+        for (c, chat) in chats.iter().enumerate() {
+            // The last message of this chat before the four-fifths point.
+            let Some(i) = (0..read_up_to).rev().find(|i| i % chats.len() == c) else {
+                continue;
+            };
+            mark.execute(rusqlite::params![chat, format!("backlog-{i}"), start + i as i64])
+                .unwrap();
+        }
+    }
+    tx.commit().unwrap();
 }
 
 fn rss_kb() -> u64 {
