@@ -9,13 +9,16 @@ CREATE TABLE unread_counts (
     n       INTEGER NOT NULL CHECK (n >= 0)
 ) STRICT;
 
-INSERT INTO unread_counts (chat_id, n)
-SELECT m.chat_id, COUNT(*) FROM messages m
+-- Every chat's count by a scan: the first fill, and a change of agent.
+CREATE VIEW unread_recounted AS
+SELECT m.chat_id, COUNT(*) AS n FROM messages m
 LEFT JOIN read_markers r ON r.chat_id = m.chat_id
 WHERE m.sender_type != 'system'
   AND m.sender_id != COALESCE((SELECT agent_id FROM account WHERE id = 1), '')
   AND m.sent_at > COALESCE(r.sent_at, -1)
 GROUP BY m.chat_id;
+
+INSERT INTO unread_counts (chat_id, n) SELECT chat_id, n FROM unread_recounted;
 
 -- A message arrives: one more, if it counts (an ignored duplicate is no
 -- insert, so it fires nothing).
@@ -49,25 +52,15 @@ BEGIN
 END;
 
 -- Whose cache this is decides what counts: a new (or another) agent on the
--- account recounts everything, once.
+-- account recounts everything, once (AFTER: the view reads the new agent).
 CREATE TRIGGER unread_on_account_set AFTER INSERT ON account
 BEGIN
     DELETE FROM unread_counts;
-    INSERT INTO unread_counts (chat_id, n)
-    SELECT m.chat_id, COUNT(*) FROM messages m
-    LEFT JOIN read_markers r ON r.chat_id = m.chat_id
-    WHERE m.sender_type != 'system' AND m.sender_id != NEW.agent_id
-      AND m.sent_at > COALESCE(r.sent_at, -1)
-    GROUP BY m.chat_id;
+    INSERT INTO unread_counts (chat_id, n) SELECT chat_id, n FROM unread_recounted;
 END;
 CREATE TRIGGER unread_on_account_changed AFTER UPDATE OF agent_id ON account
 WHEN OLD.agent_id != NEW.agent_id
 BEGIN
     DELETE FROM unread_counts;
-    INSERT INTO unread_counts (chat_id, n)
-    SELECT m.chat_id, COUNT(*) FROM messages m
-    LEFT JOIN read_markers r ON r.chat_id = m.chat_id
-    WHERE m.sender_type != 'system' AND m.sender_id != NEW.agent_id
-      AND m.sent_at > COALESCE(r.sent_at, -1)
-    GROUP BY m.chat_id;
+    INSERT INTO unread_counts (chat_id, n) SELECT chat_id, n FROM unread_recounted;
 END;
